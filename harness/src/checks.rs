@@ -1,0 +1,466 @@
+//! Checks: judges one exchange against its case (status, headers, body schema, type, echo).
+
+use serde_json::{Map, Value};
+
+use crate::case::{Body, Case};
+use crate::client::{Exchange, Prepared};
+use crate::placeholder::is_annotation;
+use crate::result::CheckResult;
+use crate::schema::{display_pointer, escape, SchemaSet};
+
+/// Most findings listed in one check message.
+const MAX_FINDINGS: usize = 20;
+/// Most lines of a diff kept in a report.
+const MAX_DIFF_LINES: usize = 120;
+
+/// `200 OK`-style text for a status code.
+pub fn status_text(code: u16) -> String {
+    let reason = reqwest::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|s| s.canonical_reason());
+    match reason {
+        Some(r) => format!("{code} {r}"),
+        None => code.to_string(),
+    }
+}
+
+/// Runs every check that applies to an exchange.
+pub fn check_exchange(
+    case: &Case,
+    sent: &Prepared,
+    got: &Exchange,
+    schemas: &SchemaSet,
+) -> Vec<CheckResult> {
+    let mut out = vec![check_status(case, got)];
+    out.extend(check_content_type(case, got));
+    if got.status != case.response.status {
+        // The documented body describes the documented status; judging another status's
+        // body against it would only repeat the status failure in other words.
+        return out;
+    }
+    let body = match parse_body(case, got) {
+        Ok(body) => body,
+        Err(check) => {
+            out.push(check);
+            return out;
+        }
+    };
+    if let Some(body) = &body {
+        out.push(check_schema(case, body, schemas));
+        out.extend(check_type(case, body, schemas));
+        out.extend(check_echo(sent, body));
+    }
+    out
+}
+
+/// The status code is the documented one.
+fn check_status(case: &Case, got: &Exchange) -> CheckResult {
+    let want = case.response.status;
+    if got.status == want {
+        CheckResult::pass("status", format!("{} as documented", status_text(want)))
+    } else {
+        CheckResult::fail(
+            "status",
+            format!(
+                "expected {}, got {}",
+                status_text(want),
+                status_text(got.status)
+            ),
+        )
+    }
+}
+
+/// The media type the doc leads us to expect for the body, if any.
+fn expected_media_type(case: &Case) -> Option<String> {
+    if let Some(ct) = case.response_header("content-type") {
+        if let Ok(m) = ct.parse::<mime::Mime>() {
+            return Some(m.essence_str().to_ascii_lowercase());
+        }
+    }
+    match case.response.body {
+        Some(Body::Json(_)) => Some("application/json".into()),
+        _ if case.response.odata_type.is_some() && case.response.status != 204 => {
+            Some("application/json".into())
+        }
+        _ => None,
+    }
+}
+
+/// A body has a Content-Type of the documented media type; 204 and 304 have no body.
+fn check_content_type(case: &Case, got: &Exchange) -> Option<CheckResult> {
+    if got.body.is_empty() {
+        return None;
+    }
+    if got.status == 204 || got.status == 304 {
+        return Some(CheckResult::fail(
+            "header",
+            format!(
+                "{} must not carry a body, got {} bytes",
+                status_text(got.status),
+                got.body.len()
+            ),
+        ));
+    }
+    let Some(raw) = got.headers.get(reqwest::header::CONTENT_TYPE) else {
+        return Some(CheckResult::fail(
+            "header",
+            format!(
+                "response has a {}-byte body but no Content-Type",
+                got.body.len()
+            ),
+        ));
+    };
+    let text = String::from_utf8_lossy(raw.as_bytes()).into_owned();
+    let Ok(actual) = text.parse::<mime::Mime>() else {
+        return Some(CheckResult::fail(
+            "header",
+            format!("Content-Type `{text}` is not a media type"),
+        ));
+    };
+    let essence = actual.essence_str().to_ascii_lowercase();
+    if let Some(want) = expected_media_type(case) {
+        if essence != want {
+            return Some(CheckResult::fail(
+                "header",
+                format!("Content-Type is `{essence}`, expected `{want}`"),
+            ));
+        }
+    }
+    let is_json = actual.subtype() == mime::JSON || actual.suffix() == Some(mime::JSON);
+    if let Some(charset) = actual.get_param(mime::CHARSET) {
+        if is_json && !charset.as_str().eq_ignore_ascii_case("utf-8") {
+            return Some(CheckResult::fail(
+                "header",
+                format!("JSON must be UTF-8, Content-Type says charset={charset}"),
+            ));
+        }
+    }
+    Some(CheckResult::pass(
+        "header",
+        format!("Content-Type `{text}` has media type `{essence}`"),
+    ))
+}
+
+/// The actual body as JSON, when the doc expects JSON; a failed check when it is missing or not JSON.
+fn parse_body(case: &Case, got: &Exchange) -> Result<Option<Value>, CheckResult> {
+    let expects_json = expected_media_type(case).is_some_and(|m| m.contains("json"));
+    if !expects_json {
+        return Ok(None);
+    }
+    if got.body.is_empty() {
+        return Err(CheckResult::fail(
+            "schema",
+            "expected a JSON body, got an empty body",
+        ));
+    }
+    serde_json::from_slice(&got.body).map(Some).map_err(|e| {
+        CheckResult::fail(
+            "schema",
+            format!(
+                "body is not JSON: {e} (at line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        )
+    })
+}
+
+/// The body is valid against the response type's schema.
+fn check_schema(case: &Case, body: &Value, schemas: &SchemaSet) -> CheckResult {
+    let Some(type_name) = &case.response.odata_type else {
+        return CheckResult::warn(
+            "schema",
+            "the doc names no response type (no @odata.type), so the body was not validated",
+        );
+    };
+    let (instances, label): (Vec<(String, &Value)>, _) =
+        if case.response.is_collection {
+            match body.get("value").and_then(Value::as_array) {
+                Some(items) => (
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (format!("/value/{i}"), v))
+                        .collect(),
+                    format!("collection of {type_name}"),
+                ),
+                None => return CheckResult::fail(
+                    "schema",
+                    format!(
+                        "expected a collection of {type_name} in `value`, found no `value` array"
+                    ),
+                ),
+            }
+        } else {
+            (vec![(String::new(), body)], type_name.clone())
+        };
+    let mut findings = Vec::new();
+    for (prefix, instance) in instances {
+        match schemas.validate(type_name, instance) {
+            Ok(f) => findings.extend(
+                f.into_iter()
+                    .map(|f| (format!("{prefix}{}", f.pointer), f.message)),
+            ),
+            Err(e) => {
+                return CheckResult::fail("schema", format!("cannot validate: {e} in schemas/"))
+            }
+        }
+    }
+    if findings.is_empty() {
+        return CheckResult::pass("schema", format!("body is a valid {label}"));
+    }
+    let total = findings.len();
+    let mut lines: Vec<String> = findings
+        .into_iter()
+        .take(MAX_FINDINGS)
+        .map(|(p, m)| format!("{}: {m}", display_pointer(&p)))
+        .collect();
+    if total > MAX_FINDINGS {
+        lines.push(format!("… and {} more", total - MAX_FINDINGS));
+    }
+    CheckResult::fail(
+        "schema",
+        format!("body is not a valid {label}:\n{}", lines.join("\n")),
+    )
+}
+
+/// An `@odata.type` in the body names the expected type or one derived from it.
+fn check_type(case: &Case, body: &Value, schemas: &SchemaSet) -> Option<CheckResult> {
+    let want = case.response.odata_type.as_ref()?;
+    if case.response.is_collection {
+        return None;
+    }
+    let got = body.get("@odata.type")?;
+    let Some(got) = got.as_str() else {
+        return Some(CheckResult::fail(
+            "type",
+            format!("@odata.type is {got}, not a string"),
+        ));
+    };
+    let got_name = got.trim_start_matches('#');
+    if schemas.is_derived_from(got_name, want) {
+        Some(CheckResult::pass(
+            "type",
+            format!("@odata.type `{got}` is a {want}"),
+        ))
+    } else {
+        Some(CheckResult::fail(
+            "type",
+            format!("@odata.type is `{got}`, expected {want} or a type derived from it"),
+        ))
+    }
+}
+
+/// Each property sent comes back equal when the answer is a representation.
+fn check_echo(sent: &Prepared, body: &Value) -> Option<CheckResult> {
+    let sent_obj = sent.json.as_ref()?.as_object()?;
+    if !matches!(sent.method.as_str(), "PATCH" | "PUT" | "POST") {
+        return None;
+    }
+    let got = body.as_object()?;
+    let sent_props: Vec<(&String, &Value)> =
+        sent_obj.iter().filter(|(k, _)| !is_annotation(k)).collect();
+    if sent_props.is_empty() {
+        return None;
+    }
+    let mut problems = Vec::new();
+    let mut want_view = Map::new();
+    let mut got_view = Map::new();
+    for (k, v) in &sent_props {
+        want_view.insert((*k).clone(), strip_annotations(v));
+        match got.get(*k) {
+            None => problems.push(format!(
+                "/{}: sent {}, missing from the answer",
+                escape(k),
+                v
+            )),
+            Some(g) => {
+                got_view.insert((*k).clone(), strip_annotations(g));
+                if let Some(at) = first_difference(v, g, format!("/{}", escape(k))) {
+                    problems.push(at);
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        return Some(CheckResult::pass(
+            "echo",
+            format!(
+                "{} propert{} sent came back equal",
+                sent_props.len(),
+                if sent_props.len() == 1 { "y" } else { "ies" }
+            ),
+        ));
+    }
+    let diff = bounded_diff(&Value::Object(want_view), &Value::Object(got_view));
+    Some(
+        CheckResult::fail(
+            "echo",
+            format!(
+                "{} of {} properties sent did not come back equal:\n{}",
+                problems.len(),
+                sent_props.len(),
+                problems.join("\n")
+            ),
+        )
+        .with_diff(Some(diff)),
+    )
+}
+
+/// A copy without instance annotations, for display.
+fn strip_annotations(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !is_annotation(k))
+                .map(|(k, v)| (k.clone(), strip_annotations(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(strip_annotations).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Where two values differ in meaning (annotations ignored, numbers by value, date-times by instant).
+pub fn first_difference(want: &Value, got: &Value, at: String) -> Option<String> {
+    let here = || format!("{}: sent {}, got {}", display_pointer(&at), want, got);
+    match (want, got) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys = |m: &Map<String, Value>| {
+                let mut k: Vec<String> = m.keys().filter(|k| !is_annotation(k)).cloned().collect();
+                k.sort();
+                k
+            };
+            if keys(a) != keys(b) {
+                return Some(format!(
+                    "{}: sent keys {:?}, got keys {:?}",
+                    display_pointer(&at),
+                    keys(a),
+                    keys(b)
+                ));
+            }
+            a.iter()
+                .filter(|(k, _)| !is_annotation(k))
+                .find_map(|(k, v)| {
+                    first_difference(v, &b[k.as_str()], format!("{at}/{}", escape(k)))
+                })
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            if a.len() != b.len() {
+                return Some(format!(
+                    "{}: sent {} items, got {}",
+                    display_pointer(&at),
+                    a.len(),
+                    b.len()
+                ));
+            }
+            a.iter()
+                .zip(b)
+                .enumerate()
+                .find_map(|(i, (x, y))| first_difference(x, y, format!("{at}/{i}")))
+        }
+        (Value::Number(a), Value::Number(b)) => {
+            let same = match (a.as_i64(), b.as_i64(), a.as_u64(), b.as_u64()) {
+                (Some(x), Some(y), _, _) => x == y,
+                (_, _, Some(x), Some(y)) => x == y,
+                _ => a.as_f64() == b.as_f64(),
+            };
+            (!same).then(here)
+        }
+        (Value::String(a), Value::String(b)) => {
+            if a == b {
+                return None;
+            }
+            match (
+                chrono::DateTime::parse_from_rfc3339(a),
+                chrono::DateTime::parse_from_rfc3339(b),
+            ) {
+                (Ok(x), Ok(y)) if x == y => None,
+                _ => Some(here()),
+            }
+        }
+        _ => (want != got).then(here),
+    }
+}
+
+/// A unified diff of two JSON values, keys sorted, cut to a bounded length.
+pub fn bounded_diff(want: &Value, got: &Value) -> String {
+    let render = |v: &Value| {
+        let mut s = serde_json::to_string_pretty(&sorted(v)).unwrap_or_default();
+        s.push('\n');
+        s
+    };
+    let (a, b) = (render(want), render(got));
+    let diff = similar::TextDiff::from_lines(&a, &b)
+        .unified_diff()
+        .context_radius(3)
+        .header("expected", "actual")
+        .to_string();
+    let lines: Vec<&str> = diff.lines().collect();
+    if lines.len() <= MAX_DIFF_LINES {
+        return diff;
+    }
+    let mut cut = lines[..MAX_DIFF_LINES].join("\n");
+    cut.push_str(&format!(
+        "\n… diff cut: {} more lines\n",
+        lines.len() - MAX_DIFF_LINES
+    ));
+    cut
+}
+
+/// A copy with object keys sorted, so diffs show meaning, not order.
+fn sorted(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&m[k.as_str()])))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn compares_by_meaning() {
+        let d = |a: Value, b: Value| first_difference(&a, &b, String::new());
+        assert_eq!(
+            d(json!({"a": 1, "@odata.type": "x"}), json!({"a": 1.0})),
+            None
+        );
+        assert_eq!(
+            d(
+                json!("2016-12-31T23:58:05.5931807+03:00"),
+                json!("2016-12-31T20:58:05.5931807Z")
+            ),
+            None
+        );
+        assert_eq!(d(json!([{"b": true, "@x": 1}]), json!([{"b": true}])), None);
+        assert!(
+            d(json!({"a": [1, 2]}), json!({"a": [1, 3]})).is_some_and(|m| m.starts_with("/a/1:"))
+        );
+        assert!(d(json!({"a": 1}), json!({"a": 1, "b": 2})).is_some());
+        assert!(d(json!("true"), json!(true)).is_some());
+        assert!(d(json!(1), json!("1")).is_some());
+    }
+
+    #[test]
+    fn diff_is_sorted_and_bounded() {
+        let diff = bounded_diff(&json!({"b": 1, "a": 2}), &json!({"a": 2, "b": 3}));
+        assert!(diff.contains("-  \"b\": 1\n+  \"b\": 3"), "{diff}");
+        let big_a = Value::Array((0..500).map(Value::from).collect());
+        let big_b = Value::Array((0..500).map(|i| Value::from(i + 1)).collect());
+        let long = bounded_diff(&big_a, &big_b);
+        assert!(long.lines().count() <= MAX_DIFF_LINES + 1);
+        assert!(long.contains("diff cut"));
+    }
+}

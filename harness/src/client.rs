@@ -1,0 +1,373 @@
+//! The HTTP client and target configuration: turns a case into a request and sends it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
+
+use crate::case::{Body, Case};
+
+/// Errors configuring the client or preparing a request.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("cannot build the HTTP client: {0}")]
+    Build(String),
+    /// The target is not an absolute http(s) URL.
+    #[error("target `{0}` is not an http:// or https:// URL")]
+    BadTarget(String),
+    /// A path parameter has no value.
+    #[error(
+        "case `{case}`: path parameter `{param}` has no value; give it with --param {param}=VALUE"
+    )]
+    MissingParam {
+        /// The case id.
+        case: String,
+        /// The parameter name.
+        param: String,
+    },
+    /// A documented header cannot be sent as written.
+    #[error("case `{case}`: header `{name}` cannot be sent: {why}")]
+    BadHeader {
+        /// The case id.
+        case: String,
+        /// The header name.
+        name: String,
+        /// Why not.
+        why: String,
+    },
+    /// A documented method is not valid HTTP.
+    #[error("case `{case}`: `{method}` is not an HTTP method")]
+    BadMethod {
+        /// The case id.
+        case: String,
+        /// The method.
+        method: String,
+    },
+}
+
+/// Why no answer could be judged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No complete answer within the timeout.
+    #[error("no answer within {0} s (timeout)")]
+    Timeout(u64),
+    /// The connection could not be made or was reset.
+    #[error("connection failed: {0}")]
+    Connect(String),
+    /// The body was larger than the limit.
+    #[error("response body exceeds the limit of {0} bytes")]
+    TooLarge(usize),
+    /// Anything else the HTTP layer reported (bad framing, truncated body).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Where and how to send requests.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// Service root including the version, without a trailing slash.
+    pub base: String,
+    /// Total time allowed for one exchange.
+    pub timeout: Duration,
+    /// Largest response body read.
+    pub max_body: usize,
+    /// Bearer token; never printed or written.
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base", &self.base)
+            .field("timeout", &self.timeout)
+            .field("max_body", &self.max_body)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// A request ready to send.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// HTTP method.
+    pub method: reqwest::Method,
+    /// The concrete path (parameters filled in), relative to the base.
+    pub path: String,
+    /// Headers to send (without Authorization, which is added at send time).
+    pub headers: HeaderMap,
+    /// The JSON body sent, if the body is JSON (after placeholder repair).
+    pub json: Option<Value>,
+    /// The raw body bytes.
+    pub body: Option<Vec<u8>>,
+}
+
+/// What came back.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// Status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// Response body bytes.
+    pub body: Vec<u8>,
+}
+
+/// Headers never sent as documented: computed by the client, or secret.
+const NOT_FORWARDED: [&str; 4] = ["content-length", "host", "authorization", "connection"];
+
+/// Fills path parameters, percent-encoding each value for its place.
+pub fn fill_path(case: &Case, params: &BTreeMap<String, String>) -> Result<String, ClientError> {
+    let mut path = case.request.path.clone();
+    for name in &case.request.params {
+        let value = params.get(name).ok_or_else(|| ClientError::MissingParam {
+            case: case.id.clone(),
+            param: name.clone(),
+        })?;
+        let encoded: String = url_escape(value);
+        path = path.replace(&format!("{{{name}}}"), &encoded);
+    }
+    Ok(path)
+}
+
+/// Percent-encodes a path segment value (RFC 3986 unreserved characters pass).
+fn url_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Builds the request for a case: parameters filled, body as given, documented headers kept.
+pub fn prepare(
+    case: &Case,
+    params: &BTreeMap<String, String>,
+    json: Option<Value>,
+) -> Result<Prepared, ClientError> {
+    let method = reqwest::Method::from_bytes(case.request.method.as_bytes()).map_err(|_| {
+        ClientError::BadMethod {
+            case: case.id.clone(),
+            method: case.request.method.clone(),
+        }
+    })?;
+    let path = fill_path(case, params)?;
+    let mut headers = HeaderMap::new();
+    for h in &case.request.headers {
+        if NOT_FORWARDED.contains(&h.name.to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        let bad = |why: String| ClientError::BadHeader {
+            case: case.id.clone(),
+            name: h.name.clone(),
+            why,
+        };
+        let name = HeaderName::from_bytes(h.name.as_bytes()).map_err(|e| bad(e.to_string()))?;
+        let value = HeaderValue::from_str(&h.value).map_err(|e| bad(e.to_string()))?;
+        headers.append(name, value);
+    }
+    let body = match (&json, &case.request.body) {
+        (Some(v), _) => Some(serde_json::to_vec(v).unwrap_or_default()),
+        (None, Some(Body::Text(t))) => Some(t.clone().into_bytes()),
+        (None, Some(Body::Json(v))) => Some(serde_json::to_vec(v).unwrap_or_default()),
+        (None, None) => None,
+    };
+    if body.is_some() && !headers.contains_key(reqwest::header::CONTENT_TYPE) {
+        let ct = if json.is_some() || matches!(case.request.body, Some(Body::Json(_))) {
+            "application/json"
+        } else {
+            "text/plain"
+        };
+        headers.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    }
+    Ok(Prepared {
+        method,
+        path,
+        headers,
+        json,
+        body,
+    })
+}
+
+/// Sends prepared requests to one target.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: ClientConfig,
+}
+
+impl Client {
+    /// Builds a client for a target.
+    pub fn new(mut config: ClientConfig) -> Result<Client, ClientError> {
+        let lower = config.base.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+            return Err(ClientError::BadTarget(config.base));
+        }
+        while config.base.ends_with('/') {
+            config.base.pop();
+        }
+        // Redirects are not followed: a redirect is itself an answer to judge, and following
+        // one could carry the token to another origin.
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .build()
+            .map_err(|e| ClientError::Build(e.to_string()))?;
+        Ok(Client { http, config })
+    }
+
+    /// The target's base URL.
+    pub fn base(&self) -> &str {
+        &self.config.base
+    }
+
+    /// Sends one request and reads the whole answer, within the timeout and body limit.
+    pub async fn send(&self, p: &Prepared) -> Result<Exchange, TransportError> {
+        let url = format!("{}{}", self.config.base, p.path);
+        let mut req = self
+            .http
+            .request(p.method.clone(), &url)
+            .headers(p.headers.clone());
+        if let Some(token) = &self.config.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = &p.body {
+            req = req.body(body.clone());
+        }
+        let secs = self.config.timeout.as_secs();
+        let classify = |e: reqwest::Error| {
+            if e.is_timeout() {
+                TransportError::Timeout(secs)
+            } else if e.is_connect() {
+                TransportError::Connect(error_chain(&e))
+            } else {
+                TransportError::Other(error_chain(&e))
+            }
+        };
+        let mut resp = req.send().await.map_err(classify)?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > self.config.max_body {
+                return Err(TransportError::TooLarge(self.config.max_body));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Exchange {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// An error and its causes, joined, without the URL's query (which could hold secrets).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::{Header, Request, Response, Source};
+
+    fn case() -> Case {
+        Case {
+            id: "p.x".into(),
+            name: "x".into(),
+            source: Source {
+                file: "p.md".into(),
+                line: 1,
+            },
+            version: None,
+            request: Request {
+                method: "PATCH".into(),
+                path: "/things/{id}".into(),
+                params: vec!["id".into()],
+                headers: vec![
+                    Header {
+                        name: "Content-Length".into(),
+                        value: "924".into(),
+                    },
+                    Header {
+                        name: "Authorization".into(),
+                        value: "Bearer {token}".into(),
+                    },
+                    Header {
+                        name: "Prefer".into(),
+                        value: "return=representation".into(),
+                    },
+                ],
+                body: Some(Body::Json(serde_json::json!({"a": 1}))),
+                line: 1,
+                annotation: Default::default(),
+            },
+            response: Response {
+                status: 200,
+                reason: None,
+                headers: vec![],
+                body: None,
+                odata_type: None,
+                is_collection: false,
+                truncated: false,
+                line: 2,
+                annotation: Default::default(),
+            },
+        }
+    }
+
+    #[test]
+    fn prepares_without_doc_secrets_or_lengths() {
+        let mut params = BTreeMap::new();
+        let err = prepare(&case(), &params, None).err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("case `p.x`: path parameter `id` has no value; give it with --param id=VALUE")
+        );
+        params.insert("id".into(), "a b/c".into());
+        let p = match prepare(&case(), &params, None) {
+            Ok(p) => p,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(p.path, "/things/a%20b%2Fc");
+        assert!(p.headers.get("authorization").is_none());
+        assert!(p.headers.get("content-length").is_none());
+        assert_eq!(
+            p.headers.get("prefer").map(|v| v.as_bytes()),
+            Some(&b"return=representation"[..])
+        );
+        assert_eq!(
+            p.headers.get("content-type").map(|v| v.as_bytes()),
+            Some(&b"application/json"[..])
+        );
+        assert_eq!(p.body.as_deref(), Some(&b"{\"a\":1}"[..]));
+    }
+
+    #[test]
+    fn config_debug_hides_token() {
+        let c = ClientConfig {
+            base: "http://127.0.0.1:1".into(),
+            timeout: Duration::from_secs(1),
+            max_body: 1,
+            token: Some("s3cr3t".into()),
+        };
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+    }
+}

@@ -1,0 +1,452 @@
+//! Doc parsing: reads one Graph-style markdown page into annotated blocks, syntax lines and tables.
+
+pub mod diag;
+pub mod http;
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use serde_json::{Map, Value};
+
+pub use diag::{Code, Diagnostic, Severity};
+
+/// An HTML-comment annotation such as `<!-- { "blockType": "request" } -->`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Annotation {
+    /// 1-based line where the comment starts.
+    pub line: usize,
+    /// The annotation's keys, all of them.
+    pub map: Map<String, Value>,
+}
+
+impl Annotation {
+    /// The `blockType` value, lower-cased.
+    pub fn block_type(&self) -> Option<String> {
+        self.map
+            .get("blockType")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+    }
+
+    /// A string-valued key.
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.map.get(key).and_then(Value::as_str)
+    }
+
+    /// A boolean-valued key (also accepts the strings "true"/"false", which real pages use).
+    pub fn flag(&self, key: &str) -> bool {
+        match self.map.get(key) {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+            _ => false,
+        }
+    }
+}
+
+/// A fenced code block with the annotation that precedes it, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// 1-based line of the opening fence.
+    pub line: usize,
+    /// The fence's info string, trimmed and lower-cased (first word only).
+    pub lang: String,
+    /// The block's content.
+    pub text: String,
+    /// The annotation bound to this block.
+    pub annotation: Option<Annotation>,
+    /// Text of the nearest heading above the block.
+    pub section: String,
+}
+
+/// A method and path template from the page's syntax ("HTTP request") section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxLine {
+    /// 1-based line in the page.
+    pub line: usize,
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path template as written.
+    pub path: String,
+}
+
+/// A markdown table: its header cells and body rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// 1-based line of the header row.
+    pub line: usize,
+    /// Header cell texts.
+    pub header: Vec<String>,
+    /// Body rows' cell texts.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Everything read from one page.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// Fenced code blocks in page order.
+    pub blocks: Vec<Block>,
+    /// Method/path lines of the syntax section.
+    pub syntax: Vec<SyntaxLine>,
+    /// Tables in page order.
+    pub tables: Vec<Table>,
+    /// Problems found while reading.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Maps byte offsets to 1-based line numbers.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes a text.
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The 1-based line holding a byte offset.
+    pub fn line(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+}
+
+const METHODS: [&str; 7] = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"];
+
+/// Whether a word is an HTTP method we replay.
+pub fn is_method(word: &str) -> bool {
+    METHODS.contains(&word)
+}
+
+/// Reads one page. `file` is only used to label diagnostics.
+pub fn read_page(file: &str, raw: &str) -> Page {
+    let text = raw.strip_prefix('\u{feff}').unwrap_or(raw);
+    let lines = LineIndex::new(text);
+    let mut page = Page::default();
+    let mut pending: Option<Annotation> = None;
+    let mut heading: Option<String> = None;
+    let mut section = String::new();
+    let mut html = String::new();
+    let mut html_start: Option<usize> = None;
+    let mut code: Option<(usize, String, String)> = None;
+    let mut table: Option<Table> = None;
+    let mut cell: Option<String> = None;
+    let mut row: Vec<String> = Vec::new();
+    let mut in_head = false;
+
+    let diag = |line, severity, code, message: String| Diagnostic {
+        file: file.to_string(),
+        line,
+        severity,
+        code,
+        message,
+    };
+
+    let parser = Parser::new_ext(text, Options::ENABLE_TABLES).into_offset_iter();
+    for (event, range) in parser {
+        match event {
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::End(TagEnd::Heading(_)) => {
+                section = heading.take().unwrap_or_default().trim().to_string();
+            }
+            Event::Start(Tag::HtmlBlock) => {
+                html.clear();
+                html_start = Some(range.start);
+            }
+            Event::End(TagEnd::HtmlBlock) => {
+                let start = html_start.take().unwrap_or(range.start);
+                for found in comments(&html, lines.line(start)) {
+                    match found {
+                        // Page-level annotations (`"type": "#page.annotation"`) describe
+                        // the page, not a block.
+                        Comment::Annotation(a) if a.block_type().is_none() => {}
+                        Comment::Annotation(a) => {
+                            if let Some(old) = pending.replace(a) {
+                                page.diagnostics.push(diag(
+                                    old.line,
+                                    Severity::Warning,
+                                    Code::OrphanAnnotation,
+                                    "annotation is followed by another annotation before any code block; it applies to nothing".into(),
+                                ));
+                            }
+                        }
+                        Comment::Lenient(a, why) => {
+                            page.diagnostics.push(diag(
+                                a.line,
+                                Severity::Warning,
+                                Code::LenientJson,
+                                format!("annotation is not strict JSON ({why}); read leniently"),
+                            ));
+                            pending = Some(a);
+                        }
+                        Comment::Invalid(line, why) => page.diagnostics.push(diag(
+                            line,
+                            Severity::Error,
+                            Code::BadAnnotation,
+                            format!("annotation is not JSON: {why}"),
+                        )),
+                        Comment::Unterminated(line) => page.diagnostics.push(diag(
+                            line,
+                            Severity::Error,
+                            Code::UnterminatedComment,
+                            "HTML comment is never closed with `-->`; the rest of the page is hidden in it".into(),
+                        )),
+                    }
+                }
+            }
+            Event::Html(t) | Event::InlineHtml(t) => {
+                if html_start.is_some() {
+                    html.push_str(&t);
+                } else if let Some(h) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let lang = match kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_lowercase(),
+                    CodeBlockKind::Indented => "indented".to_string(),
+                };
+                code = Some((lines.line(range.start), lang, String::new()));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some((line, lang, body)) = code.take() {
+                    let annotation = pending.take();
+                    // An indented block is prose formatting, never an example; only a
+                    // pending annotation may claim it, and then it is reported.
+                    if lang == "indented" && annotation.is_none() {
+                        continue;
+                    }
+                    let is_example = annotation.as_ref().is_some_and(|a| {
+                        matches!(a.block_type().as_deref(), Some("request" | "response"))
+                    });
+                    if section_is_syntax(&section) && !is_example {
+                        page.syntax.extend(syntax_lines(&body, line + 1));
+                    }
+                    page.blocks.push(Block {
+                        line,
+                        lang,
+                        text: body,
+                        annotation,
+                        section: section.clone(),
+                    });
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, _, body)) = code.as_mut() {
+                    body.push_str(&t);
+                } else if let Some(c) = cell.as_mut() {
+                    c.push_str(&t);
+                } else if let Some(h) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+            }
+            Event::Start(Tag::Table(_)) => {
+                table = Some(Table {
+                    line: lines.line(range.start),
+                    header: Vec::new(),
+                    rows: Vec::new(),
+                })
+            }
+            Event::End(TagEnd::Table) => page.tables.extend(table.take()),
+            Event::Start(Tag::TableHead) => in_head = true,
+            Event::End(TagEnd::TableHead) => {
+                in_head = false;
+                if let Some(t) = table.as_mut() {
+                    t.header = std::mem::take(&mut row);
+                }
+            }
+            Event::Start(Tag::TableRow) => row.clear(),
+            Event::End(TagEnd::TableRow) => {
+                if let (Some(t), false) = (table.as_mut(), in_head) {
+                    t.rows.push(std::mem::take(&mut row));
+                }
+            }
+            Event::Start(Tag::TableCell) => cell = Some(String::new()),
+            Event::End(TagEnd::TableCell) => {
+                row.push(cell.take().unwrap_or_default().trim().to_string())
+            }
+            _ => {}
+        }
+    }
+    if let Some(a) = pending {
+        page.diagnostics.push(diag(
+            a.line,
+            Severity::Warning,
+            Code::OrphanAnnotation,
+            "annotation is not followed by any code block; it applies to nothing".into(),
+        ));
+    }
+    page
+}
+
+/// Whether a heading names the operation's syntax section.
+fn section_is_syntax(heading: &str) -> bool {
+    heading.eq_ignore_ascii_case("http request")
+}
+
+/// The `METHOD /path` lines of a syntax block.
+fn syntax_lines(body: &str, first_line: usize) -> Vec<SyntaxLine> {
+    body.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let mut words = l.split_whitespace();
+            let method = words.next()?.to_ascii_uppercase();
+            let path = words.next()?;
+            (is_method(&method) && (path.starts_with('/') || path.starts_with("http"))).then(|| {
+                SyntaxLine {
+                    line: first_line + i,
+                    method,
+                    path: path.to_string(),
+                }
+            })
+        })
+        .collect()
+}
+
+/// What an HTML comment turned out to be.
+enum Comment {
+    Annotation(Annotation),
+    Lenient(Annotation, String),
+    Invalid(usize, String),
+    Unterminated(usize),
+}
+
+/// The annotation comments in an HTML block; other comments are ignored.
+fn comments(html: &str, first_line: usize) -> Vec<Comment> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    let mut consumed = 0;
+    while let Some(open) = rest.find("<!--") {
+        let line = first_line + html[..consumed + open].matches('\n').count();
+        let after = &rest[open + 4..];
+        let Some(close) = after.find("-->") else {
+            found.push(Comment::Unterminated(line));
+            break;
+        };
+        let inner = after[..close].trim();
+        if inner.starts_with('{') {
+            match parse_lenient_object(inner) {
+                Ok((map, None)) => found.push(Comment::Annotation(Annotation { line, map })),
+                Ok((map, Some(why))) => found.push(Comment::Lenient(Annotation { line, map }, why)),
+                Err(why) => found.push(Comment::Invalid(line, why)),
+            }
+        }
+        let advance = open + 4 + close + 3;
+        consumed += advance;
+        rest = &rest[advance..];
+    }
+    found
+}
+
+/// Parses a JSON object strictly, or else as JSON5 (trailing commas, comments, single quotes).
+/// Returns the strict parser's complaint when only the lenient one succeeded.
+pub fn parse_lenient_object(text: &str) -> Result<(Map<String, Value>, Option<String>), String> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok((map, None)),
+        Ok(_) => Err("not a JSON object".into()),
+        Err(strict) => match json5::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => Ok((map, Some(strict.to_string()))),
+            Ok(_) => Err("not a JSON object".into()),
+            Err(_) => Err(strict.to_string()),
+        },
+    }
+}
+
+/// Lines of the page outside code blocks that contain `TODO`.
+pub fn todo_lines(raw: &str) -> Vec<usize> {
+    let mut fence: Option<&str> = None;
+    let mut out = Vec::new();
+    for (i, line) in raw.lines().enumerate() {
+        let t = line.trim_start();
+        for marker in ["```", "~~~"] {
+            if t.starts_with(marker) {
+                fence = match fence {
+                    None => Some(marker),
+                    Some(m) if m == marker => None,
+                    other => other,
+                };
+            }
+        }
+        if fence.is_none() && line.contains("TODO") {
+            out.push(i + 1);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binds_annotation_across_prose_to_next_block() {
+        let page = read_page(
+            "p.md",
+            "# T\n\n## HTTP request\n<!-- { \"blockType\": \"ignored\" } -->\n> Note: text\n\n```http\nPOST /a/{id}\n```\n\nText.\n<!-- {\n  \"blockType\": \"request\",\n  \"name\": \"x\"\n}-->\n\n``` HTTP\nPATCH https://graph.microsoft.com/beta/a/1\n```\n",
+        );
+        assert!(page.diagnostics.is_empty(), "{:?}", page.diagnostics);
+        assert_eq!(page.blocks.len(), 2);
+        assert_eq!(page.blocks[0].annotation.as_ref().map(|a| a.line), Some(4));
+        assert_eq!(page.blocks[1].lang, "http");
+        assert_eq!(page.blocks[1].line, 17);
+        assert_eq!(
+            page.blocks[1]
+                .annotation
+                .as_ref()
+                .and_then(|a| a.str("name")),
+            Some("x")
+        );
+        assert_eq!(
+            page.syntax,
+            vec![SyntaxLine {
+                line: 8,
+                method: "POST".into(),
+                path: "/a/{id}".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn lenient_and_broken_annotations_are_reported() {
+        let page = read_page(
+            "p.md",
+            "<!-- { \"blockType\": \"request\", } -->\n```http\nGET /me\n```\n\n<!-- { blockType: -->\n\n<!-- { \"blockType\": \"response\" }\n",
+        );
+        let codes: Vec<_> = page.diagnostics.iter().map(|d| (d.code, d.line)).collect();
+        assert_eq!(
+            codes,
+            vec![
+                (Code::LenientJson, 1),
+                (Code::BadAnnotation, 6),
+                (Code::UnterminatedComment, 8)
+            ]
+        );
+        assert!(page.blocks[0].annotation.is_some());
+    }
+
+    #[test]
+    fn reads_tables_and_crlf() {
+        let page = read_page(
+            "p.md",
+            "|Property|Type|\r\n|:--|:--|\r\n|a|String|\r\n\r\n|Property|Type|\r\n|:--|:--|\r\n",
+        );
+        assert_eq!(page.tables.len(), 2);
+        assert_eq!(
+            page.tables[0].rows,
+            vec![vec!["a".to_string(), "String".to_string()]]
+        );
+        assert_eq!(page.tables[1].line, 5);
+        assert!(page.tables[1].rows.is_empty());
+    }
+
+    #[test]
+    fn todo_outside_code_only() {
+        assert_eq!(todo_lines("a TODO\n```\nTODO\n```\nTODO"), vec![1, 5]);
+    }
+}

@@ -1,0 +1,786 @@
+//! Extraction: turns doc pages into cases and diagnostics, and lints across pages.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::case::{self, Body, Case, Request, Response, Source};
+use crate::doc::http::{self, split_message, split_url};
+use crate::doc::{self, Annotation, Block, Code, Diagnostic, Page, Severity};
+
+/// Errors that stop an extraction (a missing DOCS argument, an unwritable output folder).
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// A DOCS path or the output folder could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Walking a DOCS folder failed.
+    #[error("{0}")]
+    Walk(#[from] walkdir::Error),
+}
+
+/// The result of extracting a set of pages.
+#[derive(Debug, Default)]
+pub struct Extraction {
+    /// Cases, sorted by id.
+    pub cases: Vec<Case>,
+    /// Diagnostics, sorted by file, line and code.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many pages were read.
+    pub pages: usize,
+}
+
+/// A page found under a DOCS argument.
+struct PageFile {
+    path: PathBuf,
+    rel: String,
+}
+
+/// Lists the files named by the DOCS arguments, each with its path relative to the argument.
+fn page_files(docs: &[PathBuf]) -> Result<Vec<PageFile>, ExtractError> {
+    let mut files = Vec::new();
+    for root in docs {
+        let meta = std::fs::metadata(root).map_err(|source| ExtractError::Io {
+            path: root.clone(),
+            source,
+        })?;
+        if meta.is_file() {
+            let rel = root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.push(PageFile {
+                path: root.clone(),
+                rel,
+            });
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root).sort_by_file_name();
+        for entry in walker {
+            let entry = entry?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(root)
+                .unwrap_or(entry.path())
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.push(PageFile {
+                path: entry.path().to_path_buf(),
+                rel,
+            });
+        }
+    }
+    Ok(files)
+}
+
+/// Extracts every page under the DOCS arguments.
+pub fn extract_paths(docs: &[PathBuf]) -> Result<Extraction, ExtractError> {
+    let mut out = Extraction::default();
+    let mut pages = Vec::new();
+    for file in page_files(docs)? {
+        let display = file.path.display().to_string();
+        out.pages += 1;
+        let bytes = std::fs::read(&file.path).map_err(|source| ExtractError::Io {
+            path: file.path.clone(),
+            source,
+        })?;
+        match String::from_utf8(bytes) {
+            Ok(text) => pages.push((file.rel, display, text)),
+            Err(e) => out.diagnostics.push(Diagnostic {
+                file: display,
+                line: 1,
+                severity: Severity::Error,
+                code: Code::NotMarkdown,
+                message: format!(
+                    "not UTF-8 text (invalid byte at offset {}); page skipped",
+                    e.utf8_error().valid_up_to()
+                ),
+            }),
+        }
+    }
+    let texts: Vec<(&str, &str, &str)> = pages
+        .iter()
+        .map(|(r, d, t)| (r.as_str(), d.as_str(), t.as_str()))
+        .collect();
+    let more = extract_texts(&texts);
+    out.cases = more.cases;
+    out.diagnostics.extend(more.diagnostics);
+    out.diagnostics.sort_by(|a, b| {
+        (&a.file, a.line, a.code, &a.message).cmp(&(&b.file, b.line, b.code, &b.message))
+    });
+    Ok(out)
+}
+
+/// Extracts pages given as (relative path, display path, text), then lints across them.
+pub fn extract_texts(pages: &[(&str, &str, &str)]) -> Extraction {
+    let mut out = Extraction {
+        pages: pages.len(),
+        ..Extraction::default()
+    };
+    let mut displays: HashMap<String, String> = HashMap::new();
+    for (rel, display, text) in pages {
+        displays.insert(rel.to_string(), display.to_string());
+        let (cases, diags) = extract_page(rel, display, text);
+        out.cases.extend(cases);
+        out.diagnostics.extend(diags);
+    }
+    make_ids_unique(&mut out.cases, &displays, &mut out.diagnostics);
+    out.diagnostics
+        .extend(cross_page_lint(&out.cases, &displays));
+    out.cases.sort_by(|a, b| a.id.cmp(&b.id));
+    out.diagnostics.sort_by(|a, b| {
+        (&a.file, a.line, a.code, &a.message).cmp(&(&b.file, b.line, b.code, &b.message))
+    });
+    out
+}
+
+/// The id prefix of a page: its relative path without extension, `/` as `.`.
+fn page_id(rel: &str) -> String {
+    let stem = match rel.rfind('.') {
+        Some(i) if !rel[i..].contains('/') => &rel[..i],
+        _ => rel,
+    };
+    sanitize(&stem.replace('/', "."))
+}
+
+/// Keeps ids to characters that are safe in file names and test filters.
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Extracts the cases of one page and its page-local diagnostics.
+pub fn extract_page(rel: &str, display: &str, text: &str) -> (Vec<Case>, Vec<Diagnostic>) {
+    let page = doc::read_page(display, text);
+    let mut diags = page.diagnostics.clone();
+    let diag = |line, severity, code, message: String| Diagnostic {
+        file: display.to_string(),
+        line,
+        severity,
+        code,
+        message,
+    };
+    for line in doc::todo_lines(text) {
+        diags.push(diag(
+            line,
+            Severity::Warning,
+            Code::Todo,
+            "page still contains TODO text".into(),
+        ));
+    }
+    for t in &page.tables {
+        let is_property_table = t
+            .header
+            .first()
+            .is_some_and(|h| h.eq_ignore_ascii_case("property"));
+        if is_property_table && t.rows.is_empty() {
+            diags.push(diag(
+                t.line,
+                Severity::Warning,
+                Code::EmptyTable,
+                "property table has a header but no rows".into(),
+            ));
+        }
+    }
+
+    let mut cases = Vec::new();
+    let mut pending: Option<(Request, String, Option<String>)> = None;
+    let mut request_index = 0;
+    let mut names: HashMap<String, usize> = HashMap::new();
+    for block in &page.blocks {
+        let Some(annotation) = &block.annotation else {
+            continue;
+        };
+        match annotation.block_type().as_deref() {
+            Some("request") => {
+                request_index += 1;
+                if let Some((req, _, _)) = pending.take() {
+                    diags.push(diag(
+                        req.line,
+                        Severity::Error,
+                        Code::OrphanRequest,
+                        "request example has no response example after it; no case made".into(),
+                    ));
+                }
+                let name = match annotation.str("name") {
+                    Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+                    _ => {
+                        diags.push(diag(
+                            annotation.line,
+                            Severity::Warning,
+                            Code::MissingName,
+                            format!(
+                                "request example has no name; called `request-{request_index}`"
+                            ),
+                        ));
+                        format!("request-{request_index}")
+                    }
+                };
+                if let Some((req, version)) = read_request(block, annotation, display, &mut diags) {
+                    pending = Some((req, name, version));
+                }
+            }
+            Some("response") => {
+                let Some((req, name, version)) = pending.take() else {
+                    diags.push(diag(
+                        block.line,
+                        Severity::Error,
+                        Code::OrphanResponse,
+                        "response example has no request example before it; no case made".into(),
+                    ));
+                    continue;
+                };
+                let Some(resp) = read_response(block, annotation, display, &mut diags) else {
+                    continue;
+                };
+                let count = names.entry(name.to_ascii_lowercase()).or_insert(0);
+                *count += 1;
+                let mut id = format!("{}.{}", page_id(rel), sanitize(&name));
+                if *count > 1 {
+                    id = format!("{id}-{count}");
+                    diags.push(diag(
+                        req.line,
+                        Severity::Warning,
+                        Code::DuplicateName,
+                        format!("example name `{name}` is used more than once on this page; this case is `{id}`"),
+                    ));
+                }
+                cases.push(Case {
+                    id,
+                    name,
+                    source: Source {
+                        file: rel.to_string(),
+                        line: req.line,
+                    },
+                    version,
+                    request: req,
+                    response: resp,
+                });
+            }
+            _ => {}
+        }
+    }
+    if let Some((req, _, _)) = pending {
+        diags.push(diag(
+            req.line,
+            Severity::Error,
+            Code::OrphanRequest,
+            "request example has no response example after it; no case made".into(),
+        ));
+    }
+    diags.extend(lint_page(&page, &cases, display));
+    (cases, diags)
+}
+
+/// Reads a request block; `None` (with a diagnostic) when it has no request line.
+fn read_request(
+    block: &Block,
+    annotation: &Annotation,
+    display: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Request, Option<String>)> {
+    let diag = |line, severity, code, message: String| Diagnostic {
+        file: display.to_string(),
+        line,
+        severity,
+        code,
+        message,
+    };
+    let Some(msg) = split_message(&block.text, block.line + 1) else {
+        diags.push(diag(
+            block.line,
+            Severity::Error,
+            Code::BadRequestLine,
+            "request block is empty; no case made".into(),
+        ));
+        return None;
+    };
+    push_problems(&msg, display, diags);
+    let Some(line) = http::parse_request_line(&msg.start) else {
+        diags.push(diag(
+            msg.start_line,
+            Severity::Error,
+            Code::BadRequestLine,
+            format!("`{}` is not `METHOD URL [HTTP/x]`; no case made", msg.start),
+        ));
+        return None;
+    };
+    let url = split_url(&line.url);
+    if let Some(what) = &url.repaired {
+        diags.push(diag(
+            msg.start_line,
+            Severity::Warning,
+            Code::BrokenUrl,
+            what.clone(),
+        ));
+    } else if url.absolute && url.version.is_none() {
+        diags.push(diag(
+            msg.start_line,
+            Severity::Warning,
+            Code::MissingVersion,
+            format!("`{}` names no API version (beta or v1.0)", line.url),
+        ));
+    }
+    let body = read_body(&msg, display, diags);
+    Some((
+        Request {
+            method: line.method,
+            path: url.path,
+            params: url.params,
+            headers: msg.headers,
+            body,
+            line: block.line,
+            annotation: annotation.map.clone(),
+        },
+        url.version,
+    ))
+}
+
+/// Reads a response block; `None` (with a diagnostic) when it has no status line.
+fn read_response(
+    block: &Block,
+    annotation: &Annotation,
+    display: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Response> {
+    let diag = |line, severity, code, message: String| Diagnostic {
+        file: display.to_string(),
+        line,
+        severity,
+        code,
+        message,
+    };
+    let Some(msg) = split_message(&block.text, block.line + 1) else {
+        diags.push(diag(
+            block.line,
+            Severity::Error,
+            Code::BadStatusLine,
+            "response block is empty; no case made".into(),
+        ));
+        return None;
+    };
+    push_problems(&msg, display, diags);
+    let Some((status, reason)) = http::parse_status_line(&msg.start) else {
+        diags.push(diag(
+            msg.start_line,
+            Severity::Error,
+            Code::BadStatusLine,
+            format!(
+                "`{}` is not `HTTP/x CODE [reason]`; no case made",
+                msg.start
+            ),
+        ));
+        return None;
+    };
+    let body = read_body(&msg, display, diags);
+    let odata_type = annotation
+        .str("@odata.type")
+        .map(|t| t.trim_start_matches('#').to_string())
+        .or_else(|| match &body {
+            Some(Body::Json(Value::Object(m))) => m
+                .get("@odata.type")
+                .and_then(Value::as_str)
+                .map(|t| t.trim_start_matches('#').to_string()),
+            _ => None,
+        })
+        .filter(|t| !t.is_empty());
+    Some(Response {
+        status,
+        reason,
+        headers: msg.headers,
+        body,
+        odata_type,
+        is_collection: annotation.flag("isCollection"),
+        truncated: annotation.flag("truncated"),
+        line: block.line,
+        annotation: annotation.map.clone(),
+    })
+}
+
+fn push_problems(msg: &http::RawMessage, display: &str, diags: &mut Vec<Diagnostic>) {
+    diags.extend(msg.problems.iter().map(|p| Diagnostic {
+        file: display.to_string(),
+        line: p.line,
+        severity: Severity::Warning,
+        code: p.code,
+        message: p.message.clone(),
+    }));
+}
+
+/// Reads a message body: JSON when the content type or the text says so, else text.
+fn read_body(msg: &http::RawMessage, display: &str, diags: &mut Vec<Diagnostic>) -> Option<Body> {
+    let text = msg.body.as_ref()?;
+    let diag = |line, severity, code, message: String| Diagnostic {
+        file: display.to_string(),
+        line,
+        severity,
+        code,
+        message,
+    };
+    if let Some(claimed) = case::find_header(&msg.headers, "content-length") {
+        if let Ok(n) = claimed.trim().parse::<usize>() {
+            // HTTP/1.1 examples are framed with CRLF, so a body of k lines is k-1 bytes
+            // longer on the wire than in the page; either count is a correct label.
+            let lf = text.len();
+            let crlf = lf + text.matches('\n').count();
+            if n != lf && n != crlf {
+                diags.push(diag(
+                    msg.start_line,
+                    Severity::Warning,
+                    Code::ContentLength,
+                    format!(
+                        "Content-Length says {n} but the body shown is {lf} bytes ({crlf} with CRLF line ends)"
+                    ),
+                ));
+            }
+        }
+    }
+    let content_type = case::find_header(&msg.headers, "content-type").unwrap_or("");
+    let looks_json = content_type.to_ascii_lowercase().contains("json")
+        || (content_type.is_empty() && (text.starts_with('{') || text.starts_with('[')));
+    if !looks_json {
+        return Some(Body::Text(text.clone()));
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => Some(Body::Json(v)),
+        Err(strict) => match json5::from_str::<Value>(text) {
+            Ok(v) => {
+                diags.push(diag(
+                    msg.body_line + strict.line().saturating_sub(1),
+                    Severity::Warning,
+                    Code::LenientJson,
+                    format!("body is not strict JSON ({strict}); read leniently"),
+                ));
+                Some(Body::Json(v))
+            }
+            Err(_) => {
+                diags.push(diag(
+                    msg.body_line + strict.line().saturating_sub(1),
+                    Severity::Error,
+                    Code::InvalidJson,
+                    format!(
+                        "body is not JSON: {strict} (body line {}, column {}); kept as text",
+                        strict.line(),
+                        strict.column()
+                    ),
+                ));
+                Some(Body::Text(text.clone()))
+            }
+        },
+    }
+}
+
+/// Lints that need the whole page: syntax agreement and placeholder spelling.
+fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let diag = |line, code, message: String| Diagnostic {
+        file: display.to_string(),
+        line,
+        severity: Severity::Warning,
+        code,
+        message,
+    };
+    let syntax: Vec<(usize, String, String)> = page
+        .syntax
+        .iter()
+        .map(|s| (s.line, s.method.clone(), split_url(&s.path).path))
+        .collect();
+    if !syntax.is_empty() {
+        for case in cases {
+            let same_path: Vec<_> = syntax
+                .iter()
+                .filter(|(_, _, p)| http::paths_match(p, &case.request.path))
+                .collect();
+            let lines = || {
+                syntax
+                    .iter()
+                    .map(|(l, m, p)| format!("{m} {p} (line {l})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if same_path.is_empty() {
+                diags.push(diag(
+                    case.request.line,
+                    Code::SyntaxMismatch,
+                    format!(
+                        "example `{} {}` matches no path of the HTTP request section: {}",
+                        case.request.method,
+                        case.request.path,
+                        lines()
+                    ),
+                ));
+            } else if !same_path.iter().any(|(_, m, _)| *m == case.request.method) {
+                diags.push(diag(
+                    case.request.line,
+                    Code::SyntaxMismatch,
+                    format!(
+                        "example uses {} but the HTTP request section documents {} for this path",
+                        case.request.method,
+                        lines()
+                    ),
+                ));
+            }
+        }
+    }
+
+    // Placeholders as written, in page order, from syntax lines and examples alike.
+    let mut written: Vec<(usize, String)> = Vec::new();
+    for s in &page.syntax {
+        written.extend(split_url(&s.path).written.into_iter().map(|w| (s.line, w)));
+    }
+    let request_blocks = page.blocks.iter().filter(|b| {
+        b.annotation
+            .as_ref()
+            .is_some_and(|a| a.block_type().as_deref() == Some("request"))
+    });
+    for block in request_blocks {
+        if let Some(msg) = split_message(&block.text, block.line + 1) {
+            if let Some(l) = http::parse_request_line(&msg.start) {
+                written.extend(
+                    split_url(&l.url)
+                        .written
+                        .into_iter()
+                        .map(|w| (block.line, w)),
+                );
+            }
+        }
+    }
+    written.sort();
+    let mut first_seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    let mut reported = std::collections::HashSet::new();
+    for (line, w) in written {
+        let key: String = w
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match first_seen.get(&key) {
+            None => {
+                first_seen.insert(key, (line, w));
+            }
+            Some((l0, w0)) if *w0 != w && reported.insert((key.clone(), w.clone())) => {
+                diags.push(diag(
+                    line,
+                    Code::PlaceholderStyle,
+                    format!("parameter written `{w}` here and `{w0}` on line {l0}"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    diags
+}
+
+/// Gives every case a unique id; a clash (two DOCS folders with the same page path) gets a suffix.
+fn make_ids_unique(
+    cases: &mut [Case],
+    displays: &HashMap<String, String>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for case in cases.iter_mut() {
+        let n = seen.entry(case.id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            let new = format!("{}~{}", case.id, n);
+            diags.push(Diagnostic {
+                file: displays.get(&case.source.file).cloned().unwrap_or_default(),
+                line: case.source.line,
+                severity: Severity::Warning,
+                code: Code::DuplicateName,
+                message: format!(
+                    "case id `{}` is already taken by another page with the same relative path; this case is `{new}`",
+                    case.id
+                ),
+            });
+            case.id = new;
+        }
+    }
+}
+
+/// Lints across pages: shared example names and pages that disagree about one operation.
+fn cross_page_lint(cases: &[Case], displays: &HashMap<String, String>) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let display = |c: &Case| {
+        displays
+            .get(&c.source.file)
+            .cloned()
+            .unwrap_or_else(|| c.source.file.clone())
+    };
+    let mut by_name: BTreeMap<String, Vec<&Case>> = BTreeMap::new();
+    for c in cases {
+        by_name
+            .entry(c.name.to_ascii_lowercase())
+            .or_default()
+            .push(c);
+    }
+    for group in by_name.values() {
+        let first = group[0];
+        for other in group.iter().skip(1) {
+            if other.source.file != first.source.file {
+                diags.push(Diagnostic {
+                    file: display(other),
+                    line: other.source.line,
+                    severity: Severity::Warning,
+                    code: Code::DuplicateName,
+                    message: format!(
+                        "example name `{}` is also used by {}:{}",
+                        other.name,
+                        display(first),
+                        first.source.line
+                    ),
+                });
+            }
+        }
+    }
+
+    let mut by_op: BTreeMap<(String, String), Vec<&Case>> = BTreeMap::new();
+    for c in cases {
+        let prefer = c
+            .request_header("prefer")
+            .map(|p| p.to_ascii_lowercase().replace(' ', ""))
+            .unwrap_or_default();
+        let key = http::operation_key(&c.request.method, &c.request.path);
+        by_op.entry((key, prefer)).or_default().push(c);
+    }
+    for ((op, prefer), group) in &by_op {
+        for a in group {
+            for b in group {
+                if a.source.file == b.source.file {
+                    continue;
+                }
+                let shape = |c: &Case| match &c.response.body {
+                    None => "no body".to_string(),
+                    Some(_) => "a body".to_string(),
+                };
+                let differs = a.response.status != b.response.status || shape(a) != shape(b);
+                if differs {
+                    let prefer = if prefer.is_empty() {
+                        "no Prefer header".to_string()
+                    } else {
+                        format!("Prefer: {prefer}")
+                    };
+                    diags.push(Diagnostic {
+                        file: display(a),
+                        line: a.response.line,
+                        severity: Severity::Warning,
+                        code: Code::ConflictingDocs,
+                        message: format!(
+                            "`{op}` with {prefer} answers {} with {} here, but {}:{} documents {} with {}",
+                            a.response.status,
+                            shape(a),
+                            display(b),
+                            b.response.line,
+                            b.response.status,
+                            shape(b)
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    diags
+}
+
+/// Writes cases to a folder, one file each, and removes case files no longer produced.
+pub fn write_cases(dir: &Path, cases: &[Case]) -> Result<Vec<PathBuf>, ExtractError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ExtractError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let keep: std::collections::HashSet<String> = cases.iter().map(Case::file_name).collect();
+    let mut removed = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let path = entry.map_err(io(dir))?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Only files that are cases are removed, so pointing --out at a folder with other
+        // JSON in it loses nothing but stale cases.
+        if name.ends_with(".json") && !keep.contains(&name) && case::load_file(&path).is_ok() {
+            std::fs::remove_file(&path).map_err(io(&path))?;
+            removed.push(path);
+        }
+    }
+    for c in cases {
+        let path = dir.join(c.file_name());
+        std::fs::write(&path, c.to_json()).map_err(io(&path))?;
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "## HTTP request\n<!-- { \"blockType\": \"ignored\" } -->\n```http\nPOST /things/{id}\n```\n\n<!-- { \"blockType\": \"request\", \"name\": \"upd\" } -->\n```http\nPATCH https://graph.microsoft.com/beta/things/{id}\nContent-Type: application/json\nContent-Length: 3\n\n{\"a\": 1}\n```\n<!-- { \"blockType\": \"response\", \"@odata.type\": \"microsoft.graph.thing\" } -->\n```http\nHTTP/1.1 204 No Content\n```\n<!-- { \"blockType\": \"request\", \"name\": \"upd\" } -->\n```http\nPATCH https://graph.microsoft.com/beta/things/<id>\n```\n";
+
+    #[test]
+    fn extracts_pairs_and_reports_problems() {
+        let (cases, diags) = extract_page("dir/page.md", "docs/dir/page.md", PAGE);
+        assert_eq!(cases.len(), 1);
+        let c = &cases[0];
+        assert_eq!(c.id, "dir.page.upd");
+        assert_eq!(c.request.path, "/things/{id}");
+        assert_eq!(c.version.as_deref(), Some("beta"));
+        assert_eq!(c.response.status, 204);
+        assert_eq!(
+            c.response.odata_type.as_deref(),
+            Some("microsoft.graph.thing")
+        );
+        let codes: Vec<_> = diags.iter().map(|d| (d.code, d.line)).collect();
+        assert!(codes.contains(&(Code::ContentLength, 9)), "{codes:?}");
+        assert!(codes.contains(&(Code::SyntaxMismatch, 8)), "{codes:?}");
+        assert!(codes.contains(&(Code::OrphanRequest, 20)), "{codes:?}");
+        assert!(codes.contains(&(Code::PlaceholderStyle, 20)), "{codes:?}");
+    }
+
+    #[test]
+    fn duplicate_names_get_suffixes_and_conflicts_are_found() {
+        let a = "<!-- { \"blockType\": \"request\", \"name\": \"n\" } -->\n```http\nPATCH /x/{id}\n```\n<!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 204 No Content\n```\n<!-- { \"blockType\": \"request\", \"name\": \"n\" } -->\n```http\nPATCH /x/{id}\nPrefer: return=representation\n```\n<!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 200 OK\n```\n";
+        let b = "<!-- { \"blockType\": \"request\", \"name\": \"n\" } -->\n```http\nPATCH /X/{xId}\n```\n<!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 200 OK\n\n{}\n```\n";
+        let out = extract_texts(&[("a.md", "a.md", a), ("b.md", "b.md", b)]);
+        let ids: Vec<_> = out.cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, vec!["a.n", "a.n-2", "b.n"]);
+        let conflicts: Vec<_> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::ConflictingDocs)
+            .map(|d| d.file.as_str())
+            .collect();
+        assert_eq!(conflicts, vec!["a.md", "b.md"]);
+        assert!(out
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::DuplicateName && d.file == "b.md"));
+    }
+
+    #[test]
+    fn invalid_json_is_located_and_kept_as_text() {
+        let p = "<!-- { \"blockType\": \"request\", \"name\": \"n\" } -->\n```http\nPOST /x\nContent-Type: application/json\n\n{\n  \"a\": ,\n}\n```\n<!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 204 No Content\n```\n";
+        let (cases, diags) = extract_page("p.md", "p.md", p);
+        assert!(matches!(cases[0].request.body, Some(Body::Text(_))));
+        let d = diags.iter().find(|d| d.code == Code::InvalidJson);
+        assert_eq!(d.map(|d| d.line), Some(7));
+    }
+}

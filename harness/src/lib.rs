@@ -1,0 +1,13 @@
+//! `conform`: conformance tests for REST APIs documented the way Microsoft Graph is.
+
+pub mod case;
+pub mod checks;
+pub mod client;
+pub mod doc;
+pub mod extract;
+pub mod mock;
+pub mod placeholder;
+pub mod report;
+pub mod result;
+pub mod runner;
+pub mod schema;

@@ -1,0 +1,269 @@
+//! The `conform` command line: a thin layer over the library.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context};
+use clap::{Parser, Subcommand};
+
+use conform::mock::{Mock, PatchDefault};
+use conform::report::{self, Baseline};
+use conform::runner::{RunOptions, Runner, Target};
+use conform::schema::SchemaSet;
+use conform::{case, extract};
+
+/// Conformance tests for REST APIs documented the way Microsoft Graph is.
+#[derive(Parser)]
+#[command(name = "conform", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Extract cases from doc pages into a folder, printing diagnostics.
+    Extract {
+        /// Doc pages or folders of pages (any extension is read as markdown).
+        #[arg(required = true)]
+        docs: Vec<PathBuf>,
+        /// Folder to write one case file per request/response pair into.
+        #[arg(long)]
+        out: PathBuf,
+        /// Exit 1 when any diagnostic is printed.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Print the diagnostics for doc pages, without writing cases.
+    Lint {
+        /// Doc pages or folders of pages.
+        #[arg(required = true)]
+        docs: Vec<PathBuf>,
+        /// Exit 1 when any diagnostic is printed.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Replay cases against a target (the embedded mock by default) and write reports.
+    Run(RunArgs),
+    /// Serve the embedded mock.
+    Serve {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Folder of case files the mock implements.
+        #[arg(long, default_value = "cases")]
+        cases: PathBuf,
+        /// Folder of JSON Schemas.
+        #[arg(long, default_value = "schemas")]
+        schemas: PathBuf,
+        /// What PATCH without Prefer answers (default: what most pages document).
+        #[arg(long, value_enum)]
+        patch_default: Option<PatchDefault>,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Folder of case files.
+    #[arg(long, default_value = "cases")]
+    cases: PathBuf,
+    /// Folder of JSON Schemas.
+    #[arg(long, default_value = "schemas")]
+    schemas: PathBuf,
+    /// Service root including the version (https://graph.microsoft.com/beta); default: the embedded mock.
+    #[arg(long)]
+    target: Option<String>,
+    /// A path parameter value, NAME=VALUE (repeatable).
+    #[arg(long = "param", value_parser = parse_param)]
+    params: Vec<(String, String)>,
+    /// Seconds allowed per exchange.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// Cases run at once (cases on one resource path still run one at a time).
+    #[arg(long, default_value_t = 4)]
+    jobs: usize,
+    /// Largest response body read, in bytes.
+    #[arg(long, default_value_t = 16 * 1024 * 1024)]
+    max_body: usize,
+    /// Folder the reports are written to.
+    #[arg(long, default_value = "reports")]
+    report_dir: PathBuf,
+    /// Known failures (default: reports/baseline.json when it exists).
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+    /// Run only cases whose id contains this text.
+    #[arg(long)]
+    filter: Option<String>,
+    /// What the embedded mock answers to PATCH without Prefer.
+    #[arg(long, value_enum)]
+    patch_default: Option<PatchDefault>,
+}
+
+fn parse_param(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("`{s}` is not NAME=VALUE")),
+    }
+}
+
+/// The exit code for bad usage or input.
+const BAD_INPUT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("conform: error: {e:#}");
+            ExitCode::from(BAD_INPUT)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Extract {
+            docs,
+            out,
+            deny_warnings,
+        } => {
+            let ex = extract::extract_paths(&docs)?;
+            for d in &ex.diagnostics {
+                println!("{d}");
+            }
+            let removed = extract::write_cases(&out, &ex.cases)?;
+            for r in removed {
+                eprintln!("removed stale case {}", r.display());
+            }
+            eprintln!(
+                "{} pages, {} cases written to {}, {} diagnostics",
+                ex.pages,
+                ex.cases.len(),
+                out.display(),
+                ex.diagnostics.len()
+            );
+            Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
+        }
+        Command::Lint {
+            docs,
+            deny_warnings,
+        } => {
+            let ex = extract::extract_paths(&docs)?;
+            for d in &ex.diagnostics {
+                println!("{d}");
+            }
+            eprintln!("{} pages, {} diagnostics", ex.pages, ex.diagnostics.len());
+            Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
+        }
+        Command::Run(args) => run(args),
+        Command::Serve {
+            port,
+            cases,
+            schemas,
+            patch_default,
+        } => serve(port, cases, schemas, patch_default),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn run(args: RunArgs) -> anyhow::Result<u8> {
+    let all = case::load_dir(&args.cases)?;
+    let schemas = Arc::new(SchemaSet::load_dir(&args.schemas)?);
+    let selected: Vec<_> = all
+        .iter()
+        .filter(|c| {
+            args.filter
+                .as_ref()
+                .is_none_or(|f| c.id.contains(f.as_str()))
+        })
+        .cloned()
+        .collect();
+    if selected.is_empty() {
+        return Err(anyhow!(
+            "no case to run in {} (filter: {})",
+            args.cases.display(),
+            args.filter.as_deref().unwrap_or("none")
+        ));
+    }
+    let baseline = match &args.baseline {
+        Some(path) => Baseline::load(path)?,
+        None => {
+            let default = PathBuf::from("reports/baseline.json");
+            if default.exists() {
+                Baseline::load(&default)?
+            } else {
+                Baseline::default()
+            }
+        }
+    };
+    let token = std::env::var("CONFORM_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    let opts = RunOptions {
+        target: args.target.clone().map_or(Target::Mock, Target::Url),
+        params: args.params.iter().cloned().collect::<BTreeMap<_, _>>(),
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        max_body: args.max_body,
+        jobs: args.jobs,
+        token,
+        patch_default: args.patch_default,
+    };
+    let rt = runtime()?;
+    let started_at = chrono::Utc::now();
+    let clock = Instant::now();
+    let (mut results, label) = rt.block_on(async {
+        let runner = Runner::start(&all, &selected, schemas, opts).await?;
+        let results = runner.run_all(&selected).await;
+        Ok::<_, anyhow::Error>((results, runner.target_label().to_string()))
+    })?;
+    let stale = baseline.apply(&mut results, selected.len() == all.len());
+    let report = report::build_report(&label, started_at, clock.elapsed(), results, stale);
+    let written = report::write_reports(&report, &args.report_dir)?;
+    print!("{}", report::to_console(&report));
+    for w in written {
+        eprintln!("wrote {}", w.display());
+    }
+    Ok(u8::from(!report.gate.passed))
+}
+
+fn serve(
+    port: u16,
+    cases: PathBuf,
+    schemas: PathBuf,
+    patch_default: Option<PatchDefault>,
+) -> anyhow::Result<u8> {
+    let all = case::load_dir(&cases)?;
+    let schemas = Arc::new(SchemaSet::load_dir(&schemas)?);
+    let mock = Arc::new(Mock::new(&all, schemas, patch_default));
+    let rt = runtime()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+        let server = mock.clone().serve(listener)?;
+        println!("conform mock listening on {}", server.url());
+        println!("routes (with or without a /beta or /v1.0 prefix):");
+        for r in mock.routes() {
+            println!("  {r}");
+        }
+        println!("seeded entities:");
+        for s in mock.seeded() {
+            println!("  {} ({}, from {})", s.path, s.type_name, s.from_case);
+        }
+        println!("PATCH without Prefer answers: {:?}", mock.patch_default());
+        tokio::signal::ctrl_c()
+            .await
+            .context("waiting for Ctrl-C")?;
+        drop(server);
+        Ok::<_, anyhow::Error>(0)
+    })
+}

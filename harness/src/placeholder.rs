@@ -1,0 +1,78 @@
+//! Recognises doc placeholder values ("String", "Display Name value", "datetime-value"), which are never compared literally.
+
+use serde_json::Value;
+
+/// Type words the docs put where a value belongs.
+const TYPE_WORDS: [&str; 14] = [
+    "string",
+    "guid",
+    "boolean",
+    "bool",
+    "int32",
+    "int64",
+    "integer",
+    "double",
+    "datetimeoffset",
+    "datetime",
+    "date",
+    "timeofday",
+    "duration",
+    "binary",
+];
+
+/// Whether a string in a doc example stands for "some value" rather than a literal.
+pub fn is_placeholder_str(s: &str) -> bool {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    if t.is_empty() {
+        return false;
+    }
+    // "String (identifier)", "String (timestamp)" as resource pages write them.
+    let head = lower.split(" (").next().unwrap_or(&lower);
+    TYPE_WORDS.contains(&head)
+        || lower.ends_with(" value")
+        || lower.ends_with("-value")
+        || lower.ends_with("_value")
+        || (t.starts_with('{') && t.ends_with('}') && !t.contains('"'))
+        || (t.starts_with('<') && t.ends_with('>'))
+}
+
+/// Whether a JSON value in a doc example is a placeholder (only strings can be).
+pub fn is_placeholder(v: &Value) -> bool {
+    v.as_str().is_some_and(is_placeholder_str)
+}
+
+/// Whether a property name is an instance annotation (`@odata.type`, `x@odata.nextLink`).
+pub fn is_annotation(key: &str) -> bool {
+    key.contains('@')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_placeholders() {
+        for p in [
+            "String",
+            "string",
+            "String (identifier)",
+            "Display Name value",
+            "datetime-value",
+            "accountName-value",
+            "{id}",
+            "<id>",
+        ] {
+            assert!(is_placeholder_str(p), "{p}");
+        }
+        for v in [
+            "HVA",
+            "2016-12-31T23:58:05Z",
+            "e9107a0b-7a0b-e910-0b7a-10e90b7a10e9",
+            "",
+            "Strings",
+        ] {
+            assert!(!is_placeholder_str(v), "{v}");
+        }
+    }
+}

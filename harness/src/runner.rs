@@ -1,0 +1,216 @@
+//! The runner: resolves parameters, sends each case, and turns the checks into case results.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::Value;
+
+use crate::case::{Body, Case};
+use crate::checks;
+use crate::client::{self, Client, ClientConfig, ClientError};
+use crate::mock::{Mock, MockServer, PatchDefault};
+use crate::result::{CaseResult, CheckResult};
+use crate::schema::SchemaSet;
+
+/// Errors that stop a run before anything is sent.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A case cannot be prepared (missing parameter, bad header) or the client cannot be built.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The embedded mock could not listen.
+    #[error("cannot start the embedded mock on 127.0.0.1: {0}")]
+    MockListen(std::io::Error),
+}
+
+/// What the run is aimed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The embedded mock, started on a free loopback port.
+    Mock,
+    /// A service root including the version.
+    Url(String),
+}
+
+/// How to run.
+#[derive(Clone)]
+pub struct RunOptions {
+    /// Where to send requests.
+    pub target: Target,
+    /// Path parameter values given by the user; they win over the mock's.
+    pub params: BTreeMap<String, String>,
+    /// Time allowed per exchange.
+    pub timeout: Duration,
+    /// Largest response body read.
+    pub max_body: usize,
+    /// How many cases may run at once.
+    pub jobs: usize,
+    /// Bearer token, never printed.
+    pub token: Option<String>,
+    /// How the embedded mock answers PATCH without Prefer (default: what most pages document).
+    pub patch_default: Option<PatchDefault>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            target: Target::Mock,
+            params: BTreeMap::new(),
+            timeout: Duration::from_secs(30),
+            max_body: 16 * 1024 * 1024,
+            jobs: 4,
+            token: None,
+            patch_default: None,
+        }
+    }
+}
+
+/// A prepared run: the client, the parameters of every case, and the mock if one is used.
+pub struct Runner {
+    client: Client,
+    schemas: Arc<SchemaSet>,
+    params: HashMap<String, BTreeMap<String, String>>,
+    jobs: usize,
+    label: String,
+    _server: Option<MockServer>,
+}
+
+impl Runner {
+    /// Starts the mock (built from all cases) if needed and checks that every selected case
+    /// can be prepared, before anything is sent.
+    pub async fn start(
+        all: &[Case],
+        cases: &[Case],
+        schemas: Arc<SchemaSet>,
+        opts: RunOptions,
+    ) -> Result<Runner, RunError> {
+        let (base, label, server, mock) = match &opts.target {
+            Target::Url(url) => (url.clone(), url.clone(), None, None),
+            Target::Mock => {
+                let mock = Arc::new(Mock::new(all, schemas.clone(), opts.patch_default));
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+                    .await
+                    .map_err(RunError::MockListen)?;
+                let server = mock.clone().serve(listener).map_err(RunError::MockListen)?;
+                (
+                    server.url(),
+                    "embedded mock".to_string(),
+                    Some(server),
+                    Some(mock),
+                )
+            }
+        };
+        let client = Client::new(ClientConfig {
+            base,
+            timeout: opts.timeout,
+            max_body: opts.max_body,
+            token: opts.token.clone(),
+        })?;
+        let mut params = HashMap::new();
+        for case in cases {
+            let mut p = mock
+                .as_ref()
+                .map(|m| m.params_for(case))
+                .unwrap_or_default();
+            p.extend(opts.params.iter().map(|(k, v)| (k.clone(), v.clone())));
+            // Preparing now reports a missing parameter or unsendable header before any request.
+            client::prepare(case, &p, None)?;
+            params.insert(case.id.clone(), p);
+        }
+        Ok(Runner {
+            client,
+            schemas,
+            params,
+            jobs: opts.jobs.max(1),
+            label,
+            _server: server,
+        })
+    }
+
+    /// What the run targets, for reports (`embedded mock` or the URL).
+    pub fn target_label(&self) -> &str {
+        &self.label
+    }
+
+    /// Runs one case and judges it.
+    pub async fn run_case(&self, case: &Case) -> CaseResult {
+        let mut notes = Vec::new();
+        let json = request_json(case, &self.schemas, &mut notes);
+        let params = self.params.get(&case.id).cloned().unwrap_or_default();
+        let started = Instant::now();
+        let checks = match client::prepare(case, &params, json) {
+            Err(e) => vec![CheckResult::fail("params", e.to_string())],
+            Ok(prepared) => match self.client.send(&prepared).await {
+                Ok(exchange) => checks::check_exchange(case, &prepared, &exchange, &self.schemas),
+                Err(e) => vec![CheckResult::fail("transport", e.to_string())],
+            },
+        };
+        let duration_ms = started.elapsed().as_millis() as u64;
+        CaseResult {
+            id: case.id.clone(),
+            source: case.source.clone(),
+            method: case.request.method.clone(),
+            path: case.request.path.clone(),
+            outcome: CaseResult::outcome_from_checks(&checks),
+            duration_ms,
+            checks,
+            notes,
+            waiver: None,
+        }
+    }
+
+    /// Runs cases concurrently, one at a time per resource path and in source order; results come back in the given order.
+    pub async fn run_all(&self, cases: &[Case]) -> Vec<CaseResult> {
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut order: Vec<usize> = (0..cases.len()).collect();
+        order.sort_by(|&a, &b| cases[a].source.cmp(&cases[b].source));
+        for i in order {
+            let case = &cases[i];
+            let params = self.params.get(&case.id).cloned().unwrap_or_default();
+            let path =
+                client::fill_path(case, &params).unwrap_or_else(|_| case.request.path.clone());
+            let key = path.split('?').next().unwrap_or("").to_ascii_lowercase();
+            groups.entry(key).or_default().push(i);
+        }
+        let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
+        let mut stream = futures::stream::iter(groups.into_values())
+            .map(|group| async move {
+                let mut out = Vec::new();
+                for i in group {
+                    out.push((i, self.run_case(&cases[i]).await));
+                }
+                out
+            })
+            .buffer_unordered(self.jobs);
+        while let Some(done) = stream.next().await {
+            for (i, r) in done {
+                results[i] = Some(r);
+            }
+        }
+        results.into_iter().flatten().collect()
+    }
+}
+
+/// The JSON body to send: the doc's, with placeholders the schema rejects replaced by valid values.
+fn request_json(case: &Case, schemas: &SchemaSet, notes: &mut Vec<String>) -> Option<Value> {
+    let Some(Body::Json(doc)) = &case.request.body else {
+        return None;
+    };
+    let mut json = doc.clone();
+    let type_name = doc
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .map(|t| t.trim_start_matches('#').to_string())
+        .or_else(|| case.response.odata_type.clone());
+    if let Some(t) = type_name {
+        notes.extend(
+            schemas
+                .repair(&t, &mut json)
+                .into_iter()
+                .map(|r| format!("request body {r}")),
+        );
+    }
+    Some(json)
+}

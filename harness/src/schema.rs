@@ -1,0 +1,464 @@
+//! Schemas: loads the JSON Schemas in `schemas/`, validates bodies against them, and repairs doc placeholders.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Map, Value};
+
+use crate::placeholder;
+
+/// Errors loading or using schemas.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The folder or a file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A schema file is not JSON.
+    #[error("{path}:{line}:{column}: not JSON: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What serde said.
+        message: String,
+    },
+    /// A schema has no string `$id`.
+    #[error("{path}: schema has no string `$id`")]
+    NoId {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Two schemas claim the same `$id`.
+    #[error("schema `{0}` is defined twice")]
+    Duplicate(String),
+    /// No schema for the named type.
+    #[error("no schema for type `{0}`")]
+    Unknown(String),
+    /// A schema does not compile (bad keyword, unresolvable `$ref`).
+    #[error("schema `{id}` does not compile: {message}")]
+    Compile {
+        /// The schema's id.
+        id: String,
+        /// What the validator said.
+        message: String,
+    },
+}
+
+/// One way a JSON instance breaks its schema.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// JSON pointer into the instance (`""` for the root).
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A placeholder that was replaced by a valid value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repair {
+    /// JSON pointer of the value.
+    pub pointer: String,
+    /// The doc's placeholder.
+    pub from: Value,
+    /// The value used instead.
+    pub to: Value,
+    /// Why this value was chosen.
+    pub why: String,
+}
+
+impl std::fmt::Display for Repair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: placeholder {} replaced by {} ({})",
+            display_pointer(&self.pointer),
+            self.from,
+            self.to,
+            self.why
+        )
+    }
+}
+
+/// Shows the root pointer as `/` rather than nothing.
+pub fn display_pointer(p: &str) -> &str {
+    if p.is_empty() {
+        "/"
+    } else {
+        p
+    }
+}
+
+/// The schemas of a run, by type name, compiled on first use and then shared.
+pub struct SchemaSet {
+    schemas: BTreeMap<String, Value>,
+    registry: jsonschema::Registry<'static>,
+    compiled: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
+}
+
+impl std::fmt::Debug for SchemaSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchemaSet")
+            .field("types", &self.schemas.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Strips a leading `#` from an `@odata.type` value.
+pub fn type_name(odata_type: &str) -> &str {
+    odata_type.trim_start_matches('#')
+}
+
+impl SchemaSet {
+    /// Reads every `*.json` in a folder.
+    pub fn load_dir(dir: &Path) -> Result<SchemaSet, SchemaError> {
+        let io = |source| SchemaError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                files.push(path);
+            }
+        }
+        files.sort();
+        let mut schemas = Vec::new();
+        for path in files {
+            let text = std::fs::read_to_string(&path).map_err(|source| SchemaError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let value: Value = serde_json::from_str(&text).map_err(|e| SchemaError::Parse {
+                path: path.clone(),
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            })?;
+            if value.get("$id").and_then(Value::as_str).is_none() {
+                return Err(SchemaError::NoId { path });
+            }
+            schemas.push(value);
+        }
+        SchemaSet::new(schemas)
+    }
+
+    /// Builds a set from schema documents, each with a `$id` that is its type's full name.
+    pub fn new(docs: Vec<Value>) -> Result<SchemaSet, SchemaError> {
+        let mut schemas = BTreeMap::new();
+        for doc in docs {
+            let id = doc
+                .get("$id")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| SchemaError::NoId {
+                    path: PathBuf::from("<memory>"),
+                })?;
+            if schemas.insert(id.clone(), doc).is_some() {
+                return Err(SchemaError::Duplicate(id));
+            }
+        }
+        // Every `$ref` is a bare type name, resolved against the registry's default base, so
+        // nothing is ever fetched: the crate is built without its HTTP and file resolvers.
+        let registry = jsonschema::Registry::new()
+            .extend(schemas.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .and_then(|b| b.prepare())
+            .map_err(|e| SchemaError::Compile {
+                id: "<registry>".into(),
+                message: e.to_string(),
+            })?;
+        Ok(SchemaSet {
+            schemas,
+            registry,
+            compiled: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Whether the set has a schema for the type.
+    pub fn has(&self, type_name: &str) -> bool {
+        self.schemas.contains_key(self::type_name(type_name))
+    }
+
+    /// The raw schema for a type.
+    pub fn get(&self, type_name: &str) -> Option<&Value> {
+        self.schemas.get(self::type_name(type_name))
+    }
+
+    /// Type names in the set, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.schemas.keys().map(String::as_str)
+    }
+
+    /// The compiled validator for a type.
+    fn validator(&self, name: &str) -> Result<Arc<jsonschema::Validator>, SchemaError> {
+        let name = type_name(name);
+        // A poisoned lock only means another thread panicked mid-insert; the map is still sound.
+        let mut compiled = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(v) = compiled.get(name) {
+            return Ok(v.clone());
+        }
+        if !self.schemas.contains_key(name) {
+            return Err(SchemaError::Unknown(name.to_string()));
+        }
+        let root = serde_json::json!({ "$ref": name });
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .with_registry(&self.registry)
+            .build(&root)
+            .map_err(|e| SchemaError::Compile {
+                id: name.to_string(),
+                message: e.to_string(),
+            })?;
+        let validator = Arc::new(validator);
+        compiled.insert(name.to_string(), validator.clone());
+        Ok(validator)
+    }
+
+    /// Validates an instance; every finding names its JSON pointer.
+    pub fn validate(&self, type_name: &str, instance: &Value) -> Result<Vec<Finding>, SchemaError> {
+        let validator = self.validator(type_name)?;
+        let mut findings: Vec<Finding> = validator
+            .iter_errors(instance)
+            .map(|e| Finding {
+                pointer: e.instance_path().to_string(),
+                message: e.to_string(),
+            })
+            .collect();
+        findings.sort_by(|a, b| (&a.pointer, &a.message).cmp(&(&b.pointer, &b.message)));
+        findings.dedup();
+        Ok(findings)
+    }
+
+    /// Whether `derived` is `base` or inherits from it (through `x-baseType`).
+    pub fn is_derived_from(&self, derived: &str, base: &str) -> bool {
+        let base = type_name(base);
+        let mut current = Some(type_name(derived).to_string());
+        let mut hops = 0;
+        while let Some(name) = current {
+            if name == base {
+                return true;
+            }
+            hops += 1;
+            if hops > 64 {
+                return false;
+            }
+            current = self
+                .schemas
+                .get(&name)
+                .and_then(|s| s.get("x-baseType"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+        }
+        false
+    }
+
+    /// The declared (non-annotation) property names of an object type, with their schemas.
+    pub fn properties(&self, type_name: &str) -> Option<&Map<String, Value>> {
+        self.get(type_name)?.get("properties")?.as_object()
+    }
+
+    /// Whether the type accepts properties it does not declare.
+    pub fn is_open(&self, type_name: &str) -> bool {
+        self.get(type_name)
+            .and_then(|s| s.get("additionalProperties"))
+            .is_none_or(|a| a != &Value::Bool(false))
+    }
+
+    /// Replaces placeholders that break the schema with valid values; returns what was replaced.
+    pub fn repair(&self, type_name: &str, value: &mut Value) -> Vec<Repair> {
+        let mut repairs = Vec::new();
+        if let Some(schema) = self.get(type_name) {
+            self.repair_at(schema, value, String::new(), &mut repairs, 0);
+        }
+        repairs
+    }
+
+    fn resolve<'s>(&'s self, mut schema: &'s Value) -> &'s Value {
+        for _ in 0..16 {
+            if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+                match self.schemas.get(r) {
+                    Some(s) => schema = s,
+                    None => return schema,
+                }
+            } else if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
+                // `anyOf: [T, null]` is how a nullable reference is written; take T.
+                match branches
+                    .iter()
+                    .find(|b| b.get("type") != Some(&Value::from("null")))
+                {
+                    Some(b) => schema = b,
+                    None => return schema,
+                }
+            } else {
+                return schema;
+            }
+        }
+        schema
+    }
+
+    fn repair_at(
+        &self,
+        schema: &Value,
+        value: &mut Value,
+        pointer: String,
+        repairs: &mut Vec<Repair>,
+        depth: usize,
+    ) {
+        if depth > 64 {
+            return;
+        }
+        let schema = self.resolve(schema);
+        match value {
+            Value::Object(map) => {
+                let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+                    return;
+                };
+                for (k, v) in map.iter_mut() {
+                    if let Some(s) = props.get(k) {
+                        self.repair_at(
+                            s,
+                            v,
+                            format!("{pointer}/{}", escape(k)),
+                            repairs,
+                            depth + 1,
+                        );
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(s) = schema.get("items") {
+                    for (i, v) in items.iter_mut().enumerate() {
+                        self.repair_at(s, v, format!("{pointer}/{i}"), repairs, depth + 1);
+                    }
+                }
+            }
+            Value::String(s) if placeholder::is_placeholder_str(s) => {
+                if let Some((to, why)) = valid_stand_in(schema, s) {
+                    repairs.push(Repair {
+                        pointer,
+                        from: Value::String(s.clone()),
+                        to: to.clone(),
+                        why,
+                    });
+                    *value = to;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Escapes a key for a JSON pointer.
+pub fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// A valid value to stand in for a placeholder string the schema rejects; `None` if it is fine as it is.
+fn valid_stand_in(schema: &Value, s: &str) -> Option<(Value, String)> {
+    if let Some(members) = schema.get("enum").and_then(Value::as_array) {
+        if members.iter().any(|m| m.as_str() == Some(s)) {
+            return None;
+        }
+        let first = members.iter().find(|m| m.is_string())?;
+        return Some((first.clone(), "first member of the enumeration".into()));
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let format = schema.get("format").and_then(Value::as_str);
+    if types.contains(&"string") {
+        return match format {
+            Some("date-time") => Some((
+                Value::from("2021-07-01T00:00:00Z"),
+                "a fixed RFC 3339 date-time".into(),
+            )),
+            Some("date") => Some((Value::from("2021-07-01"), "a fixed date".into())),
+            Some("duration") => Some((Value::from("PT1H"), "a fixed ISO 8601 duration".into())),
+            Some("uuid") => Some((
+                Value::from("00000000-0000-0000-0000-000000000001"),
+                "a fixed GUID".into(),
+            )),
+            _ => None,
+        };
+    }
+    if types.contains(&"integer") || types.contains(&"number") {
+        return Some((Value::from(0), "zero".into()));
+    }
+    if types.contains(&"boolean") {
+        return Some((Value::from(false), "false".into()));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn set() -> SchemaSet {
+        let entity = json!({"$id": "t.entity", "type": "object", "properties": {"id": {"type": "string"}},
+            "patternProperties": {"@": {}}, "additionalProperties": false});
+        let e = json!({"$id": "t.status", "type": "string", "enum": ["unknown", "active"]});
+        let thing = json!({"$id": "t.thing", "x-baseType": "t.entity", "type": "object",
+            "properties": {"id": {"type": "string"}, "when": {"type": ["string", "null"], "format": "date-time"},
+                "status": {"anyOf": [{"$ref": "t.status"}, {"type": "null"}]},
+                "tags": {"type": "array", "items": {"$ref": "t.status"}}},
+            "patternProperties": {"@": {}}, "additionalProperties": false});
+        match SchemaSet::new(vec![entity, e, thing]) {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn validates_with_pointers_and_formats() {
+        let s = set();
+        let ok = json!({"id": "1", "when": "2016-12-31T23:58:05.5931807+03:00", "@odata.type": "#t.thing", "status": null});
+        assert_eq!(s.validate("t.thing", &ok).ok(), Some(vec![]));
+        let bad = json!({"id": 1, "when": "datetime-value", "status": "String", "extra": 1});
+        let findings = s.validate("#t.thing", &bad).unwrap_or_default();
+        let pointers: Vec<_> = findings.iter().map(|f| f.pointer.as_str()).collect();
+        assert!(pointers.contains(&"/id"), "{findings:?}");
+        assert!(pointers.contains(&"/when"), "{findings:?}");
+        assert!(pointers.contains(&"/status"), "{findings:?}");
+        assert!(pointers.contains(&""), "{findings:?}");
+        assert!(matches!(
+            s.validate("t.nope", &ok),
+            Err(SchemaError::Unknown(_))
+        ));
+    }
+
+    #[test]
+    fn repairs_only_invalid_placeholders() {
+        let s = set();
+        let mut v = json!({"id": "id-value", "when": "datetime-value", "status": "String", "tags": ["String", "active"]});
+        let repairs = s.repair("t.thing", &mut v);
+        assert_eq!(
+            v,
+            json!({"id": "id-value", "when": "2021-07-01T00:00:00Z", "status": "unknown", "tags": ["unknown", "active"]})
+        );
+        let at: Vec<_> = repairs.iter().map(|r| r.pointer.as_str()).collect();
+        assert_eq!(at, vec!["/when", "/status", "/tags/0"]);
+        assert_eq!(s.validate("t.thing", &v).ok(), Some(vec![]));
+    }
+
+    #[test]
+    fn knows_inheritance() {
+        let s = set();
+        assert!(s.is_derived_from("#t.thing", "t.entity"));
+        assert!(!s.is_derived_from("t.entity", "t.thing"));
+        assert!(!s.is_open("t.thing"));
+    }
+}

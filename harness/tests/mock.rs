@@ -1,0 +1,332 @@
+//! The embedded mock: the seed cases pass against it (but the baseline's), and it behaves like a careful service.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use conform::case::{self, Case};
+use conform::mock::{Mock, MockResponse, PatchDefault};
+use conform::report::Baseline;
+use conform::result::Outcome;
+use conform::runner::{RunOptions, Runner, Target};
+use conform::schema::SchemaSet;
+use serde_json::{json, Value};
+
+const HOST: &str = "/beta/Security/hostSecurityProfiles/753b6489-6489-753b-8964-3b7589643b75";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn load() -> (Vec<Case>, Arc<SchemaSet>) {
+    let cases = case::load_dir(&root().join("cases")).unwrap_or_else(|e| panic!("{e}"));
+    let schemas = SchemaSet::load_dir(&root().join("schemas")).unwrap_or_else(|e| panic!("{e}"));
+    (cases, Arc::new(schemas))
+}
+
+fn mock() -> Mock {
+    let (cases, schemas) = load();
+    Mock::new(&cases, schemas, None)
+}
+
+fn json_headers(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut h = vec![("Content-Type".to_string(), "application/json".to_string())];
+    h.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    h
+}
+
+fn header<'a>(r: &'a MockResponse, name: &str) -> Option<&'a str> {
+    r.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn body(r: &MockResponse) -> Value {
+    serde_json::from_slice(&r.body).unwrap_or(Value::Null)
+}
+
+fn assert_odata_error(r: &MockResponse, status: u16) {
+    assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.body));
+    let b = body(r);
+    assert!(b["error"]["code"].is_string(), "{b}");
+    assert!(b["error"]["message"].is_string(), "{b}");
+    assert!(b["error"]["innerError"]["request-id"].is_string(), "{b}");
+    assert!(b["error"]["innerError"]["date"].is_string(), "{b}");
+    assert!(header(r, "content-type").is_some_and(|c| c.starts_with("application/json")));
+}
+
+#[tokio::test]
+async fn every_case_passes_against_the_mock_but_the_baselines() {
+    let (cases, schemas) = load();
+    let runner = Runner::start(
+        &cases,
+        &cases,
+        schemas,
+        RunOptions {
+            target: Target::Mock,
+            jobs: 3,
+            ..RunOptions::default()
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut results = runner.run_all(&cases).await;
+    let baseline = Baseline::load(&root().join("reports").join("baseline.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stale = baseline.apply(&mut results, true);
+    assert!(stale.is_empty(), "{stale:?}");
+    for r in &results {
+        let listed = baseline.known_failures.iter().any(|k| k.case == r.id);
+        let want = if listed {
+            Outcome::Waived
+        } else {
+            Outcome::Passed
+        };
+        assert_eq!(r.outcome, want, "{}: {:#?}", r.id, r.checks);
+    }
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Waived)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn seeds_documented_ids_and_repairs_placeholders() {
+    let m = mock();
+    let paths: Vec<&str> = m.seeded().iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "/security/usersecurityprofiles/e9107a0b-7a0b-e910-0b7a-10e90b7a10e9",
+            "/me/security",
+            "/security/hostsecurityprofiles/753b6489-6489-753b-8964-3b7589643b75",
+            "/security/ipsecurityprofiles/a5c97fce-7fce-a5c9-ce7f-c9a5ce7fc9a5",
+        ]
+    );
+    let r = m.handle(
+        "PATCH",
+        HOST,
+        &json_headers(&[("Prefer", "return=representation")]),
+        b"{}",
+    );
+    assert_eq!(r.status, 200);
+    let b = body(&r);
+    assert_eq!(b["logonUsers"][0]["accountType"], json!("unknown"), "{b}");
+    assert_eq!(
+        b["@odata.type"],
+        json!("#microsoft.graph.hostSecurityProfile")
+    );
+}
+
+#[test]
+fn prefer_decides_the_answer() {
+    let m = mock();
+    assert_eq!(m.patch_default(), PatchDefault::Representation);
+    let minimal = m.handle(
+        "PATCH",
+        HOST,
+        &json_headers(&[("Prefer", "return=minimal")]),
+        br#"{"fqdn": "a"}"#,
+    );
+    assert_eq!(minimal.status, 204);
+    assert!(minimal.body.is_empty());
+    assert_eq!(
+        header(&minimal, "preference-applied"),
+        Some("return=minimal")
+    );
+    let plain = m.handle("PATCH", HOST, &json_headers(&[]), br#"{"fqdn": "b"}"#);
+    assert_eq!(plain.status, 200);
+    assert_eq!(body(&plain)["fqdn"], json!("b"));
+    assert_eq!(header(&plain, "preference-applied"), None);
+    let (cases, schemas) = load();
+    let m = Mock::new(&cases, schemas, Some(PatchDefault::Minimal));
+    assert_eq!(
+        m.handle("PATCH", HOST, &json_headers(&[]), b"{}").status,
+        204
+    );
+}
+
+#[test]
+fn routes_ignore_case_and_version_and_refuse_the_undocumented() {
+    let m = mock();
+    let lower = HOST.replace(
+        "Security/hostSecurityProfiles",
+        "SECURITY/hostsecurityprofiles",
+    );
+    assert_eq!(
+        m.handle("PATCH", &lower, &json_headers(&[]), b"{}").status,
+        200
+    );
+    assert_eq!(
+        m.handle(
+            "PATCH",
+            &HOST.replace("/beta", ""),
+            &json_headers(&[]),
+            b"{}"
+        )
+        .status,
+        200
+    );
+    let get = m.handle("GET", HOST, &[], b"");
+    assert_odata_error(&get, 405);
+    assert_eq!(header(&get, "allow"), Some("PATCH"));
+    assert_odata_error(&m.handle("GET", "/beta/nothing/here", &[], b""), 404);
+    assert_odata_error(
+        &m.handle(
+            "PATCH",
+            "/beta/Security/hostSecurityProfiles/nope",
+            &json_headers(&[]),
+            b"{}",
+        ),
+        404,
+    );
+}
+
+#[test]
+fn bad_bodies_are_refused_with_odata_errors() {
+    let m = mock();
+    let h = json_headers(&[]);
+    assert_odata_error(&m.handle("PATCH", HOST, &h, b"{not json"), 400);
+    assert_odata_error(&m.handle("PATCH", HOST, &h, b"[1, 2]"), 400);
+    assert_odata_error(
+        &m.handle("PATCH", HOST, &h, br#"{"isAzureAdJoined": "yes"}"#),
+        400,
+    );
+    assert_odata_error(&m.handle("PATCH", HOST, &h, br#"{"countHits": 3}"#), 400);
+    assert_odata_error(
+        &m.handle(
+            "PATCH",
+            HOST,
+            &h,
+            br#"{"firstSeenDateTime": "datetime-value"}"#,
+        ),
+        400,
+    );
+    assert_odata_error(
+        &m.handle(
+            "PATCH",
+            HOST,
+            &h,
+            br##"{"@odata.type": "#microsoft.graph.ipSecurityProfile"}"##,
+        ),
+        400,
+    );
+    assert_odata_error(&m.handle("PATCH", HOST, &h, br#"{"id": "other"}"#), 400);
+    assert_odata_error(
+        &m.handle(
+            "PATCH",
+            HOST,
+            &[("Content-Type".into(), "text/plain".into())],
+            b"{}",
+        ),
+        415,
+    );
+    // Nothing of the refused bodies was applied.
+    let after = body(&m.handle("PATCH", HOST, &h, b"{}"));
+    assert_eq!(after["isAzureAdJoined"], json!(true));
+}
+
+#[test]
+fn every_answer_carries_request_ids() {
+    let m = mock();
+    let r = m.handle(
+        "PATCH",
+        HOST,
+        &json_headers(&[("client-request-id", "abc-123")]),
+        b"{}",
+    );
+    assert_eq!(header(&r, "client-request-id"), Some("abc-123"));
+    assert!(header(&r, "request-id").is_some_and(|v| v.len() == 36));
+    let e = m.handle("GET", "/nowhere", &[], b"");
+    assert!(header(&e, "request-id").is_some());
+}
+
+#[test]
+fn patch_updates_last_modified() {
+    let m = mock();
+    let before = chrono::Utc::now();
+    let b = body(&m.handle(
+        "PATCH",
+        "/beta/security/userSecurityProfiles/e9107a0b-7a0b-e910-0b7a-10e90b7a10e9",
+        &json_headers(&[]),
+        br#"{"tags": ["HVA"]}"#,
+    ));
+    let modified = b["lastModifiedDateTime"].as_str().unwrap_or_default();
+    let at = chrono::DateTime::parse_from_rfc3339(modified)
+        .unwrap_or_else(|e| panic!("{modified}: {e}"));
+    assert!(at >= before - chrono::Duration::seconds(1));
+    assert_eq!(b["tags"], json!(["HVA"]));
+}
+
+#[tokio::test]
+async fn concurrent_patches_lose_no_update() {
+    let (cases, schemas) = load();
+    let m = Arc::new(Mock::new(&cases, schemas, None));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let server = m.clone().serve(listener).unwrap_or_else(|e| panic!("{e}"));
+    let client = reqwest::Client::new();
+    let props = [
+        "fqdn",
+        "netBiosName",
+        "os",
+        "osVersion",
+        "parentHost",
+        "riskScore",
+        "azureSubscriptionId",
+        "azureTenantId",
+    ];
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let client = client.clone();
+        let url = format!("{}{HOST}", server.url());
+        let prop = props[i % props.len()];
+        tasks.push(tokio::spawn(async move {
+            let resp = client
+                .patch(url)
+                .header("Content-Type", "application/json")
+                .body(json!({ prop: format!("v{i}"), "tags": [format!("t{i}")] }).to_string())
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = resp.status().as_u16();
+            let b: Value = resp.json().await.map_err(|e| e.to_string())?;
+            Ok::<_, String>((i, status, b))
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(
+            t.await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+    }
+    for (i, status, b) in &answers {
+        assert_eq!(*status, 200);
+        // Each answer shows its own write applied.
+        assert_eq!(b[props[i % props.len()]], json!(format!("v{i}")));
+        assert_eq!(b["tags"], json!([format!("t{i}")]));
+    }
+    let last = body(&m.handle("PATCH", HOST, &json_headers(&[]), b"{}"));
+    for (k, prop) in props.iter().enumerate() {
+        let written: Vec<String> = (0..32)
+            .filter(|i| i % props.len() == k)
+            .map(|i| format!("v{i}"))
+            .collect();
+        let got = last[*prop].as_str().unwrap_or_default().to_string();
+        assert!(
+            written.contains(&got),
+            "{prop} is {got}, none of {written:?}"
+        );
+    }
+    // The final tags come from the PATCH whose answer was the last to see its own tags and
+    // everyone else's property writes: some answer must equal the final state exactly.
+    let final_props: Vec<&Value> = props.iter().map(|p| &last[*p]).collect();
+    assert!(answers.iter().any(|(_, _, b)| b["tags"] == last["tags"]
+        && props.iter().map(|p| &b[*p]).collect::<Vec<_>>() == final_props));
+}

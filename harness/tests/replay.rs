@@ -1,0 +1,380 @@
+//! Each check against wiremock targets: a deviation must be caught by the right check, a conformant answer must pass.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use conform::case::{self, Case};
+use conform::result::{CaseResult, CheckOutcome, Outcome};
+use conform::runner::{RunError, RunOptions, Runner, Target};
+use conform::schema::SchemaSet;
+use serde_json::{json, Value};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const HOST_CASE: &str = "003_e135c242e05b0c0b.update_hostsecurityprofile";
+const HOST_ID: &str = "753b6489-6489-753b-8964-3b7589643b75";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn load() -> (Vec<Case>, Arc<SchemaSet>) {
+    let cases = case::load_dir(&root().join("cases")).unwrap_or_else(|e| panic!("{e}"));
+    let schemas = SchemaSet::load_dir(&root().join("schemas")).unwrap_or_else(|e| panic!("{e}"));
+    (cases, Arc::new(schemas))
+}
+
+fn host_case(cases: &[Case]) -> Case {
+    cases
+        .iter()
+        .find(|c| c.id == HOST_CASE)
+        .cloned()
+        .unwrap_or_else(|| panic!("no case {HOST_CASE}"))
+}
+
+/// What a conformant service answers to the documented hostSecurityProfile PATCH.
+fn conformant_body(case: &Case) -> Value {
+    let mut body = match &case.request.body {
+        Some(case::Body::Json(v)) => v.clone(),
+        _ => panic!("case has no JSON body"),
+    };
+    // The doc sends the placeholder "String" for enum values; the runner sends valid members.
+    body["logonUsers"][0]["accountType"] = json!("unknown");
+    body["logonUsers"][0]["logonTypes"] = json!(["unknown"]);
+    body["id"] = json!(HOST_ID);
+    body["azureTenantId"] = json!("tenant");
+    body
+}
+
+async fn run_against(
+    server: &MockServer,
+    case: &Case,
+    schemas: Arc<SchemaSet>,
+    timeout: u64,
+) -> CaseResult {
+    let mut params = BTreeMap::new();
+    params.insert("hostSecurityProfileId".to_string(), HOST_ID.to_string());
+    let opts = RunOptions {
+        target: Target::Url(format!("{}/beta", server.uri())),
+        params,
+        timeout: Duration::from_secs(timeout),
+        ..RunOptions::default()
+    };
+    let cases = vec![case.clone()];
+    let runner = Runner::start(&cases, &cases, schemas, opts)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    runner.run_case(case).await
+}
+
+async fn answer(case: &Case, schemas: Arc<SchemaSet>, resp: ResponseTemplate) -> CaseResult {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(format!(
+            "/beta/Security/hostSecurityProfiles/{HOST_ID}"
+        )))
+        .respond_with(resp)
+        .mount(&server)
+        .await;
+    run_against(&server, case, schemas, 5).await
+}
+
+fn failed_kinds(r: &CaseResult) -> Vec<String> {
+    r.checks
+        .iter()
+        .filter(|c| c.outcome == CheckOutcome::Failed)
+        .map(|c| c.kind.clone())
+        .collect()
+}
+
+fn json_response(status: u16, body: &Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(
+        serde_json::to_vec(body).unwrap_or_default(),
+        "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8",
+    )
+}
+
+#[tokio::test]
+async fn conformant_answer_passes_every_check() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let mut body = conformant_body(&case);
+    // Legal variations: reordered keys, annotations, nulls for unset nullable properties,
+    // another offset for the same instant.
+    body["@odata.context"] =
+        json!("https://graph.microsoft.com/beta/$metadata#Security/hostSecurityProfiles/$entity");
+    body["parentHost"] = json!("Parent Host value");
+    body["os"] = json!("Os value");
+    body["osVersion"] = json!("Os Version value");
+    body["firstSeenDateTime"] = json!("2016-12-31T23:56:26.9196629Z");
+    let r = answer(&case, schemas, json_response(200, &body)).await;
+    assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
+    let kinds: Vec<_> = r.checks.iter().map(|c| c.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["status", "header", "schema", "type", "echo"]);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("/logonUsers/0/accountType")),
+        "{:?}",
+        r.notes
+    );
+}
+
+#[tokio::test]
+async fn wrong_status_is_caught() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let r = answer(&case, schemas, ResponseTemplate::new(204)).await;
+    assert_eq!(r.outcome, Outcome::Failed);
+    assert_eq!(failed_kinds(&r), vec!["status"]);
+    assert!(r.checks[0]
+        .message
+        .contains("expected 200 OK, got 204 No Content"));
+}
+
+#[tokio::test]
+async fn wrong_media_type_is_caught() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let body = serde_json::to_vec(&conformant_body(&case)).unwrap_or_default();
+    let r = answer(
+        &case,
+        schemas,
+        ResponseTemplate::new(200).set_body_raw(body, "text/plain"),
+    )
+    .await;
+    assert!(
+        failed_kinds(&r).contains(&"header".to_string()),
+        "{:#?}",
+        r.checks
+    );
+    assert_eq!(r.outcome, Outcome::Failed);
+}
+
+#[tokio::test]
+async fn non_utf8_charset_on_json_is_caught() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let body = serde_json::to_vec(&conformant_body(&case)).unwrap_or_default();
+    let r = answer(
+        &case,
+        schemas,
+        ResponseTemplate::new(200).set_body_raw(body, "application/json; charset=iso-8859-1"),
+    )
+    .await;
+    assert_eq!(failed_kinds(&r), vec!["header"]);
+}
+
+#[tokio::test]
+async fn body_that_is_not_json_is_caught() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let r = answer(
+        &case,
+        schemas,
+        ResponseTemplate::new(200).set_body_raw("{not json", "application/json"),
+    )
+    .await;
+    assert_eq!(failed_kinds(&r), vec!["schema"]);
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| c.message.contains("body is not JSON")));
+}
+
+#[tokio::test]
+async fn schema_deviations_are_caught_with_pointers() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let mut body = conformant_body(&case);
+    body["isAzureAdJoined"] = json!("true");
+    body["relatedHostIds"] = json!("Related Host Ids value");
+    body["lastSeenDateTime"] = json!("yesterday");
+    body["networkInterfaces"][0]["macAddress"] = json!(42);
+    body["id"] = Value::Null;
+    let r = answer(&case, schemas, json_response(200, &body)).await;
+    assert_eq!(r.outcome, Outcome::Failed);
+    let schema = r
+        .checks
+        .iter()
+        .find(|c| c.kind == "schema")
+        .unwrap_or_else(|| panic!("no schema check"));
+    assert_eq!(schema.outcome, CheckOutcome::Failed);
+    for pointer in [
+        "/isAzureAdJoined",
+        "/relatedHostIds",
+        "/lastSeenDateTime",
+        "/networkInterfaces/0/macAddress",
+        "/id",
+    ] {
+        assert!(
+            schema.message.contains(&format!("{pointer}:")),
+            "{pointer} missing in {}",
+            schema.message
+        );
+    }
+}
+
+#[tokio::test]
+async fn wrong_odata_type_is_caught() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let mut body = conformant_body(&case);
+    body["@odata.type"] = json!("#microsoft.graph.ipSecurityProfile");
+    let r = answer(&case, schemas, json_response(200, &body)).await;
+    assert_eq!(failed_kinds(&r), vec!["type"]);
+}
+
+#[tokio::test]
+async fn update_not_applied_is_caught_with_a_diff() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let mut body = conformant_body(&case);
+    body["fqdn"] = json!("old.example.com");
+    body["tags"] = json!([]);
+    let r = answer(&case, schemas, json_response(200, &body)).await;
+    assert_eq!(failed_kinds(&r), vec!["echo"]);
+    let echo = r
+        .checks
+        .iter()
+        .find(|c| c.kind == "echo")
+        .unwrap_or_else(|| panic!("no echo"));
+    assert!(
+        echo.message
+            .contains("/fqdn: sent \"Fqdn value\", got \"old.example.com\""),
+        "{}",
+        echo.message
+    );
+    assert!(
+        echo.message.contains("/tags: sent 1 items, got 0"),
+        "{}",
+        echo.message
+    );
+    let diff = echo.diff.as_deref().unwrap_or_default();
+    assert!(
+        diff.contains("-  \"fqdn\": \"Fqdn value\"")
+            && diff.contains("+  \"fqdn\": \"old.example.com\""),
+        "{diff}"
+    );
+}
+
+#[tokio::test]
+async fn body_on_204_is_caught() {
+    let (mut cases, schemas) = load();
+    let case = cases
+        .iter_mut()
+        .find(|c| c.id == "000_6e3310d0f32980d1.update_usersecurityprofile")
+        .map(|c| c.clone())
+        .unwrap_or_else(|| panic!("no 204 case"));
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(204).set_body_raw("{}", "application/json"))
+        .mount(&server)
+        .await;
+    let opts = RunOptions {
+        target: Target::Url(server.uri()),
+        params: [("userSecurityProfile_Id".to_string(), "x".to_string())].into(),
+        ..RunOptions::default()
+    };
+    let one = vec![case.clone()];
+    let runner = Runner::start(&one, &one, schemas, opts)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = runner.run_case(&case).await;
+    assert_eq!(failed_kinds(&r), vec!["header"], "{:#?}", r.checks);
+}
+
+#[tokio::test]
+async fn refused_connection_is_errored_not_failed() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    // Bind then drop a listener so the port is very likely closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(9);
+    let opts = RunOptions {
+        target: Target::Url(format!("http://127.0.0.1:{port}/beta")),
+        params: [("hostSecurityProfileId".to_string(), HOST_ID.to_string())].into(),
+        ..RunOptions::default()
+    };
+    let one = vec![case.clone()];
+    let runner = Runner::start(&one, &one, schemas, opts)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = runner.run_case(&case).await;
+    assert_eq!(r.outcome, Outcome::Errored);
+    assert_eq!(failed_kinds(&r), vec!["transport"]);
+    assert!(
+        r.checks[0].message.contains("connection failed"),
+        "{}",
+        r.checks[0].message
+    );
+}
+
+#[tokio::test]
+async fn stalled_target_is_errored_with_a_timeout_cause() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let r = run_against(&server, &case, schemas, 1).await;
+    assert_eq!(r.outcome, Outcome::Errored);
+    assert!(
+        r.checks[0].message.contains("timeout"),
+        "{}",
+        r.checks[0].message
+    );
+}
+
+#[tokio::test]
+async fn token_is_sent_and_never_reported() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let token = "tok-3f9a1c-secret";
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(header("authorization", format!("Bearer {token}").as_str()))
+        .respond_with(json_response(200, &conformant_body(&case)))
+        .mount(&server)
+        .await;
+    let opts = RunOptions {
+        target: Target::Url(format!("{}/beta", server.uri())),
+        params: [("hostSecurityProfileId".to_string(), HOST_ID.to_string())].into(),
+        token: Some(token.to_string()),
+        ..RunOptions::default()
+    };
+    let one = vec![case.clone()];
+    let runner = Runner::start(&one, &one, schemas, opts)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = runner.run_case(&case).await;
+    assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
+    let report =
+        conform::report::build_report("t", chrono::Utc::now(), Duration::ZERO, vec![r], vec![]);
+    let json = conform::report::to_json(&report);
+    let xml = conform::report::to_junit(&report).unwrap_or_default();
+    assert!(!json.contains(token) && !xml.contains(token));
+}
+
+#[tokio::test]
+async fn missing_parameter_stops_the_run_before_sending() {
+    let (cases, schemas) = load();
+    let server = MockServer::start().await;
+    let opts = RunOptions {
+        target: Target::Url(server.uri()),
+        ..RunOptions::default()
+    };
+    let err = Runner::start(&cases, &cases, schemas, opts).await.err();
+    let text = err.as_ref().map(RunError::to_string).unwrap_or_default();
+    assert!(
+        text.contains("path parameter") && text.contains("has no value"),
+        "{text}"
+    );
+    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(0));
+}
