@@ -46,6 +46,18 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Generate JSON Schemas from OData CSDL metadata (`.xml` or `.xml.gz`).
+    Schemas {
+        /// The metadata file.
+        #[arg(long)]
+        metadata: PathBuf,
+        /// A type to generate, with every type it references (repeatable; default: all types).
+        #[arg(long = "type")]
+        types: Vec<String>,
+        /// Folder to write `<full type name>.json` files into.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Replay cases against a target (the embedded mock by default) and write reports.
     Run(RunArgs),
     /// Serve the embedded mock.
@@ -159,6 +171,23 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
         }
         Command::Run(args) => run(args),
+        Command::Schemas {
+            metadata,
+            types,
+            out,
+        } => {
+            let meta = conform::schema::read_metadata(&metadata)?;
+            let docs = conform::schema::generate(&meta, &types)
+                .with_context(|| metadata.display().to_string())?;
+            std::fs::create_dir_all(&out).with_context(|| out.display().to_string())?;
+            for (name, schema) in &docs {
+                let path = out.join(format!("{name}.json"));
+                std::fs::write(&path, conform::schema::schema_file_text(schema))
+                    .with_context(|| path.display().to_string())?;
+            }
+            eprintln!("{} schemas written to {}", docs.len(), out.display());
+            Ok(0)
+        }
         Command::Serve {
             port,
             cases,

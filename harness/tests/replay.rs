@@ -44,7 +44,6 @@ fn conformant_body(case: &Case) -> Value {
     body["logonUsers"][0]["accountType"] = json!("unknown");
     body["logonUsers"][0]["logonTypes"] = json!(["unknown"]);
     body["id"] = json!(HOST_ID);
-    body["azureTenantId"] = json!("tenant");
     body
 }
 
@@ -260,30 +259,126 @@ async fn update_not_applied_is_caught_with_a_diff() {
     );
 }
 
-#[tokio::test]
-async fn body_on_204_is_caught() {
-    let (mut cases, schemas) = load();
+/// A one-answer-per-connection HTTP server that writes raw bytes, for answers no HTTP library would send.
+async fn raw_server(answer: &'static [u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 65536];
+            let mut got = Vec::new();
+            // Read the head and whatever body arrives with it; the test requests are small.
+            while let Ok(n) = stream.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+                if let Some(i) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&got[..i]).to_ascii_lowercase();
+                    let len = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    if got.len() >= i + 4 + len {
+                        break;
+                    }
+                }
+            }
+            let _ = stream.write_all(answer).await;
+            let _ = stream.shutdown().await;
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn case_204() -> (Case, Arc<SchemaSet>) {
+    let (cases, schemas) = load();
     let case = cases
-        .iter_mut()
+        .iter()
         .find(|c| c.id == "000_6e3310d0f32980d1.update_usersecurityprofile")
-        .map(|c| c.clone())
+        .cloned()
         .unwrap_or_else(|| panic!("no 204 case"));
-    let server = MockServer::start().await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(204).set_body_raw("{}", "application/json"))
-        .mount(&server)
-        .await;
+    (case, schemas)
+}
+
+async fn run_raw(answer: &'static [u8], case: &Case, schemas: Arc<SchemaSet>) -> CaseResult {
+    let base = raw_server(answer).await;
     let opts = RunOptions {
-        target: Target::Url(server.uri()),
-        params: [("userSecurityProfile_Id".to_string(), "x".to_string())].into(),
+        target: Target::Url(base),
+        params: [
+            ("userSecurityProfile_Id".to_string(), "x".to_string()),
+            ("hostSecurityProfileId".to_string(), HOST_ID.to_string()),
+        ]
+        .into(),
+        timeout: Duration::from_secs(5),
         ..RunOptions::default()
     };
     let one = vec![case.clone()];
     let runner = Runner::start(&one, &one, schemas, opts)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let r = runner.run_case(&case).await;
+    runner.run_case(case).await
+}
+
+#[tokio::test]
+async fn body_on_204_is_caught() {
+    let (case, schemas) = case_204();
+    let r = run_raw(
+        b"HTTP/1.1 204 No Content\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        &case,
+        schemas.clone(),
+    )
+    .await;
     assert_eq!(failed_kinds(&r), vec!["header"], "{:#?}", r.checks);
+    let clean = run_raw(b"HTTP/1.1 204 No Content\r\n\r\n", &case, schemas).await;
+    assert_eq!(clean.outcome, Outcome::Passed, "{:#?}", clean.checks);
+}
+
+#[tokio::test]
+async fn json_body_without_content_type_is_caught() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let r = run_raw(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+        &case,
+        schemas,
+    )
+    .await;
+    assert!(
+        failed_kinds(&r).contains(&"header".to_string()),
+        "{:#?}",
+        r.checks
+    );
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| c.message.contains("no Content-Type")));
+}
+
+#[tokio::test]
+async fn truncated_body_is_errored() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let r = run_raw(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\": ",
+        &case,
+        schemas,
+    )
+    .await;
+    assert_eq!(r.outcome, Outcome::Errored, "{:#?}", r.checks);
+    assert_eq!(failed_kinds(&r), vec!["transport"]);
+}
+
+#[tokio::test]
+async fn non_http_answer_is_errored() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let r = run_raw(b"SSH-2.0-OpenSSH_9.0\r\n", &case, schemas).await;
+    assert_eq!(r.outcome, Outcome::Errored, "{:#?}", r.checks);
 }
 
 #[tokio::test]

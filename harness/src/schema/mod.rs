@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
+pub mod csdl;
+
 use crate::placeholder;
 
 /// Errors loading or using schemas.
@@ -43,6 +45,14 @@ pub enum SchemaError {
     /// No schema for the named type.
     #[error("no schema for type `{0}`")]
     Unknown(String),
+    /// The metadata could not be turned into schemas.
+    #[error("{path}: {source}")]
+    Csdl {
+        /// The metadata file.
+        path: PathBuf,
+        /// What went wrong.
+        source: csdl::CsdlError,
+    },
     /// A schema does not compile (bad keyword, unresolvable `$ref`).
     #[error("schema `{id}` does not compile: {message}")]
     Compile {
@@ -227,13 +237,10 @@ impl SchemaSet {
     /// Validates an instance; every finding names its JSON pointer.
     pub fn validate(&self, type_name: &str, instance: &Value) -> Result<Vec<Finding>, SchemaError> {
         let validator = self.validator(type_name)?;
-        let mut findings: Vec<Finding> = validator
-            .iter_errors(instance)
-            .map(|e| Finding {
-                pointer: e.instance_path().to_string(),
-                message: e.to_string(),
-            })
-            .collect();
+        let mut findings = Vec::new();
+        for e in validator.iter_errors(instance) {
+            flatten(&e, &mut findings, 0);
+        }
         findings.sort_by(|a, b| (&a.pointer, &a.message).cmp(&(&b.pointer, &b.message)));
         findings.dedup();
         Ok(findings)
@@ -356,6 +363,74 @@ impl SchemaSet {
             _ => {}
         }
     }
+}
+
+/// Reads CSDL metadata from a file, gunzipping it when it ends in `.gz`.
+pub fn read_metadata(path: &Path) -> Result<csdl::Metadata, SchemaError> {
+    use std::io::Read;
+    let io = |source| SchemaError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes = std::fs::read(path).map_err(io)?;
+    let mut text = String::new();
+    if path.extension().is_some_and(|e| e == "gz") {
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .map_err(io)?;
+    } else {
+        text = String::from_utf8(bytes)
+            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    }
+    csdl::Metadata::parse(&text).map_err(|source| SchemaError::Csdl {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Generated schema documents: the named types and all they reference, or every type when none is named.
+pub fn generate(
+    metadata: &csdl::Metadata,
+    types: &[String],
+) -> Result<Vec<(String, Value)>, csdl::CsdlError> {
+    let names = if types.is_empty() {
+        metadata.type_names()
+    } else {
+        metadata.closure(types)?
+    };
+    names
+        .into_iter()
+        .map(|n| metadata.schema_for(&n).map(|s| (n, s)))
+        .collect()
+}
+
+/// The text a schema file holds: pretty JSON with a trailing newline.
+pub fn schema_file_text(schema: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Turns an error into findings; a failed nullable `anyOf: [T, null]` is reported as T's own
+/// errors, since "not valid under any of the schemas" hides which property was wrong.
+fn flatten(e: &jsonschema::ValidationError<'_>, out: &mut Vec<Finding>, depth: usize) {
+    if let jsonschema::error::ValidationErrorKind::AnyOf { context } = e.kind() {
+        let is_null_branch = |branch: &Vec<jsonschema::ValidationError<'static>>| {
+            branch.len() == 1 && branch[0].to_string().ends_with("is not of type \"null\"")
+        };
+        let real: Vec<&Vec<jsonschema::ValidationError<'static>>> =
+            context.iter().filter(|b| !is_null_branch(b)).collect();
+        if real.len() == 1 && depth < 32 {
+            for inner in real[0] {
+                flatten(inner, out, depth + 1);
+            }
+            return;
+        }
+    }
+    out.push(Finding {
+        pointer: e.instance_path().to_string(),
+        message: e.to_string(),
+    });
 }
 
 /// Escapes a key for a JSON pointer.

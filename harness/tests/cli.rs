@@ -1,0 +1,263 @@
+//! The command line as a user meets it: exit codes, reports, baseline, determinism, secrets.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn conform(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_conform"));
+    cmd.current_dir(root())
+        .args(args)
+        .env_remove("CONFORM_TOKEN");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run conform: {e}"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn read_json(path: &Path) -> Value {
+    let s = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&s).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A report with timings and dates blanked, for byte comparison.
+fn without_timings(s: &str) -> String {
+    s.lines()
+        .map(|l| {
+            let t = l.trim_start();
+            if t.starts_with("\"duration_ms\"") || t.starts_with("\"started_at\"") {
+                String::new()
+            } else {
+                let mut out = l.to_string();
+                // JUnit `time="…"` attributes.
+                while let Some(i) = out.find(" time=\"") {
+                    let rest = &out[i + 7..];
+                    let end = rest.find('"').map_or(out.len(), |j| i + 7 + j + 1);
+                    out.replace_range(i..end, "");
+                }
+                out
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn main_job_passes_the_gate_with_the_waived_case_shown() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let reports = dir.path().to_string_lossy().into_owned();
+    let out = conform(&["run", "--report-dir", &reports], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("5 passed, 0 failed, 0 errored, 0 skipped, 1 waived"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("WAIVED  000_6e3310d0f32980d1.update_usersecurityprofile"),
+        "{stdout}"
+    );
+    let report = read_json(&dir.path().join("report.json"));
+    assert_eq!(report["summary"]["total"], 6);
+    assert_eq!(report["summary"]["waived"], 1);
+    assert_eq!(report["gate"]["passed"], true);
+    assert_eq!(report["target"], "embedded mock");
+    let waived: Vec<&Value> = report["cases"]
+        .as_array()
+        .map(|a| a.iter().filter(|c| c["outcome"] == "waived").collect())
+        .unwrap_or_default();
+    assert_eq!(waived.len(), 1);
+    assert!(waived[0]["waiver"]
+        .as_str()
+        .is_some_and(|w| w.contains("docs disagree")));
+    for case in report["cases"].as_array().into_iter().flatten() {
+        for key in [
+            "id",
+            "source",
+            "method",
+            "path",
+            "outcome",
+            "duration_ms",
+            "checks",
+        ] {
+            assert!(case.get(key).is_some(), "case lacks {key}: {case}");
+        }
+    }
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap_or_default();
+    assert_eq!(junit.matches("<testcase ").count(), 6, "{junit}");
+    assert_eq!(junit.matches("<skipped").count(), 1, "{junit}");
+}
+
+#[test]
+fn reports_are_deterministic_but_for_timings() {
+    let a = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let b = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for d in [&a, &b] {
+        let out = conform(
+            &[
+                "run",
+                "--jobs",
+                "3",
+                "--report-dir",
+                &d.path().to_string_lossy(),
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    for f in ["report.json", "junit.xml"] {
+        let x = std::fs::read_to_string(a.path().join(f)).unwrap_or_default();
+        let y = std::fs::read_to_string(b.path().join(f)).unwrap_or_default();
+        assert!(!x.is_empty());
+        assert_eq!(
+            without_timings(&x),
+            without_timings(&y),
+            "{f} differs between runs"
+        );
+    }
+}
+
+#[test]
+fn a_gate_failure_exits_1_and_a_fixed_case_makes_its_entry_stale() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = conform(
+        &[
+            "run",
+            "--patch-default",
+            "minimal",
+            "--report-dir",
+            &dir.path().to_string_lossy(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let report = read_json(&dir.path().join("report.json"));
+    assert_eq!(report["gate"]["passed"], false);
+    assert_eq!(report["summary"]["failed"], 4, "{}", text(&out.stdout));
+    let stale = &report["gate"]["stale_baseline"];
+    assert_eq!(
+        stale[0]["case"], "000_6e3310d0f32980d1.update_usersecurityprofile",
+        "{stale}"
+    );
+    assert!(text(&out.stdout).contains("STALE"));
+}
+
+#[test]
+fn missing_parameter_against_a_target_is_bad_input() {
+    let out = conform(
+        &[
+            "run",
+            "--target",
+            "http://127.0.0.1:9/beta",
+            "--report-dir",
+            "target/unused-reports",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("case `") && err.contains("path parameter `"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unreadable_inputs_are_bad_input() {
+    let out = conform(&["run", "--cases", "no/such/dir"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no/such/dir"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bad = dir.path().join("baseline.json");
+    std::fs::write(&bad, "{\"known_failures\": [ {\"case\": 1} ]}")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = conform(
+        &[
+            "run",
+            "--baseline",
+            &bad.to_string_lossy(),
+            "--report-dir",
+            &dir.path().to_string_lossy(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("baseline.json:1:"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn lint_and_extract_exit_codes() {
+    let seeds = root().join("..").join("shared").join("seeds");
+    let seeds = seeds.to_string_lossy();
+    let out = conform(&["lint", &seeds], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("warning[broken-url]") && stdout.contains("warning[syntax-mismatch]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.contains(": warning[") || l.contains(": error[")),
+        "{stdout}"
+    );
+    assert_eq!(
+        conform(&["lint", &seeds, "--deny-warnings"], &[])
+            .status
+            .code(),
+        Some(1)
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = conform(
+        &["extract", &seeds, "--out", &dir.path().to_string_lossy()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .map(|d| d.count())
+            .unwrap_or(0),
+        6
+    );
+    assert_eq!(
+        conform(&["lint", "no/such/page.md"], &[]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn token_never_appears_in_output_or_reports() {
+    let secret = "eyJ0eXAi-very-secret-token-7731";
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = conform(
+        &["run", "--report-dir", &dir.path().to_string_lossy()],
+        &[("CONFORM_TOKEN", secret)],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!text(&out.stdout).contains(secret) && !text(&out.stderr).contains(secret));
+    for f in ["report.json", "junit.xml"] {
+        let s = std::fs::read_to_string(dir.path().join(f)).unwrap_or_default();
+        assert!(!s.is_empty() && !s.contains(secret), "{f}");
+    }
+}
