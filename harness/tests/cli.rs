@@ -261,3 +261,57 @@ fn token_never_appears_in_output_or_reports() {
         assert!(!s.is_empty() && !s.contains(secret), "{f}");
     }
 }
+
+#[test]
+fn serve_prints_routes_and_seeded_ids_and_answers() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
+        .current_dir(root())
+        .args(["serve", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = BufReader::new(stdout).lines();
+    let mut banner = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap_or_default();
+        let done = line.starts_with("PATCH without Prefer");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    let text = banner.join("\n");
+    let addr = banner[0]
+        .rsplit("http://")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        text.contains("PATCH /Security/hostSecurityProfiles/{hostSecurityProfileId}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("753b6489-6489-753b-8964-3b7589643b75"),
+        "{text}"
+    );
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
+    let body = r#"{"fqdn":"x.example"}"#;
+    let request = format!(
+        "PATCH /beta/Security/hostSecurityProfiles/753b6489-6489-753b-8964-3b7589643b75 HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("\"fqdn\":\"x.example\""), "{answer}");
+}
