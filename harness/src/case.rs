@@ -78,6 +78,9 @@ pub struct Request {
     /// Names of the path parameters, in order of appearance.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub params: Vec<String>,
+    /// Host of the documented URL when it is not the service (upload and download URLs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// Documented headers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<Header>,

@@ -301,6 +301,7 @@ mod tests {
                 method: "PATCH".into(),
                 path: "/things/{id}".into(),
                 params: vec!["id".into()],
+                host: None,
                 headers: vec![
                     Header {
                         name: "Content-Length".into(),

@@ -205,11 +205,28 @@ pub fn extract_page(rel: &str, display: &str, text: &str) -> (Vec<Case>, Vec<Dia
     let mut pending: Option<(Request, String, Option<String>)> = None;
     let mut request_index = 0;
     let mut names: HashMap<String, usize> = HashMap::new();
+    // A request the page marks `ignored` takes its response with it: that pair is
+    // deliberately not replayable, so the response is no orphan.
+    let mut ignored_request = false;
     for block in &page.blocks {
         let Some(annotation) = &block.annotation else {
             continue;
         };
-        match annotation.block_type().as_deref() {
+        let kind = annotation.block_type();
+        if kind.as_deref() == Some("response") && pending.is_none() && ignored_request {
+            continue;
+        }
+        match kind.as_deref() {
+            Some("request") => ignored_request = false,
+            Some("ignored")
+                if split_message(&block.text, block.line + 1)
+                    .is_some_and(|m| http::parse_request_line(&m.start).is_some()) =>
+            {
+                ignored_request = true
+            }
+            _ => {}
+        }
+        match kind.as_deref() {
             Some("request") => {
                 request_index += 1;
                 if let Some((req, _, _)) = pending.take() {
@@ -324,6 +341,16 @@ fn read_request(
         return None;
     };
     let url = split_url(&line.url);
+    if let Some(host) = &url.foreign_host {
+        diags.push(diag(
+            msg.start_line,
+            Severity::Warning,
+            Code::ForeignHost,
+            format!(
+                "request goes to `{host}`, not the service; the case is kept but skipped at replay"
+            ),
+        ));
+    }
     if let Some(what) = &url.repaired {
         diags.push(diag(
             msg.start_line,
@@ -345,6 +372,7 @@ fn read_request(
             method: line.method,
             path: url.path,
             params: url.params,
+            host: url.foreign_host,
             headers: msg.headers,
             body,
             line: block.line,
@@ -459,32 +487,35 @@ fn read_body(msg: &http::RawMessage, display: &str, diags: &mut Vec<Diagnostic>)
     if !looks_json {
         return Some(Body::Text(text.clone()));
     }
-    match serde_json::from_str::<Value>(text) {
-        Ok(v) => Some(Body::Json(v)),
-        Err(strict) => match json5::from_str::<Value>(text) {
-            Ok(v) => {
-                diags.push(diag(
-                    msg.body_line + strict.line().saturating_sub(1),
-                    Severity::Warning,
-                    Code::LenientJson,
-                    format!("body is not strict JSON ({strict}); read leniently"),
-                ));
-                Some(Body::Json(v))
-            }
-            Err(_) => {
-                diags.push(diag(
-                    msg.body_line + strict.line().saturating_sub(1),
-                    Severity::Error,
-                    Code::InvalidJson,
-                    format!(
-                        "body is not JSON: {strict} (body line {}, column {}); kept as text",
-                        strict.line(),
-                        strict.column()
-                    ),
-                ));
-                Some(Body::Text(text.clone()))
-            }
-        },
+    match doc::json::parse(text) {
+        doc::json::Parsed::Strict(v) => Some(Body::Json(v)),
+        doc::json::Parsed::Relaxed(v, fixes) => {
+            diags.push(diag(
+                msg.body_line,
+                Severity::Warning,
+                Code::LenientJson,
+                format!(
+                    "body is not strict JSON ({}); read leniently",
+                    fixes.join(", ")
+                ),
+            ));
+            Some(Body::Json(v))
+        }
+        doc::json::Parsed::Invalid {
+            line,
+            column,
+            message,
+        } => {
+            diags.push(diag(
+                msg.body_line + line.saturating_sub(1),
+                Severity::Error,
+                Code::InvalidJson,
+                format!(
+                    "body is not JSON: {message} (body line {line}, column {column}); kept as text"
+                ),
+            ));
+            Some(Body::Text(text.clone()))
+        }
     }
 }
 
@@ -616,7 +647,25 @@ fn make_ids_unique(
     }
 }
 
+/// The API version a case belongs to: its URL's, else a `beta` or `v1.0` folder in its page's path.
+fn scope(c: &Case) -> Option<String> {
+    c.version.clone().or_else(|| {
+        c.source
+            .file
+            .split('/')
+            .find(|part| http::VERSIONS.contains(part))
+            .map(str::to_string)
+    })
+}
+
+/// Whether two cases may document the same thing: same version, or one version unknown.
+fn same_scope(a: &Option<String>, b: &Option<String>) -> bool {
+    a.is_none() || b.is_none() || a == b
+}
+
 /// Lints across pages: shared example names and pages that disagree about one operation.
+/// beta and v1.0 pages document the same operations with the same example names on purpose,
+/// so cases are compared within one version, or when a version is unknown.
 fn cross_page_lint(cases: &[Case], displays: &HashMap<String, String>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let display = |c: &Case| {
@@ -633,25 +682,37 @@ fn cross_page_lint(cases: &[Case], displays: &HashMap<String, String>) -> Vec<Di
             .push(c);
     }
     for group in by_name.values() {
-        let first = group[0];
-        for other in group.iter().skip(1) {
-            if other.source.file != first.source.file {
+        // The first case of each version stands for it, which keeps this linear.
+        let mut firsts: Vec<(Option<String>, &Case)> = Vec::new();
+        for c in group {
+            let sc = scope(c);
+            let earlier = firsts
+                .iter()
+                .find(|(s, f)| same_scope(s, &sc) && f.source.file != c.source.file);
+            if let Some((_, first)) = earlier {
                 diags.push(Diagnostic {
-                    file: display(other),
-                    line: other.source.line,
+                    file: display(c),
+                    line: c.source.line,
                     severity: Severity::Warning,
                     code: Code::DuplicateName,
                     message: format!(
                         "example name `{}` is also used by {}:{}",
-                        other.name,
+                        c.name,
                         display(first),
                         first.source.line
                     ),
                 });
             }
+            if !firsts.iter().any(|(s, _)| *s == sc) {
+                firsts.push((sc, c));
+            }
         }
     }
 
+    let shape = |c: &Case| match &c.response.body {
+        None => "no body",
+        Some(_) => "a body",
+    };
     let mut by_op: BTreeMap<(String, String), Vec<&Case>> = BTreeMap::new();
     for c in cases {
         let prefer = c
@@ -662,38 +723,46 @@ fn cross_page_lint(cases: &[Case], displays: &HashMap<String, String>) -> Vec<Di
         by_op.entry((key, prefer)).or_default().push(c);
     }
     for ((op, prefer), group) in &by_op {
+        // One representative per version and answer keeps this linear in the group's size.
+        let mut answers: Vec<(Option<String>, u16, &str, &Case)> = Vec::new();
+        for c in group {
+            let (sc, st, sh) = (scope(c), c.response.status, shape(c));
+            if !answers
+                .iter()
+                .any(|(s, t, h, _)| *s == sc && *t == st && *h == sh)
+            {
+                answers.push((sc, st, sh, c));
+            }
+        }
+        if answers.len() < 2 {
+            continue;
+        }
+        let prefer = if prefer.is_empty() {
+            "no Prefer header".to_string()
+        } else {
+            format!("Prefer: {prefer}")
+        };
         for a in group {
-            for b in group {
-                if a.source.file == b.source.file {
-                    continue;
-                }
-                let shape = |c: &Case| match &c.response.body {
-                    None => "no body".to_string(),
-                    Some(_) => "a body".to_string(),
-                };
-                let differs = a.response.status != b.response.status || shape(a) != shape(b);
-                if differs {
-                    let prefer = if prefer.is_empty() {
-                        "no Prefer header".to_string()
-                    } else {
-                        format!("Prefer: {prefer}")
-                    };
-                    diags.push(Diagnostic {
-                        file: display(a),
-                        line: a.response.line,
-                        severity: Severity::Warning,
-                        code: Code::ConflictingDocs,
-                        message: format!(
-                            "`{op}` with {prefer} answers {} with {} here, but {}:{} documents {} with {}",
-                            a.response.status,
-                            shape(a),
-                            display(b),
-                            b.response.line,
-                            b.response.status,
-                            shape(b)
-                        ),
-                    });
-                }
+            let sc = scope(a);
+            let other = answers.iter().find(|(s, t, h, o)| {
+                same_scope(s, &sc)
+                    && (*t, *h) != (a.response.status, shape(a))
+                    && o.source.file != a.source.file
+            });
+            if let Some((_, status, body, b)) = other {
+                diags.push(Diagnostic {
+                    file: display(a),
+                    line: a.response.line,
+                    severity: Severity::Warning,
+                    code: Code::ConflictingDocs,
+                    message: format!(
+                        "`{op}` with {prefer} answers {} with {} here, but {}:{} documents {status} with {body}",
+                        a.response.status,
+                        shape(a),
+                        display(b),
+                        b.response.line,
+                    ),
+                });
             }
         }
     }

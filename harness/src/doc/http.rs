@@ -51,6 +51,17 @@ pub fn split_message(text: &str, first_line: usize) -> Option<RawMessage> {
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
             break;
         }
+        if parse_request_line(trimmed).is_some() {
+            msg.problems.push(MessageProblem {
+                line: first_line + idx,
+                code: super::Code::MultipleRequests,
+                message: format!(
+                    "`{trimmed}` is a second request line; only the first request is replayed"
+                ),
+            });
+            idx += 1;
+            continue;
+        }
         match line.split_once(':') {
             Some((name, value)) if is_token(name.trim()) => msg.headers.push(Header {
                 name: name.trim().to_string(),
@@ -94,17 +105,29 @@ pub struct RequestLine {
     pub url: String,
 }
 
-/// Parses `METHOD URL [HTTP/x]`.
+/// Parses `METHOD URL [HTTP/x]`; the URL may hold spaces (OData `$filter=a eq 'b'`).
 pub fn parse_request_line(line: &str) -> Option<RequestLine> {
-    let mut words = line.split_whitespace();
-    let method = words.next()?.to_ascii_uppercase();
-    let url = words.next()?.to_string();
-    match words.next() {
-        None => {}
-        Some(v) if v.to_ascii_uppercase().starts_with("HTTP/") && words.next().is_none() => {}
-        Some(_) => return None,
+    let line = line.trim();
+    let (method, rest) = line.split_once(char::is_whitespace)?;
+    let method = method.to_ascii_uppercase();
+    if !super::is_method(&method) {
+        return None;
     }
-    super::is_method(&method).then_some(RequestLine { method, url })
+    let mut url = rest.trim();
+    if let Some((before, last)) = url.rsplit_once(char::is_whitespace) {
+        if last.to_ascii_uppercase().starts_with("HTTP/") {
+            url = before.trim_end();
+        }
+    }
+    // `sites/{id}/lists` (no leading slash) is a URL too; prose after a verb has no `/`.
+    let looks_like_url = url.starts_with('/')
+        || url.contains("://")
+        || url.starts_with('{')
+        || (url.contains('/') && !url.contains(char::is_whitespace));
+    (!url.is_empty() && looks_like_url).then(|| RequestLine {
+        method,
+        url: url.to_string(),
+    })
 }
 
 /// Parses `HTTP/x CODE [reason]` into the code and reason.
@@ -140,6 +163,14 @@ pub struct UrlParts {
     pub repaired: Option<String>,
     /// Whether the URL was absolute (had a scheme and host).
     pub absolute: bool,
+    /// The host, when it is not a Graph service host (an upload URL, a download link).
+    pub foreign_host: Option<String>,
+}
+
+/// Whether a host serves the API itself (`graph.microsoft.com` and its national clouds).
+fn is_service_host(host: &str) -> bool {
+    let h = host.to_ascii_lowercase();
+    h.contains("graph.microsoft") || h.contains("microsoftgraph") || h.is_empty()
 }
 
 /// The API versions Graph serves, as URL segments.
@@ -148,10 +179,22 @@ pub const VERSIONS: [&str; 2] = ["beta", "v1.0"];
 /// Splits a documented URL into version and path, repairing the known breakages.
 pub fn split_url(url: &str) -> UrlParts {
     let mut repaired = None;
-    let (absolute, rest) = match url.split_once("://") {
-        Some((_, after)) => (true, after.find('/').map_or("/", |i| &after[i..])),
-        None => (false, url),
+    let (absolute, host, rest) = match url.split_once("://") {
+        Some((_, after)) => {
+            let end = after.find(['/', '\\']).unwrap_or(after.len());
+            (
+                true,
+                &after[..end],
+                if end < after.len() {
+                    &after[end..]
+                } else {
+                    "/"
+                },
+            )
+        }
+        None => (false, "", url),
     };
+    let foreign_host = (!is_service_host(host)).then(|| host.to_string());
     let mut rest = rest.to_string();
     if rest.contains('\\') {
         repaired = Some(format!("backslashes in `{url}` read as `/`"));
@@ -200,6 +243,7 @@ pub fn split_url(url: &str) -> UrlParts {
         written,
         repaired,
         absolute,
+        foreign_host,
     }
 }
 
@@ -330,6 +374,11 @@ mod tests {
             })
         );
         assert_eq!(parse_request_line("Content-Type: x"), None);
+        assert_eq!(
+            parse_request_line("GET  https://g/v1.0/x?$filter=a eq 'b' HTTP/1.1").map(|r| r.url),
+            Some("https://g/v1.0/x?$filter=a eq 'b'".to_string())
+        );
+        assert_eq!(parse_request_line("Get the user"), None);
         assert_eq!(
             parse_status_line("HTTP/1.1 204 No Content"),
             Some((204, Some("No Content".into())))

@@ -2,6 +2,7 @@
 
 pub mod diag;
 pub mod http;
+pub mod json;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use serde_json::{Map, Value};
@@ -203,6 +204,21 @@ pub fn read_page(file: &str, raw: &str) -> Page {
                     h.push_str(&t);
                 }
             }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_)))
+                if !fence_closed(&text[range.clone()]) =>
+            {
+                page.diagnostics.push(diag(
+                    lines.line(range.start),
+                    Severity::Error,
+                    Code::UnterminatedFence,
+                    "code fence is never closed; it runs to the end of the page".into(),
+                ));
+                code = Some((
+                    lines.line(range.start),
+                    "unterminated".into(),
+                    String::new(),
+                ));
+            }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => info
@@ -285,6 +301,23 @@ pub fn read_page(file: &str, raw: &str) -> Page {
     page
 }
 
+/// Whether a fenced block's source ends with a closing fence (of the opening's kind and length).
+fn fence_closed(src: &str) -> bool {
+    let mut lines = src.lines();
+    let Some(open) = lines.next().map(str::trim_start) else {
+        return false;
+    };
+    let ch = match open.chars().next() {
+        Some(c @ ('`' | '~')) => c,
+        _ => return true,
+    };
+    let width = open.chars().take_while(|&c| c == ch).count();
+    lines.last().is_some_and(|l| {
+        let l = l.trim();
+        l.chars().all(|c| c == ch) && l.chars().count() >= width
+    })
+}
+
 /// Whether a heading names the operation's syntax section.
 fn section_is_syntax(heading: &str) -> bool {
     heading.eq_ignore_ascii_case("http request")
@@ -295,15 +328,11 @@ fn syntax_lines(body: &str, first_line: usize) -> Vec<SyntaxLine> {
     body.lines()
         .enumerate()
         .filter_map(|(i, l)| {
-            let mut words = l.split_whitespace();
-            let method = words.next()?.to_ascii_uppercase();
-            let path = words.next()?;
-            (is_method(&method) && (path.starts_with('/') || path.starts_with("http"))).then(|| {
-                SyntaxLine {
-                    line: first_line + i,
-                    method,
-                    path: path.to_string(),
-                }
+            let req = http::parse_request_line(l)?;
+            (req.url.starts_with('/') || req.url.starts_with("http")).then(|| SyntaxLine {
+                line: first_line + i,
+                method: req.method,
+                path: req.url,
             })
         })
         .collect()
@@ -321,9 +350,10 @@ enum Comment {
 fn comments(html: &str, first_line: usize) -> Vec<Comment> {
     let mut found = Vec::new();
     let mut rest = html;
-    let mut consumed = 0;
+    let mut line = first_line;
     while let Some(open) = rest.find("<!--") {
-        let line = first_line + html[..consumed + open].matches('\n').count();
+        // Count lines incrementally: a page of many comments must stay linear.
+        line += rest[..open].matches('\n').count();
         let after = &rest[open + 4..];
         let Some(close) = after.find("-->") else {
             found.push(Comment::Unterminated(line));
@@ -338,23 +368,25 @@ fn comments(html: &str, first_line: usize) -> Vec<Comment> {
             }
         }
         let advance = open + 4 + close + 3;
-        consumed += advance;
+        line += rest[open..advance].matches('\n').count();
         rest = &rest[advance..];
     }
     found
 }
 
-/// Parses a JSON object strictly, or else as JSON5 (trailing commas, comments, single quotes).
-/// Returns the strict parser's complaint when only the lenient one succeeded.
+/// Parses an annotation's JSON object, strictly or relaxed; returns what was relaxed, if anything.
 pub fn parse_lenient_object(text: &str) -> Result<(Map<String, Value>, Option<String>), String> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(map)) => Ok((map, None)),
-        Ok(_) => Err("not a JSON object".into()),
-        Err(strict) => match json5::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => Ok((map, Some(strict.to_string()))),
-            Ok(_) => Err("not a JSON object".into()),
-            Err(_) => Err(strict.to_string()),
-        },
+    match json::parse(text) {
+        json::Parsed::Strict(Value::Object(map)) => Ok((map, None)),
+        json::Parsed::Relaxed(Value::Object(map), fixes) => Ok((map, Some(fixes.join(", ")))),
+        json::Parsed::Strict(_) | json::Parsed::Relaxed(..) => Err("not a JSON object".into()),
+        json::Parsed::Invalid {
+            line,
+            column,
+            message,
+        } => Err(format!(
+            "{message} (annotation line {line}, column {column})"
+        )),
     }
 }
 
