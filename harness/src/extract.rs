@@ -8,6 +8,8 @@ use serde_json::Value;
 use crate::case::{self, Body, Case, Request, Response, Source};
 use crate::doc::http::{self, split_message, split_url};
 use crate::doc::{self, Annotation, Block, Code, Diagnostic, Page, Severity};
+use crate::placeholder;
+use crate::schema::SchemaSet;
 
 /// Errors that stop an extraction (a missing DOCS argument, an unwritable output folder).
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +88,14 @@ fn page_files(docs: &[PathBuf]) -> Result<Vec<PageFile>, ExtractError> {
 
 /// Extracts every page under the DOCS arguments.
 pub fn extract_paths(docs: &[PathBuf]) -> Result<Extraction, ExtractError> {
+    extract_paths_with(docs, None)
+}
+
+/// Extracts every page under the DOCS arguments; with schemas, also lints example bodies and property tables against them.
+pub fn extract_paths_with(
+    docs: &[PathBuf],
+    schemas: Option<&SchemaSet>,
+) -> Result<Extraction, ExtractError> {
     let mut out = Extraction::default();
     let mut pages = Vec::new();
     for file in page_files(docs)? {
@@ -113,7 +123,7 @@ pub fn extract_paths(docs: &[PathBuf]) -> Result<Extraction, ExtractError> {
         .iter()
         .map(|(r, d, t)| (r.as_str(), d.as_str(), t.as_str()))
         .collect();
-    let more = extract_texts(&texts);
+    let more = extract_texts_with(&texts, schemas);
     out.cases = more.cases;
     out.diagnostics.extend(more.diagnostics);
     out.diagnostics.sort_by(|a, b| {
@@ -124,6 +134,11 @@ pub fn extract_paths(docs: &[PathBuf]) -> Result<Extraction, ExtractError> {
 
 /// Extracts pages given as (relative path, display path, text), then lints across them.
 pub fn extract_texts(pages: &[(&str, &str, &str)]) -> Extraction {
+    extract_texts_with(pages, None)
+}
+
+/// Like [`extract_texts`], linting bodies and property tables against schemas when given.
+pub fn extract_texts_with(pages: &[(&str, &str, &str)], schemas: Option<&SchemaSet>) -> Extraction {
     let mut out = Extraction {
         pages: pages.len(),
         ..Extraction::default()
@@ -131,7 +146,7 @@ pub fn extract_texts(pages: &[(&str, &str, &str)]) -> Extraction {
     let mut displays: HashMap<String, String> = HashMap::new();
     for (rel, display, text) in pages {
         displays.insert(rel.to_string(), display.to_string());
-        let (cases, diags) = extract_page(rel, display, text);
+        let (cases, diags) = extract_page_with(rel, display, text, schemas);
         out.cases.extend(cases);
         out.diagnostics.extend(diags);
     }
@@ -169,6 +184,16 @@ fn sanitize(s: &str) -> String {
 
 /// Extracts the cases of one page and its page-local diagnostics.
 pub fn extract_page(rel: &str, display: &str, text: &str) -> (Vec<Case>, Vec<Diagnostic>) {
+    extract_page_with(rel, display, text, None)
+}
+
+/// Like [`extract_page`], linting bodies and property tables against schemas when given.
+pub fn extract_page_with(
+    rel: &str,
+    display: &str,
+    text: &str,
+    schemas: Option<&SchemaSet>,
+) -> (Vec<Case>, Vec<Diagnostic>) {
     let page = doc::read_page(display, text);
     let mut diags = page.diagnostics.clone();
     let diag = |line, severity, code, message: String| Diagnostic {
@@ -304,6 +329,12 @@ pub fn extract_page(rel: &str, display: &str, text: &str) -> (Vec<Case>, Vec<Dia
         ));
     }
     diags.extend(lint_page(&page, &cases, display));
+    if let Some(schemas) = schemas {
+        for case in &cases {
+            diags.extend(lint_bodies(&page, case, schemas, display));
+        }
+        diags.extend(lint_tables(&page, &cases, schemas, display));
+    }
     (cases, diags)
 }
 
@@ -615,6 +646,202 @@ fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagnostic> {
                 ));
             }
             _ => {}
+        }
+    }
+    diags
+}
+
+/// The 0-based line within a JSON text where a pointer's last named key appears (best effort).
+fn locate(text: &str, pointer: &str) -> usize {
+    let mut pos = 0;
+    for seg in pointer.split('/').skip(1) {
+        if seg.parse::<usize>().is_ok() {
+            continue;
+        }
+        let key = seg.replace("~1", "/").replace("~0", "~");
+        if let Some(i) = text[pos..].find(&format!("\"{key}\"")) {
+            pos += i;
+        }
+    }
+    text[..pos].matches('\n').count()
+}
+
+/// One example body to lint: which side, its type, its instances by pointer prefix, its block's line.
+type BodyTarget<'a> = (&'static str, String, Vec<(String, &'a Value)>, usize);
+
+/// Lints a case's example bodies against the schemas of their types.
+fn lint_bodies(page: &Page, case: &Case, schemas: &SchemaSet, display: &str) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let body_of = |line: usize| {
+        page.blocks
+            .iter()
+            .find(|b| b.line == line)
+            .and_then(|b| split_message(&b.text, b.line + 1))
+            .and_then(|m| m.body.map(|t| (m.body_line, t)))
+    };
+    let request_type = match &case.request.body {
+        Some(Body::Json(Value::Object(m))) => m
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .map(|t| t.trim_start_matches('#').to_string())
+            .or_else(|| case.response.odata_type.clone()),
+        _ => None,
+    };
+    let mut targets: Vec<BodyTarget> = Vec::new();
+    if let (Some(t), Some(Body::Json(v))) = (request_type, &case.request.body) {
+        targets.push(("request", t, vec![(String::new(), v)], case.request.line));
+    }
+    if let (Some(t), Some(Body::Json(v))) = (&case.response.odata_type, &case.response.body) {
+        let instances = if case.response.is_collection {
+            v.get("value")
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| (format!("/value/{i}"), item))
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            vec![(String::new(), v)]
+        };
+        targets.push(("response", t.clone(), instances, case.response.line));
+    }
+    for (which, type_name, instances, block_line) in targets {
+        // Types such as `stream` or `Collection(...)` name no schema, which is no fault of the page.
+        if !type_name.contains('.') {
+            continue;
+        }
+        let Some((body_line, text)) = body_of(block_line) else {
+            continue;
+        };
+        if !schemas.has(&type_name) {
+            diags.push(Diagnostic {
+                file: display.to_string(),
+                line: body_line,
+                severity: Severity::Warning,
+                code: Code::NoSchema,
+                message: format!(
+                    "no schema for `{type_name}`; the {which} example was not validated"
+                ),
+            });
+            continue;
+        }
+        for (prefix, instance) in instances {
+            let at = |pointer: &str| body_line + locate(&text, pointer);
+            for u in schemas.undeclared(&type_name, instance) {
+                let pointer = format!("{prefix}{}", u.pointer);
+                diags.push(Diagnostic {
+                    file: display.to_string(),
+                    line: at(&pointer),
+                    severity: Severity::Warning,
+                    code: Code::UnknownProperty,
+                    message: format!(
+                        "{which} example property `{}` ({pointer}) is not declared by {} in the metadata",
+                        u.property, u.type_name
+                    ),
+                });
+            }
+            let findings = schemas.validate(&type_name, instance).unwrap_or_default();
+            for f in findings {
+                if f.message.contains("Additional properties are not allowed") {
+                    continue;
+                }
+                let pointer = format!("{prefix}{}", f.pointer);
+                let value = instance.pointer(&f.pointer);
+                let hint = if value.is_some_and(placeholder::is_placeholder) {
+                    " (a doc placeholder)"
+                } else {
+                    ""
+                };
+                let code = if f.message.contains("is not one of") {
+                    Code::EnumValue
+                } else {
+                    Code::ExampleInvalid
+                };
+                diags.push(Diagnostic {
+                    file: display.to_string(),
+                    line: at(&pointer),
+                    severity: Severity::Warning,
+                    code,
+                    message: format!(
+                        "{which} example {}: {}{hint}",
+                        crate::schema::display_pointer(&pointer),
+                        f.message
+                    ),
+                });
+            }
+        }
+    }
+    diags
+}
+
+/// Plain text of a table cell: markdown links as their text, emphasis and code marks dropped.
+fn cell_text(cell: &str) -> String {
+    cell.replace(['*', '`'], "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Lints the page's property tables against the metadata of the page's one resource type.
+fn lint_tables(page: &Page, cases: &[Case], schemas: &SchemaSet, display: &str) -> Vec<Diagnostic> {
+    let mut types: Vec<&str> = cases
+        .iter()
+        .filter_map(|c| c.response.odata_type.as_deref())
+        .collect();
+    types.sort();
+    types.dedup();
+    let [type_name] = types[..] else {
+        return Vec::new();
+    };
+    let Some(props) = schemas.properties(type_name) else {
+        return Vec::new();
+    };
+    let mut diags = Vec::new();
+    for table in &page.tables {
+        let header: Vec<String> = table
+            .header
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        if header.first().map(String::as_str) != Some("property")
+            || header.get(1).map(String::as_str) != Some("type")
+        {
+            continue;
+        }
+        for (i, row) in table.rows.iter().enumerate() {
+            // Rows follow the header and its delimiter line, one line each.
+            let line = table.line + 2 + i;
+            let name = cell_text(row.first().map(String::as_str).unwrap_or(""));
+            let documented = cell_text(row.get(1).map(String::as_str).unwrap_or(""));
+            if name.is_empty() {
+                continue;
+            }
+            let Some(prop) = props.get(&name) else {
+                diags.push(Diagnostic {
+                    file: display.to_string(),
+                    line,
+                    severity: Severity::Warning,
+                    code: Code::TableMismatch,
+                    message: format!("property table lists `{name}`, which {type_name} does not declare in the metadata"),
+                });
+                continue;
+            };
+            let expected = schemas.describe(prop);
+            let norm = |s: &str| s.to_ascii_lowercase().replace("edm.", "");
+            if !documented.is_empty() && norm(&documented) != norm(&expected) {
+                diags.push(Diagnostic {
+                    file: display.to_string(),
+                    line,
+                    severity: Severity::Warning,
+                    code: Code::TableMismatch,
+                    message: format!(
+                        "property table gives `{name}` the type `{documented}`; the metadata says `{expected}`"
+                    ),
+                });
+            }
         }
     }
     diags

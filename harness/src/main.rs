@@ -36,6 +36,9 @@ enum Command {
         /// Exit 1 when any diagnostic is printed.
         #[arg(long)]
         deny_warnings: bool,
+        /// JSON Schemas to lint example bodies and property tables against (default: ./schemas if present).
+        #[arg(long)]
+        schemas: Option<PathBuf>,
     },
     /// Print the diagnostics for doc pages, without writing cases.
     Lint {
@@ -45,6 +48,9 @@ enum Command {
         /// Exit 1 when any diagnostic is printed.
         #[arg(long)]
         deny_warnings: bool,
+        /// JSON Schemas to lint example bodies and property tables against (default: ./schemas if present).
+        #[arg(long)]
+        schemas: Option<PathBuf>,
     },
     /// Generate JSON Schemas from OData CSDL metadata (`.xml` or `.xml.gz`).
     Schemas {
@@ -141,8 +147,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             docs,
             out,
             deny_warnings,
+            schemas,
         } => {
-            let ex = extract::extract_paths(&docs)?;
+            let schemas = lint_schemas(schemas)?;
+            let ex = extract::extract_paths_with(&docs, schemas.as_ref())?;
             for d in &ex.diagnostics {
                 println!("{d}");
             }
@@ -162,8 +170,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Lint {
             docs,
             deny_warnings,
+            schemas,
         } => {
-            let ex = extract::extract_paths(&docs)?;
+            let schemas = lint_schemas(schemas)?;
+            let ex = extract::extract_paths_with(&docs, schemas.as_ref())?;
             for d in &ex.diagnostics {
                 println!("{d}");
             }
@@ -194,6 +204,21 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             schemas,
             patch_default,
         } => serve(port, cases, schemas, patch_default),
+    }
+}
+
+/// The schemas `extract` and `lint` check examples against: the named folder, else `./schemas` when it exists.
+fn lint_schemas(dir: Option<PathBuf>) -> anyhow::Result<Option<SchemaSet>> {
+    match dir {
+        Some(d) => Ok(Some(SchemaSet::load_dir(&d)?)),
+        None => {
+            let d = PathBuf::from("schemas");
+            Ok(if d.is_dir() {
+                Some(SchemaSet::load_dir(&d)?)
+            } else {
+                None
+            })
+        }
     }
 }
 

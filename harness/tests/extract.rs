@@ -81,8 +81,10 @@ fn extraction_does_not_depend_on_where_the_pages_lie() {
 }
 
 #[test]
-fn seed_diagnostics_snapshot() {
+fn seed_pages_snapshot() {
     let seeds = seeds();
+    let schemas = conform::schema::SchemaSet::load_dir(&root().join("schemas"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut pages = Vec::new();
     for entry in std::fs::read_dir(&seeds).unwrap_or_else(|e| panic!("{e}")) {
         let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
@@ -96,11 +98,22 @@ fn seed_diagnostics_snapshot() {
         ));
     }
     pages.sort();
+    assert_eq!(pages.len(), 5);
     let refs: Vec<(&str, &str, &str)> = pages
         .iter()
         .map(|(n, t)| (n.as_str(), n.as_str(), t.as_str()))
         .collect();
-    let ex = extract::extract_texts(&refs);
-    let text: String = ex.diagnostics.iter().map(|d| format!("{d}\n")).collect();
-    insta::assert_snapshot!(text);
+    // Cross-page diagnostics need all pages at once; each page's snapshot then shows its share.
+    let ex = extract::extract_texts_with(&refs, Some(&schemas));
+    for (name, _) in &pages {
+        let mut text = String::from("## diagnostics\n");
+        for d in ex.diagnostics.iter().filter(|d| &d.file == name) {
+            text.push_str(&format!("{d}\n"));
+        }
+        text.push_str("## cases\n");
+        for c in ex.cases.iter().filter(|c| &c.source.file == name) {
+            text.push_str(&c.to_json());
+        }
+        insta::assert_snapshot!(name.replace('.', "_"), text);
+    }
 }

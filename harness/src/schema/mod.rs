@@ -72,6 +72,17 @@ pub struct Finding {
     pub message: String,
 }
 
+/// A property an instance uses that its type does not declare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undeclared {
+    /// JSON pointer of the property.
+    pub pointer: String,
+    /// The property name.
+    pub property: String,
+    /// The type that lacks it.
+    pub type_name: String,
+}
+
 /// A placeholder that was replaced by a valid value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Repair {
@@ -279,6 +290,138 @@ impl SchemaSet {
         self.get(type_name)
             .and_then(|s| s.get("additionalProperties"))
             .is_none_or(|a| a != &Value::Bool(false))
+    }
+
+    /// Properties an instance uses that its type (or a nested type) does not declare, even where
+    /// the type is open; annotations are not counted.
+    pub fn undeclared(&self, type_name: &str, value: &Value) -> Vec<Undeclared> {
+        let mut out = Vec::new();
+        if let Some(schema) = self.get(type_name) {
+            self.undeclared_at(schema, type_name, value, String::new(), &mut out, 0);
+        }
+        out
+    }
+
+    fn undeclared_at(
+        &self,
+        schema: &Value,
+        owner: &str,
+        value: &Value,
+        pointer: String,
+        out: &mut Vec<Undeclared>,
+        depth: usize,
+    ) {
+        if depth > 64 {
+            return;
+        }
+        let (schema, owner) = self.resolve_named(schema, owner);
+        match value {
+            Value::Object(map) => {
+                let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+                    return;
+                };
+                for (k, v) in map {
+                    let at = format!("{pointer}/{}", escape(k));
+                    match props.get(k) {
+                        Some(s) => self.undeclared_at(s, &owner, v, at, out, depth + 1),
+                        None if !placeholder::is_annotation(k) => out.push(Undeclared {
+                            pointer: at,
+                            property: k.clone(),
+                            type_name: owner.clone(),
+                        }),
+                        None => {}
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(s) = schema.get("items") {
+                    for (i, v) in items.iter().enumerate() {
+                        self.undeclared_at(s, &owner, v, format!("{pointer}/{i}"), out, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Follows `$ref`/nullable `anyOf` and says which named type the schema ends up at.
+    fn resolve_named<'s>(&'s self, mut schema: &'s Value, owner: &str) -> (&'s Value, String) {
+        let mut owner = owner.to_string();
+        for _ in 0..16 {
+            if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+                match self.schemas.get(r) {
+                    Some(s) => {
+                        owner = r.to_string();
+                        schema = s;
+                    }
+                    None => break,
+                }
+            } else if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
+                match branches
+                    .iter()
+                    .find(|b| b.get("type") != Some(&Value::from("null")))
+                {
+                    Some(b) => schema = b,
+                    None => break,
+                }
+            } else {
+                break;
+            }
+        }
+        (schema, owner)
+    }
+
+    /// How a property's type reads in a doc table (`String`, `Int32`, `userAccount collection`), from its schema.
+    pub fn describe(&self, prop_schema: &Value) -> String {
+        if let Some(items) = prop_schema
+            .get("type")
+            .filter(|t| *t == "array")
+            .and(prop_schema.get("items"))
+        {
+            return format!("{} collection", self.describe(items));
+        }
+        if let Some(r) = prop_schema.get("$ref").and_then(Value::as_str) {
+            return r.rsplit('.').next().unwrap_or(r).to_string();
+        }
+        if let Some(branches) = prop_schema.get("anyOf").and_then(Value::as_array) {
+            if let Some(b) = branches
+                .iter()
+                .find(|b| b.get("type") != Some(&Value::from("null")))
+            {
+                return self.describe(b);
+            }
+        }
+        let types: Vec<&str> = match prop_schema.get("type") {
+            Some(Value::String(t)) => vec![t.as_str()],
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let format = prop_schema.get("format").and_then(Value::as_str);
+        let max = prop_schema.get("maximum").and_then(Value::as_f64);
+        if types.contains(&"integer") {
+            return match max {
+                Some(m) if m <= 255.0 => "Byte",
+                Some(m) if m <= 32767.0 => "Int16",
+                Some(m) if m <= 2147483647.0 => "Int32",
+                _ => "Int64",
+            }
+            .to_string();
+        }
+        if types.contains(&"number") {
+            return "Double".to_string();
+        }
+        if types.contains(&"boolean") {
+            return "Boolean".to_string();
+        }
+        if types.contains(&"object") {
+            return "Object".to_string();
+        }
+        match format {
+            Some("date-time") => "DateTimeOffset",
+            Some("date") => "Date",
+            _ => "String",
+        }
+        .to_string()
     }
 
     /// Replaces placeholders that break the schema with valid values; returns what was replaced.
