@@ -150,6 +150,7 @@ pub fn extract_texts_with(pages: &[(&str, &str, &str)], schemas: Option<&SchemaS
         out.cases.extend(cases);
         out.diagnostics.extend(diags);
     }
+    collapse_no_schema(&mut out.diagnostics);
     make_ids_unique(&mut out.cases, &displays, &mut out.diagnostics);
     out.diagnostics
         .extend(cross_page_lint(&out.cases, &displays));
@@ -329,6 +330,7 @@ pub fn extract_page_with(
         ));
     }
     diags.extend(lint_page(&page, &cases, display));
+    diags.extend(lint_required_headers(&page, &cases, display));
     if let Some(schemas) = schemas {
         for case in &cases {
             diags.extend(lint_bodies(&page, case, schemas, display));
@@ -651,6 +653,22 @@ fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagnostic> {
     diags
 }
 
+/// Keeps one `no-schema` diagnostic per type, counting the rest: a schema set that does not
+/// cover the docs would otherwise bury every other diagnostic.
+fn collapse_no_schema(diags: &mut Vec<Diagnostic>) {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for d in diags.iter().filter(|d| d.code == Code::NoSchema) {
+        *counts.entry(d.message.clone()).or_insert(0) += 1;
+    }
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| d.code != Code::NoSchema || seen.insert(d.message.clone()));
+    for d in diags.iter_mut().filter(|d| d.code == Code::NoSchema) {
+        if let Some(n) = counts.get(&d.message).filter(|n| **n > 1) {
+            d.message = format!("{} (and {} more examples of this type)", d.message, n - 1);
+        }
+    }
+}
+
 /// The 0-based line within a JSON text where a pointer's last named key appears (best effort).
 fn locate(text: &str, pointer: &str) -> usize {
     let mut pos = 0;
@@ -722,9 +740,7 @@ fn lint_bodies(page: &Page, case: &Case, schemas: &SchemaSet, display: &str) -> 
                 line: body_line,
                 severity: Severity::Warning,
                 code: Code::NoSchema,
-                message: format!(
-                    "no schema for `{type_name}`; the {which} example was not validated"
-                ),
+                message: format!("no schema for `{type_name}`; its examples were not validated"),
             });
             continue;
         }
@@ -839,6 +855,47 @@ fn lint_tables(page: &Page, cases: &[Case], schemas: &SchemaSet, display: &str) 
                     code: Code::TableMismatch,
                     message: format!(
                         "property table gives `{name}` the type `{documented}`; the metadata says `{expected}`"
+                    ),
+                });
+            }
+        }
+    }
+    diags
+}
+
+/// Headers the page's request-header table marks required (Authorization aside, which the
+/// harness supplies) must appear on every request example that has a body.
+fn lint_required_headers(page: &Page, cases: &[Case], display: &str) -> Vec<Diagnostic> {
+    let mut required = Vec::new();
+    for table in &page.tables {
+        let first = table.header.first().map(|h| h.to_ascii_lowercase());
+        if !matches!(first.as_deref(), Some("name" | "header")) {
+            continue;
+        }
+        for row in &table.rows {
+            let name = cell_text(row.first().map(String::as_str).unwrap_or(""));
+            let says_required = row
+                .iter()
+                .skip(1)
+                .any(|c| c.to_ascii_lowercase().contains("required"));
+            // Only headers that label a body are checked: the others (Prefer, ConsistencyLevel)
+            // often differ between examples on purpose.
+            if says_required && name.eq_ignore_ascii_case("content-type") {
+                required.push(name);
+            }
+        }
+    }
+    let mut diags = Vec::new();
+    for case in cases.iter().filter(|c| c.request.body.is_some()) {
+        for name in &required {
+            if case.request_header(name).is_none() {
+                diags.push(Diagnostic {
+                    file: display.to_string(),
+                    line: case.request.line,
+                    severity: Severity::Warning,
+                    code: Code::MissingHeader,
+                    message: format!(
+                        "the request-header table marks `{name}` required, but this example sends a body without it"
                     ),
                 });
             }

@@ -149,8 +149,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             deny_warnings,
             schemas,
         } => {
-            let schemas = lint_schemas(schemas)?;
-            let ex = extract::extract_paths_with(&docs, schemas.as_ref())?;
+            let (schemas, explicit) = lint_schemas(schemas)?;
+            let mut ex = extract::extract_paths_with(&docs, schemas.as_ref())?;
+            ex.diagnostics.retain(|d| keep(d, explicit));
             for d in &ex.diagnostics {
                 println!("{d}");
             }
@@ -172,8 +173,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             deny_warnings,
             schemas,
         } => {
-            let schemas = lint_schemas(schemas)?;
-            let ex = extract::extract_paths_with(&docs, schemas.as_ref())?;
+            let (schemas, explicit) = lint_schemas(schemas)?;
+            let mut ex = extract::extract_paths_with(&docs, schemas.as_ref())?;
+            ex.diagnostics.retain(|d| keep(d, explicit));
             for d in &ex.diagnostics {
                 println!("{d}");
             }
@@ -207,19 +209,25 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-/// The schemas `extract` and `lint` check examples against: the named folder, else `./schemas` when it exists.
-fn lint_schemas(dir: Option<PathBuf>) -> anyhow::Result<Option<SchemaSet>> {
+/// The schemas `extract` and `lint` check examples against: the named folder, else `./schemas`
+/// when it exists; and whether they were named (only then is a type they lack worth reporting).
+fn lint_schemas(dir: Option<PathBuf>) -> anyhow::Result<(Option<SchemaSet>, bool)> {
     match dir {
-        Some(d) => Ok(Some(SchemaSet::load_dir(&d)?)),
+        Some(d) => Ok((Some(SchemaSet::load_dir(&d)?), true)),
         None => {
             let d = PathBuf::from("schemas");
             Ok(if d.is_dir() {
-                Some(SchemaSet::load_dir(&d)?)
+                (Some(SchemaSet::load_dir(&d)?), false)
             } else {
-                None
+                (None, false)
             })
         }
     }
+}
+
+/// Drops `no-schema` diagnostics when the schemas were only picked up from the working folder.
+fn keep(d: &conform::doc::Diagnostic, explicit: bool) -> bool {
+    explicit || d.code != conform::doc::Code::NoSchema
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -315,3 +315,12 @@ fn serve_prints_routes_and_seeded_ids_and_answers() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"fqdn\":\"x.example\""), "{answer}");
 }
+
+#[test]
+fn readme_documents_every_diagnostic_code() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    for code in conform::doc::Code::ALL {
+        let row = format!("| `{}` | {} |", code.as_str(), code.describe());
+        assert!(readme.contains(&row), "README.md lacks the row {row}");
+    }
+}

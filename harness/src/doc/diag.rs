@@ -66,6 +66,7 @@ codes! {
     ExampleInvalid = "example-invalid": "An example body breaks its type's schema in another way (wrong type, bad date-time, null where not nullable).",
     NoSchema = "no-schema": "An example names a type that has no schema, so its body was not validated.",
     TableMismatch = "table-mismatch": "A property table disagrees with the metadata (a property it lacks, or another type).",
+    MissingHeader = "missing-header": "The request-header table marks a header required that a request example with a body does not send.",
     EmptyTable = "empty-table": "A property table has a header and no rows.",
     Todo = "todo": "A page still contains TODO text.",
     NotMarkdown = "not-markdown": "A file could not be read as UTF-8 text.",
