@@ -24,12 +24,20 @@ pub fn status_text(code: u16) -> String {
     }
 }
 
+/// How strict the checks are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// A property the type does not declare fails the case instead of warning.
+    pub strict: bool,
+}
+
 /// Runs every check that applies to an exchange.
 pub fn check_exchange(
     case: &Case,
     sent: &Prepared,
     got: &Exchange,
     schemas: &SchemaSet,
+    opts: CheckOptions,
 ) -> Vec<CheckResult> {
     let mut out = vec![check_status(case, got)];
     out.extend(check_content_type(case, got));
@@ -48,9 +56,147 @@ pub fn check_exchange(
     if let Some(body) = &body {
         out.push(check_schema(case, body, schemas));
         out.extend(check_type(case, body, schemas));
+        out.extend(check_unknown(case, body, schemas, opts));
+        out.extend(check_coverage(case, body));
         out.extend(check_echo(sent, body));
     }
     out
+}
+
+/// The body uses no property its type does not declare (a warning unless strict: legal on an
+/// open type, but a sign that docs and service drifted).
+fn check_unknown(
+    case: &Case,
+    body: &Value,
+    schemas: &SchemaSet,
+    opts: CheckOptions,
+) -> Option<CheckResult> {
+    let type_name = case.response.odata_type.as_ref()?;
+    if !schemas.has(type_name) {
+        return None;
+    }
+    let instances: Vec<(String, &Value)> = if case.response.is_collection {
+        body.get("value")?
+            .as_array()?
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("/value/{i}"), v))
+            .collect()
+    } else {
+        vec![(String::new(), body)]
+    };
+    let mut found = Vec::new();
+    for (prefix, instance) in instances {
+        for u in schemas.undeclared(type_name, instance) {
+            found.push(format!(
+                "{prefix}{}: `{}` is not declared by {}",
+                u.pointer, u.property, u.type_name
+            ));
+        }
+    }
+    if found.is_empty() {
+        return Some(CheckResult::pass(
+            "unknown",
+            format!("every property is declared by {type_name}"),
+        ));
+    }
+    let total = found.len();
+    found.truncate(MAX_FINDINGS);
+    if total > MAX_FINDINGS {
+        found.push(format!("… and {} more", total - MAX_FINDINGS));
+    }
+    let message = format!(
+        "{total} undeclared propert{}:\n{}",
+        if total == 1 { "y" } else { "ies" },
+        found.join("\n")
+    );
+    Some(if opts.strict {
+        CheckResult::fail("unknown", message)
+    } else {
+        CheckResult::warn("unknown", message)
+    })
+}
+
+/// When the doc's example is not marked truncated, every property it shows is present.
+fn check_coverage(case: &Case, body: &Value) -> Option<CheckResult> {
+    if case.response.truncated {
+        return None;
+    }
+    let Some(Body::Json(doc)) = &case.response.body else {
+        return None;
+    };
+    let mut missing = Vec::new();
+    missing_properties(doc, body, String::new(), &mut missing, 0);
+    if missing.is_empty() {
+        return Some(CheckResult::pass(
+            "coverage",
+            "every property the doc's example shows is present",
+        ));
+    }
+    let diff = bounded_diff(&normalize(doc, true), &normalize(body, false));
+    Some(
+        CheckResult::fail(
+            "coverage",
+            format!(
+                "the doc's example is not marked truncated, but {} of its properties are missing:\n{}",
+                missing.len(),
+                missing.join("\n")
+            ),
+        )
+        .with_diff(Some(diff)),
+    )
+}
+
+/// Pointers of properties (annotations aside) that `doc` shows and `got` lacks; arrays are
+/// compared by their first item, since examples show one representative item.
+fn missing_properties(doc: &Value, got: &Value, at: String, out: &mut Vec<String>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    match (doc, got) {
+        (Value::Object(d), Value::Object(g)) => {
+            for (k, v) in d.iter().filter(|(k, _)| !is_annotation(k)) {
+                let here = format!("{at}/{}", escape(k));
+                match g.get(k) {
+                    None => out.push(here),
+                    Some(gv) => missing_properties(v, gv, here, out, depth + 1),
+                }
+            }
+        }
+        (Value::Array(d), Value::Array(g)) => {
+            if let (Some(dv), Some(gv)) = (d.first(), g.first()) {
+                missing_properties(dv, gv, format!("{at}/0"), out, depth + 1);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A copy for diffs: keys sorted, annotation values and (on the doc side) placeholders marked.
+pub fn normalize(v: &Value, doc_side: bool) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| {
+                        let val = if is_annotation(k) {
+                            Value::from("‹annotation›")
+                        } else {
+                            normalize(&m[k.as_str()], doc_side)
+                        };
+                        (k.clone(), val)
+                    })
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| normalize(x, doc_side)).collect()),
+        Value::String(s) if doc_side && crate::placeholder::is_placeholder_str(s) => {
+            Value::from(format!("‹placeholder: {s}›"))
+        }
+        other => other.clone(),
+    }
 }
 
 /// The status code is the documented one.
@@ -224,7 +370,19 @@ fn check_schema(case: &Case, body: &Value, schemas: &SchemaSet) -> CheckResult {
         (vec![(String::new(), body)], type_name.clone())
     };
     let mut findings = Vec::new();
+    let is_entity = schemas
+        .get(type_name)
+        .and_then(|s| s.get("x-kind"))
+        .is_some_and(|k| k == "entity");
     for (prefix, instance) in instances {
+        // An entity's representation always carries its key; the schema cannot say so because
+        // request bodies legitimately omit it.
+        if is_entity && instance.is_object() && instance.get("id").is_none() {
+            findings.push((
+                format!("{prefix}/id"),
+                "the entity's key `id` is missing".to_string(),
+            ));
+        }
         match schemas.validate(type_name, instance) {
             Ok(f) => findings.extend(
                 f.into_iter()
@@ -247,10 +405,15 @@ fn check_schema(case: &Case, body: &Value, schemas: &SchemaSet) -> CheckResult {
     if total > MAX_FINDINGS {
         lines.push(format!("… and {} more", total - MAX_FINDINGS));
     }
+    let diff = match &case.response.body {
+        Some(Body::Json(doc)) => Some(bounded_diff(&normalize(doc, true), &normalize(body, false))),
+        _ => None,
+    };
     CheckResult::fail(
         "schema",
         format!("body is not a valid {label}:\n{}", lines.join("\n")),
     )
+    .with_diff(diff)
 }
 
 /// An `@odata.type` in the body names the expected type or one derived from it.
@@ -355,8 +518,13 @@ pub fn first_difference(want: &Value, got: &Value, at: String) -> Option<String>
     let here = || format!("{}: sent {}, got {}", display_pointer(&at), want, got);
     match (want, got) {
         (Value::Object(a), Value::Object(b)) => {
+            // A null property and an absent one say the same thing: "not set".
             let keys = |m: &Map<String, Value>| {
-                let mut k: Vec<String> = m.keys().filter(|k| !is_annotation(k)).cloned().collect();
+                let mut k: Vec<String> = m
+                    .iter()
+                    .filter(|(k, v)| !is_annotation(k) && !v.is_null())
+                    .map(|(k, _)| k.clone())
+                    .collect();
                 k.sort();
                 k
             };
@@ -369,7 +537,7 @@ pub fn first_difference(want: &Value, got: &Value, at: String) -> Option<String>
                 ));
             }
             a.iter()
-                .filter(|(k, _)| !is_annotation(k))
+                .filter(|(k, v)| !is_annotation(k) && !v.is_null())
                 .find_map(|(k, v)| {
                     first_difference(v, &b[k.as_str()], format!("{at}/{}", escape(k)))
                 })
@@ -478,6 +646,8 @@ mod tests {
             d(json!({"a": [1, 2]}), json!({"a": [1, 3]})).is_some_and(|m| m.starts_with("/a/1:"))
         );
         assert!(d(json!({"a": 1}), json!({"a": 1, "b": 2})).is_some());
+        assert_eq!(d(json!({"a": 1}), json!({"a": 1, "b": null})), None);
+        assert_eq!(d(json!({"a": 1, "c": null}), json!({"a": 1})), None);
         assert!(d(json!("true"), json!(true)).is_some());
         assert!(d(json!(1), json!("1")).is_some());
     }

@@ -118,6 +118,9 @@ struct RunArgs {
     /// What the embedded mock answers to PATCH without Prefer.
     #[arg(long, value_enum)]
     patch_default: Option<PatchDefault>,
+    /// A property the response type does not declare fails the case (default: a warning).
+    #[arg(long)]
+    strict: bool,
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {
@@ -278,6 +281,9 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
         jobs: args.jobs,
         token,
         patch_default: args.patch_default,
+        checks: conform::checks::CheckOptions {
+            strict: args.strict,
+        },
     };
     let rt = runtime()?;
     let started_at = chrono::Utc::now();
@@ -290,7 +296,9 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     let stale = baseline.apply(&mut results, selected.len() == all.len());
     let report = report::build_report(&label, started_at, clock.elapsed(), results, stale);
     let written = report::write_reports(&report, &args.report_dir)?;
-    print!("{}", report::to_console(&report));
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none();
+    print!("{}", report::to_console(&report, colour));
     for w in written {
         eprintln!("wrote {}", w.display());
     }

@@ -231,8 +231,25 @@ pub fn to_junit(report: &RunReport) -> Result<String, ReportError> {
         .map_err(|e| ReportError::Junit(e.to_string()))
 }
 
+/// Colours a diff line for a terminal: removals red, additions green, hunk headers cyan.
+fn paint(line: &str) -> String {
+    let code = if line.starts_with("---") || line.starts_with("+++") {
+        "1"
+    } else if line.starts_with('-') {
+        "31"
+    } else if line.starts_with('+') {
+        "32"
+    } else if line.starts_with("@@") {
+        "36"
+    } else {
+        return line.to_string();
+    };
+    format!("\x1b[{code}m{line}\x1b[0m")
+}
+
 /// The console summary: one line per case that did not pass, then the totals and the gate.
-pub fn to_console(report: &RunReport) -> String {
+/// `colour` paints diffs for a terminal; files always get plain text.
+pub fn to_console(report: &RunReport, colour: bool) -> String {
     let mut out = String::new();
     for case in &report.cases {
         let label = match case.outcome {
@@ -250,6 +267,11 @@ pub fn to_console(report: &RunReport) -> String {
             out.push_str(&format!("        waived: {w}\n"));
         }
         for line in failure_text(case).lines() {
+            let line = if colour {
+                paint(line)
+            } else {
+                line.to_string()
+            };
             out.push_str(&format!("        {line}\n"));
         }
     }

@@ -51,6 +51,8 @@ pub struct RunOptions {
     pub token: Option<String>,
     /// How the embedded mock answers PATCH without Prefer (default: what most pages document).
     pub patch_default: Option<PatchDefault>,
+    /// How strict the checks are.
+    pub checks: checks::CheckOptions,
 }
 
 impl Default for RunOptions {
@@ -63,6 +65,7 @@ impl Default for RunOptions {
             jobs: 4,
             token: None,
             patch_default: None,
+            checks: checks::CheckOptions::default(),
         }
     }
 }
@@ -73,6 +76,7 @@ pub struct Runner {
     schemas: Arc<SchemaSet>,
     params: HashMap<String, BTreeMap<String, String>>,
     jobs: usize,
+    check_options: checks::CheckOptions,
     label: String,
     _server: Option<MockServer>,
 }
@@ -124,6 +128,7 @@ impl Runner {
             schemas,
             params,
             jobs: opts.jobs.max(1),
+            check_options: opts.checks,
             label,
             _server: server,
         })
@@ -158,7 +163,13 @@ impl Runner {
         let checks = match client::prepare(case, &params, json) {
             Err(e) => vec![CheckResult::fail("params", e.to_string())],
             Ok(prepared) => match self.client.send(&prepared).await {
-                Ok(exchange) => checks::check_exchange(case, &prepared, &exchange, &self.schemas),
+                Ok(exchange) => checks::check_exchange(
+                    case,
+                    &prepared,
+                    &exchange,
+                    &self.schemas,
+                    self.check_options,
+                ),
                 Err(e) => vec![CheckResult::fail("transport", e.to_string())],
             },
         };

@@ -111,7 +111,10 @@ async fn conformant_answer_passes_every_check() {
     let r = answer(&case, schemas, json_response(200, &body)).await;
     assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
     let kinds: Vec<_> = r.checks.iter().map(|c| c.kind.as_str()).collect();
-    assert_eq!(kinds, vec!["status", "header", "schema", "type", "echo"]);
+    assert_eq!(
+        kinds,
+        vec!["status", "header", "schema", "type", "unknown", "echo"]
+    );
     assert!(
         r.notes
             .iter()
@@ -472,4 +475,257 @@ async fn missing_parameter_stops_the_run_before_sending() {
         "{text}"
     );
     assert_eq!(server.received_requests().await.map(|r| r.len()), Some(0));
+}
+
+fn ip_case(cases: &[Case]) -> Case {
+    cases
+        .iter()
+        .find(|c| c.id == "004_f87374d5002d3c9f.update_ipsecurityprofile")
+        .cloned()
+        .unwrap_or_else(|| panic!("no ip case"))
+}
+
+const IP_ID: &str = "a5c97fce-7fce-a5c9-ce7f-c9a5ce7fc9a5";
+
+async fn answer_ip_with(
+    case: &Case,
+    schemas: Arc<SchemaSet>,
+    resp: ResponseTemplate,
+    strict: bool,
+) -> CaseResult {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("/beta/Security/ipSecurityProfiles/{IP_ID}")))
+        .respond_with(resp)
+        .mount(&server)
+        .await;
+    let opts = RunOptions {
+        target: Target::Url(format!("{}/beta", server.uri())),
+        params: [("ipSecurityProfileId".to_string(), IP_ID.to_string())].into(),
+        checks: conform::checks::CheckOptions { strict },
+        ..RunOptions::default()
+    };
+    let one = vec![case.clone()];
+    let runner = Runner::start(&one, &one, schemas, opts)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    runner.run_case(case).await
+}
+
+async fn answer_ip(case: &Case, schemas: Arc<SchemaSet>, body: &Value) -> CaseResult {
+    answer_ip_with(case, schemas, json_response(200, body), false).await
+}
+
+fn ip_body(case: &Case) -> Value {
+    let mut body = match &case.request.body {
+        Some(case::Body::Json(v)) => v.clone(),
+        _ => panic!("case has no JSON body"),
+    };
+    body["id"] = json!(IP_ID);
+    body
+}
+
+#[tokio::test]
+async fn integer_sent_as_string_is_caught() {
+    let (cases, schemas) = load();
+    let case = ip_case(&cases);
+    let mut body = ip_body(&case);
+    body["countHits"] = json!("9");
+    let r = answer_ip(&case, schemas, &body).await;
+    assert_eq!(failed_kinds(&r), vec!["schema", "echo"], "{:#?}", r.checks);
+    let schema = r
+        .checks
+        .iter()
+        .find(|c| c.kind == "schema")
+        .unwrap_or_else(|| panic!("no schema check"));
+    assert!(schema.message.contains("/countHits:"), "{}", schema.message);
+    let diff = schema.diff.as_deref().unwrap_or_default();
+    assert!(diff.contains("+  \"countHits\": \"9\""), "{diff}");
+    assert!(diff.contains("‹annotation›"), "{diff}");
+}
+
+#[tokio::test]
+async fn nested_shape_change_is_caught() {
+    let (cases, schemas) = load();
+    let case = ip_case(&cases);
+    let mut body = ip_body(&case);
+    body["vendorInformation"] = json!([body["vendorInformation"].clone()]);
+    let r = answer_ip(&case, schemas, &body).await;
+    assert!(
+        failed_kinds(&r).contains(&"schema".to_string()),
+        "{:#?}",
+        r.checks
+    );
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| c.kind == "schema" && c.message.contains("/vendorInformation:")));
+}
+
+#[tokio::test]
+async fn missing_key_is_caught() {
+    let (cases, schemas) = load();
+    let case = ip_case(&cases);
+    let mut body = ip_body(&case);
+    if let Some(m) = body.as_object_mut() {
+        m.remove("id");
+    }
+    let r = answer_ip(&case, schemas, &body).await;
+    assert_eq!(failed_kinds(&r), vec!["schema"], "{:#?}", r.checks);
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| c.message.contains("/id: the entity's key `id` is missing")));
+}
+
+#[tokio::test]
+async fn undeclared_property_warns_and_fails_when_strict() {
+    let (cases, schemas) = load();
+    let case = ip_case(&cases);
+    let mut body = ip_body(&case);
+    body["threatLevel"] = json!("high");
+    let r = answer_ip(&case, schemas.clone(), &body).await;
+    assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
+    let unknown = r
+        .checks
+        .iter()
+        .find(|c| c.kind == "unknown")
+        .unwrap_or_else(|| panic!("no unknown check"));
+    assert_eq!(unknown.outcome, CheckOutcome::Failed);
+    assert_eq!(unknown.severity, conform::result::Severity::Warning);
+    assert!(
+        unknown.message.contains("/threatLevel"),
+        "{}",
+        unknown.message
+    );
+    let strict = answer_ip_with(&case, schemas, json_response(200, &body), true).await;
+    assert_eq!(strict.outcome, Outcome::Failed);
+    assert_eq!(failed_kinds(&strict), vec!["unknown"]);
+}
+
+#[tokio::test]
+async fn every_legal_variation_passes() {
+    let (cases, schemas) = load();
+    let case = ip_case(&cases);
+    let body = ip_body(&case);
+    // Keys in reverse order, OData annotations at every level, nulls for what was not set,
+    // the same instants written with other offsets and precisions, and tab-indented JSON.
+    let mut varied = serde_json::Map::new();
+    varied.insert(
+        "@odata.context".into(),
+        json!("https://graph.microsoft.com/beta/$metadata#Security/ipSecurityProfiles/$entity"),
+    );
+    varied.insert("@odata.etag".into(), json!("W/\"1\""));
+    if let Some(m) = body.as_object() {
+        for (k, v) in m.iter().rev() {
+            varied.insert(k.clone(), v.clone());
+        }
+    }
+    varied.insert(
+        "firstSeenDateTime".into(),
+        json!("2016-12-31T20:57:27.0365895Z"),
+    );
+    varied.insert(
+        "lastSeenDateTime".into(),
+        json!("2016-12-31T20:58:05.5931807+00:00"),
+    );
+    varied.insert(
+        "vendorInformation".into(),
+        json!({"provider": "Provider value", "providerVersion": "Provider Version value", "subProvider": "Sub Provider value", "vendor": null}),
+    );
+    varied.insert(
+        "ipReferenceData@odata.type".into(),
+        json!("#Collection(microsoft.graph.ipReferenceData)"),
+    );
+    varied.insert(
+        "ipReferenceData".into(),
+        json!([{"asn": 3, "city": "City value", "countryOrRegionCode": "Country Or Region Code value", "organization": "Organization value", "state": "State value", "vendor": null}]),
+    );
+    let text = serde_json::to_string_pretty(&Value::Object(varied))
+        .unwrap_or_default()
+        .replace("  ", "\t");
+    let resp = ResponseTemplate::new(200).set_body_raw(
+        text,
+        "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+    );
+    let r = answer_ip_with(&case, schemas, resp, true).await;
+    assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
+    assert!(
+        r.checks.iter().all(|c| c.outcome == CheckOutcome::Passed),
+        "{:#?}",
+        r.checks
+    );
+}
+
+#[tokio::test]
+async fn coverage_of_an_untruncated_example_is_checked() {
+    let (cases, schemas) = load();
+    let mut case = cases
+        .iter()
+        .find(|c| c.id == "000_6e3310d0f32980d1.update_usersecurityprofile-2")
+        .cloned()
+        .unwrap_or_else(|| panic!("no case"));
+    case.response.truncated = false;
+    let server = MockServer::start().await;
+    let partial = json!({"id": "u1", "azureTenantId": "t", "tags": ["String"], "azureSubscriptionId": "s",
+        "createdDateTime": "2021-01-01T00:00:00Z", "lastModifiedDateTime": "2021-01-01T00:00:00Z"});
+    Mock::given(method("PATCH"))
+        .respond_with(json_response(200, &partial))
+        .mount(&server)
+        .await;
+    let opts = RunOptions {
+        target: Target::Url(server.uri()),
+        params: [("userSecurityProfile_Id".to_string(), "u1".to_string())].into(),
+        ..RunOptions::default()
+    };
+    let one = vec![case.clone()];
+    let runner = Runner::start(&one, &one, schemas.clone(), opts.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = runner.run_case(&case).await;
+    assert_eq!(failed_kinds(&r), vec!["coverage"], "{:#?}", r.checks);
+    let coverage = r
+        .checks
+        .iter()
+        .find(|c| c.kind == "coverage")
+        .map(|c| c.message.clone())
+        .unwrap_or_default();
+    assert!(
+        coverage.contains("/accountName") && coverage.contains("/domainName"),
+        "{coverage}"
+    );
+    // Placeholders in the doc's example are marked in the diff, never compared as values.
+    let diff = r
+        .checks
+        .iter()
+        .find_map(|c| c.diff.clone())
+        .unwrap_or_default();
+    assert!(diff.contains("‹placeholder: accountName-value›"), "{diff}");
+
+    let mut full = partial.clone();
+    full["accountName"] = json!("alice");
+    full["domainName"] = json!("contoso");
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(json_response(200, &full))
+        .mount(&server)
+        .await;
+    let opts = RunOptions {
+        target: Target::Url(server.uri()),
+        ..opts
+    };
+    let runner = Runner::start(&one, &one, schemas, opts)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = runner.run_case(&case).await;
+    assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| c.kind == "coverage" && c.outcome == CheckOutcome::Passed));
+    // accountName and domainName are not in the metadata: shown, but only as a warning.
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| c.kind == "unknown" && c.outcome == CheckOutcome::Failed));
 }
