@@ -167,6 +167,23 @@ impl Case {
     }
 }
 
+/// The type of a case's request body: the `@odata.type` it names, else, for an update (PATCH,
+/// PUT) or a create (POST answered 201), the response's type. An action's body is its
+/// parameters, not the resource, so it gets no type.
+pub fn request_type(case: &Case) -> Option<String> {
+    let Some(Body::Json(Value::Object(m))) = &case.request.body else {
+        return None;
+    };
+    if let Some(t) = m.get("@odata.type").and_then(Value::as_str) {
+        return Some(t.trim_start_matches('#').to_string());
+    }
+    let writes_resource = matches!(case.request.method.as_str(), "PATCH" | "PUT")
+        || (case.request.method == "POST" && case.response.status == 201);
+    writes_resource
+        .then(|| case.response.odata_type.clone())
+        .flatten()
+}
+
 /// The first header with this name (case-insensitive).
 pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
     headers

@@ -36,6 +36,8 @@ pub struct Extraction {
     pub diagnostics: Vec<Diagnostic>,
     /// How many pages were read.
     pub pages: usize,
+    /// How many example bodies were validated against a schema.
+    pub examples_validated: usize,
 }
 
 /// A page found under a DOCS argument.
@@ -91,11 +93,42 @@ pub fn extract_paths(docs: &[PathBuf]) -> Result<Extraction, ExtractError> {
     extract_paths_with(docs, None)
 }
 
+/// The schemas examples are linted against: one set for every page, or one per API version.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LintSchemas<'a> {
+    /// Used for pages whose version has no set of its own.
+    pub default: Option<&'a SchemaSet>,
+    /// Sets by version segment (`beta`, `v1.0`).
+    pub by_version: &'a [(String, SchemaSet)],
+}
+
+impl<'a> From<Option<&'a SchemaSet>> for LintSchemas<'a> {
+    fn from(default: Option<&'a SchemaSet>) -> Self {
+        LintSchemas {
+            default,
+            by_version: &[],
+        }
+    }
+}
+
+impl<'a> LintSchemas<'a> {
+    /// The set for a case's version, else the default.
+    pub fn for_case(&self, case: &Case) -> Option<&'a SchemaSet> {
+        let sc = scope(case);
+        self.by_version
+            .iter()
+            .find(|(v, _)| Some(v) == sc.as_ref())
+            .map(|(_, s)| s)
+            .or(self.default)
+    }
+}
+
 /// Extracts every page under the DOCS arguments; with schemas, also lints example bodies and property tables against them.
-pub fn extract_paths_with(
+pub fn extract_paths_with<'a>(
     docs: &[PathBuf],
-    schemas: Option<&SchemaSet>,
+    schemas: impl Into<LintSchemas<'a>>,
 ) -> Result<Extraction, ExtractError> {
+    let schemas = schemas.into();
     let mut out = Extraction::default();
     let mut pages = Vec::new();
     for file in page_files(docs)? {
@@ -125,6 +158,7 @@ pub fn extract_paths_with(
         .collect();
     let more = extract_texts_with(&texts, schemas);
     out.cases = more.cases;
+    out.examples_validated = more.examples_validated;
     out.diagnostics.extend(more.diagnostics);
     out.diagnostics.sort_by(|a, b| {
         (&a.file, a.line, a.code, &a.message).cmp(&(&b.file, b.line, b.code, &b.message))
@@ -138,7 +172,11 @@ pub fn extract_texts(pages: &[(&str, &str, &str)]) -> Extraction {
 }
 
 /// Like [`extract_texts`], linting bodies and property tables against schemas when given.
-pub fn extract_texts_with(pages: &[(&str, &str, &str)], schemas: Option<&SchemaSet>) -> Extraction {
+pub fn extract_texts_with<'a>(
+    pages: &[(&str, &str, &str)],
+    schemas: impl Into<LintSchemas<'a>>,
+) -> Extraction {
+    let schemas = schemas.into();
     let mut out = Extraction {
         pages: pages.len(),
         ..Extraction::default()
@@ -146,7 +184,8 @@ pub fn extract_texts_with(pages: &[(&str, &str, &str)], schemas: Option<&SchemaS
     let mut displays: HashMap<String, String> = HashMap::new();
     for (rel, display, text) in pages {
         displays.insert(rel.to_string(), display.to_string());
-        let (cases, diags) = extract_page_with(rel, display, text, schemas);
+        let (cases, diags, validated) = extract_page_counted(rel, display, text, schemas);
+        out.examples_validated += validated;
         out.cases.extend(cases);
         out.diagnostics.extend(diags);
     }
@@ -189,12 +228,24 @@ pub fn extract_page(rel: &str, display: &str, text: &str) -> (Vec<Case>, Vec<Dia
 }
 
 /// Like [`extract_page`], linting bodies and property tables against schemas when given.
-pub fn extract_page_with(
+pub fn extract_page_with<'a>(
     rel: &str,
     display: &str,
     text: &str,
-    schemas: Option<&SchemaSet>,
+    schemas: impl Into<LintSchemas<'a>>,
 ) -> (Vec<Case>, Vec<Diagnostic>) {
+    let (cases, diags, _) = extract_page_counted(rel, display, text, schemas.into());
+    (cases, diags)
+}
+
+/// Extracts one page; also says how many example bodies were validated against a schema.
+fn extract_page_counted(
+    rel: &str,
+    display: &str,
+    text: &str,
+    schemas: LintSchemas<'_>,
+) -> (Vec<Case>, Vec<Diagnostic>, usize) {
+    let mut validated = 0;
     let page = doc::read_page(display, text);
     let mut diags = page.diagnostics.clone();
     let diag = |line, severity, code, message: String| Diagnostic {
@@ -331,13 +382,17 @@ pub fn extract_page_with(
     }
     diags.extend(lint_page(&page, &cases, display));
     diags.extend(lint_required_headers(&page, &cases, display));
-    if let Some(schemas) = schemas {
-        for case in &cases {
-            diags.extend(lint_bodies(&page, case, schemas, display));
+    for case in &cases {
+        if let Some(set) = schemas.for_case(case) {
+            let (found, count) = lint_bodies(&page, case, set, display);
+            diags.extend(found);
+            validated += count;
         }
-        diags.extend(lint_tables(&page, &cases, schemas, display));
     }
-    (cases, diags)
+    if let Some(set) = cases.first().and_then(|c| schemas.for_case(c)) {
+        diags.extend(lint_tables(&page, &cases, set, display));
+    }
+    (cases, diags, validated)
 }
 
 /// Reads a request block; `None` (with a diagnostic) when it has no request line.
@@ -463,13 +518,25 @@ fn read_response(
             _ => None,
         })
         .filter(|t| !t.is_empty());
+    // `"@odata.type": "Collection(microsoft.graph.x)"` says in one key what isCollection says in two.
+    let (odata_type, in_collection) = match odata_type {
+        Some(t) if t.starts_with("Collection(") && t.ends_with(')') => (
+            Some(
+                t["Collection(".len()..t.len() - 1]
+                    .trim_start_matches('#')
+                    .to_string(),
+            ),
+            true,
+        ),
+        other => (other, false),
+    };
     Some(Response {
         status,
         reason,
         headers: msg.headers,
         body,
         odata_type,
-        is_collection: annotation.flag("isCollection"),
+        is_collection: in_collection || annotation.flag("isCollection"),
         truncated: annotation.flag("truncated"),
         line: block.line,
         annotation: annotation.map.clone(),
@@ -688,7 +755,14 @@ fn locate(text: &str, pointer: &str) -> usize {
 type BodyTarget<'a> = (&'static str, String, Vec<(String, &'a Value)>, usize);
 
 /// Lints a case's example bodies against the schemas of their types.
-fn lint_bodies(page: &Page, case: &Case, schemas: &SchemaSet, display: &str) -> Vec<Diagnostic> {
+/// Returns the diagnostics and how many bodies were validated.
+fn lint_bodies(
+    page: &Page,
+    case: &Case,
+    schemas: &SchemaSet,
+    display: &str,
+) -> (Vec<Diagnostic>, usize) {
+    let mut validated = 0;
     let mut diags = Vec::new();
     let body_of = |line: usize| {
         page.blocks
@@ -697,14 +771,7 @@ fn lint_bodies(page: &Page, case: &Case, schemas: &SchemaSet, display: &str) -> 
             .and_then(|b| split_message(&b.text, b.line + 1))
             .and_then(|m| m.body.map(|t| (m.body_line, t)))
     };
-    let request_type = match &case.request.body {
-        Some(Body::Json(Value::Object(m))) => m
-            .get("@odata.type")
-            .and_then(Value::as_str)
-            .map(|t| t.trim_start_matches('#').to_string())
-            .or_else(|| case.response.odata_type.clone()),
-        _ => None,
-    };
+    let request_type = case::request_type(case);
     let mut targets: Vec<BodyTarget> = Vec::new();
     if let (Some(t), Some(Body::Json(v))) = (request_type, &case.request.body) {
         targets.push(("request", t, vec![(String::new(), v)], case.request.line));
@@ -744,6 +811,7 @@ fn lint_bodies(page: &Page, case: &Case, schemas: &SchemaSet, display: &str) -> 
             });
             continue;
         }
+        validated += 1;
         for (prefix, instance) in instances {
             let at = |pointer: &str| body_line + locate(&text, pointer);
             for u in schemas.undeclared(&type_name, instance) {
@@ -790,7 +858,7 @@ fn lint_bodies(page: &Page, case: &Case, schemas: &SchemaSet, display: &str) -> 
             }
         }
     }
-    diags
+    (diags, validated)
 }
 
 /// Plain text of a table cell: markdown links as their text, emphasis and code marks dropped.
@@ -846,7 +914,17 @@ fn lint_tables(page: &Page, cases: &[Case], schemas: &SchemaSet, display: &str) 
                 continue;
             };
             let expected = schemas.describe(prop);
-            let norm = |s: &str| s.to_ascii_lowercase().replace("edm.", "");
+            // Tables write `alertStatus enum`, `Edm.String` or the namespaced name; all mean the same.
+            let norm = |s: &str| {
+                let s = s
+                    .to_ascii_lowercase()
+                    .replace("edm.", "")
+                    .replace(" enum", "");
+                s.split(' ')
+                    .map(|w| w.rsplit('.').next().unwrap_or(w))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
             if !documented.is_empty() && norm(&documented) != norm(&expected) {
                 diags.push(Diagnostic {
                     file: display.to_string(),

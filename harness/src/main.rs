@@ -39,6 +39,9 @@ enum Command {
         /// JSON Schemas to lint example bodies and property tables against (default: ./schemas if present).
         #[arg(long)]
         schemas: Option<PathBuf>,
+        /// CSDL metadata for one API version, VERSION=FILE (repeatable): pages of that version are linted against all its types.
+        #[arg(long = "metadata", value_parser = parse_param)]
+        metadata: Vec<(String, String)>,
     },
     /// Print the diagnostics for doc pages, without writing cases.
     Lint {
@@ -51,6 +54,9 @@ enum Command {
         /// JSON Schemas to lint example bodies and property tables against (default: ./schemas if present).
         #[arg(long)]
         schemas: Option<PathBuf>,
+        /// CSDL metadata for one API version, VERSION=FILE (repeatable): pages of that version are linted against all its types.
+        #[arg(long = "metadata", value_parser = parse_param)]
+        metadata: Vec<(String, String)>,
     },
     /// Generate JSON Schemas from OData CSDL metadata (`.xml` or `.xml.gz`).
     Schemas {
@@ -151,10 +157,17 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             out,
             deny_warnings,
             schemas,
+            metadata,
         } => {
             let (schemas, explicit) = lint_schemas(schemas)?;
-            let mut ex = extract::extract_paths_with(&docs, schemas.as_ref())?;
-            ex.diagnostics.retain(|d| keep(d, explicit));
+            let by_version = metadata_sets(&metadata)?;
+            let lint = extract::LintSchemas {
+                default: schemas.as_ref(),
+                by_version: &by_version,
+            };
+            let mut ex = extract::extract_paths_with(&docs, lint)?;
+            ex.diagnostics
+                .retain(|d| keep(d, explicit || !by_version.is_empty()));
             for d in &ex.diagnostics {
                 println!("{d}");
             }
@@ -175,14 +188,27 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             docs,
             deny_warnings,
             schemas,
+            metadata,
         } => {
             let (schemas, explicit) = lint_schemas(schemas)?;
-            let mut ex = extract::extract_paths_with(&docs, schemas.as_ref())?;
-            ex.diagnostics.retain(|d| keep(d, explicit));
+            let by_version = metadata_sets(&metadata)?;
+            let lint = extract::LintSchemas {
+                default: schemas.as_ref(),
+                by_version: &by_version,
+            };
+            let mut ex = extract::extract_paths_with(&docs, lint)?;
+            ex.diagnostics
+                .retain(|d| keep(d, explicit || !by_version.is_empty()));
             for d in &ex.diagnostics {
                 println!("{d}");
             }
-            eprintln!("{} pages, {} diagnostics", ex.pages, ex.diagnostics.len());
+            eprintln!(
+                "{} pages, {} cases, {} example bodies validated, {} diagnostics",
+                ex.pages,
+                ex.cases.len(),
+                ex.examples_validated,
+                ex.diagnostics.len()
+            );
             Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
         }
         Command::Run(args) => run(args),
@@ -226,6 +252,16 @@ fn lint_schemas(dir: Option<PathBuf>) -> anyhow::Result<(Option<SchemaSet>, bool
             })
         }
     }
+}
+
+/// Schema sets of every type, one per `VERSION=FILE` metadata argument.
+fn metadata_sets(args: &[(String, String)]) -> anyhow::Result<Vec<(String, SchemaSet)>> {
+    args.iter()
+        .map(|(version, file)| {
+            let set = conform::schema::set_from_metadata(std::path::Path::new(file))?;
+            Ok((version.clone(), set))
+        })
+        .collect()
 }
 
 /// Drops `no-schema` diagnostics when the schemas were only picked up from the working folder.

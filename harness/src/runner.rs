@@ -225,11 +225,7 @@ fn request_json(case: &Case, schemas: &SchemaSet, notes: &mut Vec<String>) -> Op
         return None;
     };
     let mut json = doc.clone();
-    let type_name = doc
-        .get("@odata.type")
-        .and_then(Value::as_str)
-        .map(|t| t.trim_start_matches('#').to_string())
-        .or_else(|| case.response.odata_type.clone());
+    let type_name = crate::case::request_type(case);
     if let Some(t) = type_name {
         notes.extend(
             schemas

@@ -102,7 +102,12 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}: {}[{}]: {}",
-            self.file, self.line, sev, self.code, self.message
+            self.file,
+            self.line,
+            sev,
+            self.code,
+            // One diagnostic, one line: names taken from pages may hold line breaks.
+            self.message.replace('\r', "\\r").replace('\n', "\\n")
         )
     }
 }

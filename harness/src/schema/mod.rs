@@ -547,6 +547,16 @@ pub fn generate(
         .collect()
 }
 
+/// A schema set of every type in a metadata file.
+pub fn set_from_metadata(path: &Path) -> Result<SchemaSet, SchemaError> {
+    let meta = read_metadata(path)?;
+    let docs = generate(&meta, &[]).map_err(|source| SchemaError::Csdl {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    SchemaSet::new(docs.into_iter().map(|(_, d)| d).collect())
+}
+
 /// The text a schema file holds: pretty JSON with a trailing newline.
 pub fn schema_file_text(schema: &Value) -> String {
     let mut s = serde_json::to_string_pretty(schema).unwrap_or_default();
