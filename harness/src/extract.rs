@@ -296,7 +296,7 @@ fn extract_page_counted(
         match kind.as_deref() {
             Some("request") => ignored_request = false,
             Some("ignored")
-                if split_message(&block.text, block.line + 1)
+                if split_message(&block.text, block.content_line())
                     .is_some_and(|m| http::parse_request_line(&m.start).is_some()) =>
             {
                 ignored_request = true
@@ -409,7 +409,7 @@ fn read_request(
         code,
         message,
     };
-    let Some(msg) = split_message(&block.text, block.line + 1) else {
+    let Some(msg) = split_message(&block.text, block.content_line()) else {
         diags.push(diag(
             block.line,
             Severity::Error,
@@ -484,7 +484,7 @@ fn read_response(
         code,
         message,
     };
-    let Some(msg) = split_message(&block.text, block.line + 1) else {
+    let Some(msg) = split_message(&block.text, block.content_line()) else {
         diags.push(diag(
             block.line,
             Severity::Error,
@@ -683,7 +683,7 @@ fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagnostic> {
             .is_some_and(|a| a.block_type().as_deref() == Some("request"))
     });
     for block in request_blocks {
-        if let Some(msg) = split_message(&block.text, block.line + 1) {
+        if let Some(msg) = split_message(&block.text, block.content_line()) {
             if let Some(l) = http::parse_request_line(&msg.start) {
                 written.extend(
                     split_url(&l.url)
@@ -768,10 +768,13 @@ fn lint_bodies(
         page.blocks
             .iter()
             .find(|b| b.line == line)
-            .and_then(|b| split_message(&b.text, b.line + 1))
+            .and_then(|b| split_message(&b.text, b.content_line()))
             .and_then(|m| m.body.map(|t| (m.body_line, t)))
     };
-    let request_type = case::request_type(case);
+    let request_type = case::request_type(case).filter(|t| {
+        case.request.method != "POST"
+            || matches!(&case.request.body, Some(Body::Json(v)) if v.get("@odata.type").is_some() || schemas.fits(t, v))
+    });
     let mut targets: Vec<BodyTarget> = Vec::new();
     if let (Some(t), Some(Body::Json(v))) = (request_type, &case.request.body) {
         targets.push(("request", t, vec![(String::new(), v)], case.request.line));
@@ -816,13 +819,20 @@ fn lint_bodies(
             let at = |pointer: &str| body_line + locate(&text, pointer);
             for u in schemas.undeclared(&type_name, instance) {
                 let pointer = format!("{prefix}{}", u.pointer);
+                let derived = schemas.derived_declaring(&u.type_name, &u.property);
+                let hint = match derived.first() {
+                    Some(d) => format!(
+                        "; the derived type {d} declares it, but the example names no @odata.type"
+                    ),
+                    None => String::new(),
+                };
                 diags.push(Diagnostic {
                     file: display.to_string(),
                     line: at(&pointer),
                     severity: Severity::Warning,
                     code: Code::UnknownProperty,
                     message: format!(
-                        "{which} example property `{}` ({pointer}) is not declared by {} in the metadata",
+                        "{which} example property `{}` ({pointer}) is not declared by {} in the metadata{hint}",
                         u.property, u.type_name
                     ),
                 });

@@ -225,7 +225,10 @@ fn request_json(case: &Case, schemas: &SchemaSet, notes: &mut Vec<String>) -> Op
         return None;
     };
     let mut json = doc.clone();
-    let type_name = crate::case::request_type(case);
+    // A POST body is repaired as the resource only when it looks like one (not action parameters).
+    let type_name = crate::case::request_type(case).filter(|t| {
+        case.request.method != "POST" || doc.get("@odata.type").is_some() || schemas.fits(t, doc)
+    });
     if let Some(t) = type_name {
         notes.extend(
             schemas

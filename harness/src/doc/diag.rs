@@ -43,7 +43,7 @@ codes! {
     BadAnnotation = "bad-annotation": "An `<!-- { … } -->` annotation is not JSON, even read leniently.",
     LenientJson = "lenient-json": "An annotation or body is not strict JSON (trailing comma, comment, single quotes) but was read leniently.",
     UnterminatedComment = "unterminated-comment": "An HTML comment is never closed, so the rest of the page is hidden.",
-    UnterminatedFence = "unterminated-fence": "A code fence is never closed, so it swallows the rest of the page.",
+    UnterminatedFence = "unterminated-fence": "A code fence is never closed: it swallows the rest of the page (error), or ends with its blockquote or list item (warning).",
     MultipleRequests = "multiple-requests": "A request block holds more than one request line; only the first is replayed.",
     OrphanAnnotation = "orphan-annotation": "An annotation is not followed by a code block before the next annotation.",
     OrphanRequest = "orphan-request": "A request example has no response example after it.",

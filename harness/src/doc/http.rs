@@ -132,19 +132,18 @@ pub fn parse_request_line(line: &str) -> Option<RequestLine> {
 
 /// Parses `HTTP/x CODE [reason]` into the code and reason.
 pub fn parse_status_line(line: &str) -> Option<(u16, Option<String>)> {
-    let mut parts = line.splitn(3, char::is_whitespace);
-    let version = parts.next()?;
+    // Split on runs of whitespace: `HTTP/1.1  200  OK` is a status line too.
+    let (version, rest) = line.trim().split_once(char::is_whitespace)?;
     if !version.to_ascii_uppercase().starts_with("HTTP") {
         return None;
     }
-    let code: u16 = parts.next()?.trim().parse().ok()?;
+    let rest = rest.trim_start();
+    let (code, reason) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let code: u16 = code.parse().ok()?;
     if !(100..=599).contains(&code) {
         return None;
     }
-    let reason = parts
-        .next()
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
+    let reason = Some(reason.trim().to_string()).filter(|r| !r.is_empty());
     Some((code, reason))
 }
 
@@ -384,6 +383,12 @@ mod tests {
             Some((204, Some("No Content".into())))
         );
         assert_eq!(parse_status_line("HTTP/1.1 2x OK"), None);
+        assert_eq!(
+            parse_status_line("HTTP/1.1  200 \t OK"),
+            Some((200, Some("OK".into())))
+        );
+        assert_eq!(parse_status_line("HTTP/1.1\t204"), Some((204, None)));
+        assert_eq!(parse_status_line("HTTP/1.1"), None);
     }
 
     #[test]

@@ -57,6 +57,18 @@ pub struct Block {
     pub section: String,
 }
 
+impl Block {
+    /// 1-based page line of the block's first content line: the line after the opening fence,
+    /// or for an indented block (which has no fence) its own first line.
+    pub fn content_line(&self) -> usize {
+        if self.lang == "indented" {
+            self.line
+        } else {
+            self.line + 1
+        }
+    }
+}
+
 /// A method and path template from the page's syntax ("HTTP request") section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxLine {
@@ -194,6 +206,12 @@ pub fn read_page(file: &str, raw: &str) -> Page {
                             Code::UnterminatedComment,
                             "HTML comment is never closed with `-->`; the rest of the page is hidden in it".into(),
                         )),
+                        Comment::Unclosed(line, next) => page.diagnostics.push(diag(
+                            line,
+                            Severity::Error,
+                            Code::UnterminatedComment,
+                            format!("HTML comment is not closed before the comment on line {next} opens; everything between is hidden"),
+                        )),
                     }
                 }
             }
@@ -204,23 +222,9 @@ pub fn read_page(file: &str, raw: &str) -> Page {
                     h.push_str(&t);
                 }
             }
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_)))
-                if !fence_closed(&text[range.clone()]) =>
-            {
-                page.diagnostics.push(diag(
-                    lines.line(range.start),
-                    Severity::Error,
-                    Code::UnterminatedFence,
-                    "code fence is never closed; it runs to the end of the page".into(),
-                ));
-                code = Some((
-                    lines.line(range.start),
-                    "unterminated".into(),
-                    String::new(),
-                ));
-            }
             Event::Start(Tag::CodeBlock(kind)) => {
-                let lang = match kind {
+                let line = lines.line(range.start);
+                let mut lang = match &kind {
                     CodeBlockKind::Fenced(info) => info
                         .split_whitespace()
                         .next()
@@ -228,7 +232,30 @@ pub fn read_page(file: &str, raw: &str) -> Page {
                         .to_ascii_lowercase(),
                     CodeBlockKind::Indented => "indented".to_string(),
                 };
-                code = Some((lines.line(range.start), lang, String::new()));
+                if matches!(kind, CodeBlockKind::Fenced(_)) && !fence_closed(text, range.clone()) {
+                    if text[range.end..].trim().is_empty() {
+                        page.diagnostics.push(diag(
+                            line,
+                            Severity::Error,
+                            Code::UnterminatedFence,
+                            "code fence is never closed; it runs to the end of the page".into(),
+                        ));
+                        lang = "unterminated".into();
+                    } else {
+                        // Inside a blockquote or list item the container's end closes the
+                        // fence, so the rest of the page is not swallowed.
+                        page.diagnostics.push(diag(
+                            line,
+                            Severity::Warning,
+                            Code::UnterminatedFence,
+                            format!(
+                                "code fence is never closed; it ends with its blockquote or list item at line {}",
+                                lines.line(range.end.saturating_sub(1))
+                            ),
+                        ));
+                    }
+                }
+                code = Some((line, lang, String::new()));
             }
             Event::End(TagEnd::CodeBlock) => {
                 if let Some((line, lang, body)) = code.take() {
@@ -301,9 +328,12 @@ pub fn read_page(file: &str, raw: &str) -> Page {
     page
 }
 
-/// Whether a fenced block's source ends with a closing fence (of the opening's kind and length).
-fn fence_closed(src: &str) -> bool {
-    let mut lines = src.lines();
+/// Whether a fenced block (`range` of `text`) ends with a closing fence of the opening's kind
+/// and length. Inside blockquotes the closing line carries the same `>` markers as the opening.
+fn fence_closed(text: &str, range: std::ops::Range<usize>) -> bool {
+    let line_start = text[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    let quotes = text[line_start..range.start].matches('>').count();
+    let mut lines = text[range].lines();
     let Some(open) = lines.next().map(str::trim_start) else {
         return false;
     };
@@ -313,6 +343,10 @@ fn fence_closed(src: &str) -> bool {
     };
     let width = open.chars().take_while(|&c| c == ch).count();
     lines.last().is_some_and(|l| {
+        let mut l = l.trim_start();
+        for _ in 0..quotes {
+            l = l.strip_prefix('>').unwrap_or(l).trim_start();
+        }
         let l = l.trim();
         l.chars().all(|c| c == ch) && l.chars().count() >= width
     })
@@ -344,6 +378,8 @@ enum Comment {
     Lenient(Annotation, String),
     Invalid(usize, String),
     Unterminated(usize),
+    /// Left open until another comment starts (its line, the other's line).
+    Unclosed(usize, usize),
 }
 
 /// The annotation comments in an HTML block; other comments are ignored.
@@ -355,23 +391,49 @@ fn comments(html: &str, first_line: usize) -> Vec<Comment> {
         // Count lines incrementally: a page of many comments must stay linear.
         line += rest[..open].matches('\n').count();
         let after = &rest[open + 4..];
-        let Some(close) = after.find("-->") else {
-            found.push(Comment::Unterminated(line));
-            break;
-        };
-        let inner = after[..close].trim();
-        if inner.starts_with('{') {
-            match parse_lenient_object(inner) {
-                Ok((map, None)) => found.push(Comment::Annotation(Annotation { line, map })),
-                Ok((map, Some(why))) => found.push(Comment::Lenient(Annotation { line, map }, why)),
-                Err(why) => found.push(Comment::Invalid(line, why)),
+        let advance = match next_comment_mark(after) {
+            None => {
+                found.push(Comment::Unterminated(line));
+                break;
             }
-        }
-        let advance = open + 4 + close + 3;
+            Some((inner, true)) => {
+                // Another comment opens before this one closes: this one was left open and
+                // hides everything up to the inner one's end. Read on from the inner one, so
+                // an annotation there still counts.
+                let next = line + after[..inner].matches('\n').count();
+                found.push(Comment::Unclosed(line, next));
+                open + 4 + inner
+            }
+            Some((close, false)) => {
+                let inner = after[..close].trim();
+                if inner.starts_with('{') {
+                    match parse_lenient_object(inner) {
+                        Ok((map, None)) => {
+                            found.push(Comment::Annotation(Annotation { line, map }))
+                        }
+                        Ok((map, Some(why))) => {
+                            found.push(Comment::Lenient(Annotation { line, map }, why))
+                        }
+                        Err(why) => found.push(Comment::Invalid(line, why)),
+                    }
+                }
+                open + 4 + close + 3
+            }
+        };
         line += rest[open..advance].matches('\n').count();
         rest = &rest[advance..];
     }
     found
+}
+
+/// The first `-->` (false) or `<!--` (true) in a comment's text, by byte offset.
+fn next_comment_mark(text: &str) -> Option<(usize, bool)> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find_map(|i| match bytes[i] {
+        b'-' if bytes[i..].starts_with(b"-->") => Some((i, false)),
+        b'<' if bytes[i..].starts_with(b"<!--") => Some((i, true)),
+        _ => None,
+    })
 }
 
 /// Parses an annotation's JSON object, strictly or relaxed; returns what was relaxed, if anything.
@@ -475,6 +537,51 @@ mod tests {
         );
         assert_eq!(page.tables[1].line, 5);
         assert!(page.tables[1].rows.is_empty());
+    }
+
+    #[test]
+    fn fences_in_blockquotes_close_and_container_ends_are_not_page_ends() {
+        let page = read_page(
+            "p.md",
+            "> <!-- { \"blockType\": \"request\" } -->\n> ```http\n> GET /me\n> ```\n\n>> ```\n>> open\n\nafter\n",
+        );
+        let found: Vec<_> = page
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.line, d.severity))
+            .collect();
+        assert_eq!(
+            found,
+            vec![(Code::UnterminatedFence, 6, Severity::Warning)],
+            "{:?}",
+            page.diagnostics
+        );
+        assert_eq!(page.blocks[0].lang, "http");
+        assert_eq!(page.blocks[0].text, "GET /me\n");
+        assert_eq!(page.blocks[0].content_line(), 3);
+    }
+
+    #[test]
+    fn comment_left_open_until_an_annotation_is_reported_and_the_annotation_read() {
+        let page = read_page(
+            "p.md",
+            "<!-- note\n\ntext\n<!-- { \"blockType\": \"request\" } -->\n```http\nGET /me\n```\n",
+        );
+        let found: Vec<_> = page.diagnostics.iter().map(|d| (d.code, d.line)).collect();
+        assert_eq!(found, vec![(Code::UnterminatedComment, 1)]);
+        assert!(page.diagnostics[0].message.contains("line 4"));
+        assert_eq!(page.blocks[0].annotation.as_ref().map(|a| a.line), Some(4));
+    }
+
+    #[test]
+    fn indented_blocks_start_on_their_own_line() {
+        let page = read_page(
+            "p.md",
+            "<!-- { \"blockType\": \"request\" } -->\n\n    GET /me\n",
+        );
+        assert_eq!(page.blocks[0].lang, "indented");
+        assert_eq!(page.blocks[0].line, 3);
+        assert_eq!(page.blocks[0].content_line(), 3);
     }
 
     #[test]

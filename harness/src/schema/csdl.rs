@@ -419,6 +419,13 @@ impl Metadata {
         schema.insert("$schema".into(), json!(DIALECT));
         schema.insert("$id".into(), json!(full));
         schema.insert("title".into(), json!(full));
+        // Graph declares `microsoft.graph.Json` as an empty complex type but uses it for any JSON
+        // value (workbook ranges hold arrays of arrays), so its schema accepts anything.
+        if full == "microsoft.graph.Json" {
+            schema.insert("x-kind".into(), json!("complex"));
+            schema.insert("x-anyJson".into(), json!(true));
+            return Ok(Value::Object(schema));
+        }
         match def {
             TypeDef::Enum(e) => enum_schema(&mut schema, e),
             TypeDef::Structured(s) => self.structured_schema(&mut schema, &full, s)?,

@@ -245,8 +245,110 @@ impl SchemaSet {
         Ok(validator)
     }
 
-    /// Validates an instance; every finding names its JSON pointer.
+    /// Validates an instance; every finding names its JSON pointer. An object whose
+    /// `@odata.type` names a type derived from the one expected there is judged as that type,
+    /// since OData serializes the runtime type and adds its properties.
     pub fn validate(&self, type_name: &str, instance: &Value) -> Result<Vec<Finding>, SchemaError> {
+        self.validate_polymorphic(type_name, instance, 0)
+    }
+
+    fn validate_polymorphic(
+        &self,
+        type_name: &str,
+        instance: &Value,
+        depth: usize,
+    ) -> Result<Vec<Finding>, SchemaError> {
+        let mut findings = self.validate_exact(type_name, instance)?;
+        let Some(schema) = self.get(type_name) else {
+            return Ok(findings);
+        };
+        let mut typed = Vec::new();
+        self.typed_objects(schema, type_name, instance, String::new(), &mut typed, 0);
+        for (pointer, declared, named) in typed {
+            let inside = |p: &str| p == pointer || p.starts_with(&format!("{pointer}/"));
+            let Some(sub) = instance.pointer(&pointer) else {
+                continue;
+            };
+            if !self.has(&named) || !self.is_derived_from(&named, &declared) {
+                // At the root, the type check says this; the body is judged as declared.
+                if pointer.is_empty() {
+                    continue;
+                }
+                findings.push(Finding {
+                    pointer: pointer.clone(),
+                    message: format!(
+                        "@odata.type `{named}` is not {declared} or a type derived from it"
+                    ),
+                });
+                continue;
+            }
+            if depth > 16 {
+                continue;
+            }
+            findings.retain(|f| !inside(&f.pointer));
+            let nested = self.validate_polymorphic(&named, sub, depth + 1)?;
+            findings.extend(nested.into_iter().map(|f| Finding {
+                pointer: format!("{pointer}{}", f.pointer),
+                message: f.message,
+            }));
+        }
+        findings.sort_by(|a, b| (&a.pointer, &a.message).cmp(&(&b.pointer, &b.message)));
+        findings.dedup();
+        Ok(findings)
+    }
+
+    /// The outermost objects whose `@odata.type` names another type than the one declared
+    /// where they stand: (pointer, declared type, named type).
+    fn typed_objects(
+        &self,
+        schema: &Value,
+        owner: &str,
+        value: &Value,
+        pointer: String,
+        out: &mut Vec<(String, String, String)>,
+        depth: usize,
+    ) {
+        if depth > 64 {
+            return;
+        }
+        let (schema, owner) = self.resolve_named(schema, owner);
+        match value {
+            Value::Object(map) => {
+                if let Some(named) = map.get("@odata.type").and_then(Value::as_str) {
+                    let named = self::type_name(named);
+                    if named != owner && !named.starts_with("Collection(") {
+                        out.push((pointer, owner, named.to_string()));
+                        return;
+                    }
+                }
+                let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+                    return;
+                };
+                for (k, v) in map {
+                    if let Some(s) = props.get(k) {
+                        let at = format!("{pointer}/{}", escape(k));
+                        self.typed_objects(s, &owner, v, at, out, depth + 1);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(s) = schema.get("items") {
+                    for (i, v) in items.iter().enumerate() {
+                        let at = format!("{pointer}/{i}");
+                        self.typed_objects(s, &owner, v, at, out, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Validates an instance against exactly the named type.
+    fn validate_exact(
+        &self,
+        type_name: &str,
+        instance: &Value,
+    ) -> Result<Vec<Finding>, SchemaError> {
         let validator = self.validator(type_name)?;
         let mut findings = Vec::new();
         for e in validator.iter_errors(instance) {
@@ -292,6 +394,38 @@ impl SchemaSet {
             .is_none_or(|a| a != &Value::Bool(false))
     }
 
+    /// Types derived from a type, directly or not, that declare a property (sorted).
+    pub fn derived_declaring(&self, base: &str, property: &str) -> Vec<String> {
+        self.schemas
+            .iter()
+            .filter(|(name, s)| {
+                name.as_str() != base
+                    && s.get("properties")
+                        .and_then(Value::as_object)
+                        .is_some_and(|p| p.contains_key(property))
+                    && self.is_derived_from(name, base)
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// Whether a body looks like a representation of the type: at least half of its
+    /// (non-annotation) properties are declared by it. Action parameters do not.
+    pub fn fits(&self, type_name: &str, value: &Value) -> bool {
+        let (Some(props), Some(obj)) = (self.properties(type_name), value.as_object()) else {
+            return false;
+        };
+        let keys: Vec<&String> = obj
+            .keys()
+            .filter(|k| !placeholder::is_annotation(k))
+            .collect();
+        let declared = keys
+            .iter()
+            .filter(|k| props.contains_key(k.as_str()))
+            .count();
+        declared * 2 >= keys.len()
+    }
+
     /// Properties an instance uses that its type (or a nested type) does not declare, even where
     /// the type is open; annotations are not counted.
     pub fn undeclared(&self, type_name: &str, value: &Value) -> Vec<Undeclared> {
@@ -314,9 +448,19 @@ impl SchemaSet {
         if depth > 64 {
             return;
         }
-        let (schema, owner) = self.resolve_named(schema, owner);
+        let (mut schema, mut owner) = self.resolve_named(schema, owner);
         match value {
             Value::Object(map) => {
+                // A derived type named by `@odata.type` declares more than the base.
+                if let Some(named) = map.get("@odata.type").and_then(Value::as_str) {
+                    let named = self::type_name(named);
+                    if let Some(derived) = self.get(named) {
+                        if self.is_derived_from(named, &owner) {
+                            schema = derived;
+                            owner = named.to_string();
+                        }
+                    }
+                }
                 let Some(props) = schema.get("properties").and_then(Value::as_object) else {
                     return;
                 };
@@ -348,6 +492,14 @@ impl SchemaSet {
     fn resolve_named<'s>(&'s self, mut schema: &'s Value, owner: &str) -> (&'s Value, String) {
         let mut owner = owner.to_string();
         for _ in 0..16 {
+            // Navigation properties name their type instead of referencing it (see csdl.rs).
+            if let Some(nav) = schema.get("x-navigationType").and_then(Value::as_str) {
+                owner = nav.to_string();
+                if let Some(s) = self.schemas.get(nav) {
+                    schema = s;
+                }
+                break;
+            }
             if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
                 match self.schemas.get(r) {
                     Some(s) => {
