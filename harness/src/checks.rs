@@ -24,11 +24,23 @@ pub fn status_text(code: u16) -> String {
     }
 }
 
+/// How a status is compared with the documented one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusMatch {
+    /// Only the documented status passes.
+    #[default]
+    Exact,
+    /// Another status of the same class (2xx for 2xx) is a warning, not a failure.
+    Class,
+}
+
 /// How strict the checks are.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CheckOptions {
     /// A property the type does not declare fails the case instead of warning.
     pub strict: bool,
+    /// How statuses are compared.
+    pub status: StatusMatch,
 }
 
 /// Runs every check that applies to an exchange.
@@ -39,8 +51,10 @@ pub fn check_exchange(
     schemas: &SchemaSet,
     opts: CheckOptions,
 ) -> Vec<CheckResult> {
-    let mut out = vec![check_status(case, got)];
+    let mut out = vec![check_status(case, got, opts.status)];
     out.extend(check_content_type(case, got));
+    out.extend(check_documented_headers(case, got));
+    out.extend(check_prefer(case, got));
     if got.status != case.response.status {
         // The documented body describes the documented status; judging another status's
         // body against it would only repeat the status failure in other words.
@@ -199,11 +213,20 @@ pub fn normalize(v: &Value, doc_side: bool) -> Value {
     }
 }
 
-/// The status code is the documented one.
-fn check_status(case: &Case, got: &Exchange) -> CheckResult {
+/// The status code is the documented one (or, by request, of its class).
+fn check_status(case: &Case, got: &Exchange, mode: StatusMatch) -> CheckResult {
     let want = case.response.status;
     if got.status == want {
         CheckResult::pass("status", format!("{} as documented", status_text(want)))
+    } else if mode == StatusMatch::Class && got.status / 100 == want / 100 {
+        CheckResult::warn(
+            "status",
+            format!(
+                "expected {}, got {} (same class, accepted with --status class)",
+                status_text(want),
+                status_text(got.status)
+            ),
+        )
     } else {
         CheckResult::fail(
             "status",
@@ -214,6 +237,157 @@ fn check_status(case: &Case, got: &Exchange) -> CheckResult {
             ),
         )
     }
+}
+
+/// Headers whose documented value is never compared or required: framing and per-exchange values.
+const UNCOMPARED_HEADERS: [&str; 8] = [
+    "content-length",
+    "date",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "request-id",
+    "client-request-id",
+];
+
+/// Whether a documented header value stands for "some value" (ids, URLs, ETags, templates).
+fn is_placeholder_header(value: &str) -> bool {
+    let has_guid = value
+        .split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .any(|w| w.len() == 36 && w.matches('-').count() == 4);
+    crate::placeholder::is_placeholder_str(value)
+        || value.contains(['{', '<', '"'])
+        || value.contains("://")
+        || value.contains("...")
+        || has_guid
+}
+
+/// Comma-list items of a header's values, trimmed and lower-cased, all occurrences merged.
+fn header_items(headers: &reqwest::header::HeaderMap, name: &str) -> Vec<String> {
+    let mut items: Vec<String> = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|i| i.trim().to_ascii_lowercase())
+        .filter(|i| !i.is_empty())
+        .collect();
+    items.sort();
+    items.dedup();
+    items
+}
+
+/// Every documented response header (framing and per-exchange ones aside) is present, with the
+/// documented value unless that value is a placeholder; comma lists compare as sets.
+fn check_documented_headers(case: &Case, got: &Exchange) -> Vec<CheckResult> {
+    if got.status != case.response.status {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for h in &case.response.headers {
+        let name = h.name.to_ascii_lowercase();
+        if UNCOMPARED_HEADERS.contains(&name.as_str()) {
+            continue;
+        }
+        if !got.headers.contains_key(name.as_str()) {
+            out.push(CheckResult::fail(
+                "header",
+                format!("documented header `{}` is missing", h.name),
+            ));
+            continue;
+        }
+        if is_placeholder_header(&h.value) {
+            out.push(CheckResult::pass(
+                "header",
+                format!(
+                    "`{}` is present (documented value is a placeholder)",
+                    h.name
+                ),
+            ));
+            continue;
+        }
+        let mut want: Vec<String> = h
+            .value
+            .split(',')
+            .map(|i| i.trim().to_ascii_lowercase())
+            .filter(|i| !i.is_empty())
+            .collect();
+        want.sort();
+        want.dedup();
+        let have = header_items(&got.headers, &name);
+        if want == have {
+            out.push(CheckResult::pass(
+                "header",
+                format!("`{}: {}` as documented", h.name, h.value),
+            ));
+        } else {
+            out.push(CheckResult::fail(
+                "header",
+                format!(
+                    "`{}` is `{}`, documented `{}`",
+                    h.name,
+                    have.join(", "),
+                    h.value
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// RFC 7240: a `return=` preference is honoured by the answer's shape, and `Preference-Applied`,
+/// when sent, names what was applied.
+fn check_prefer(case: &Case, got: &Exchange) -> Option<CheckResult> {
+    let prefer = case.request_header("prefer")?.to_ascii_lowercase();
+    let asked = if prefer.contains("return=representation") {
+        "return=representation"
+    } else if prefer.contains("return=minimal") {
+        "return=minimal"
+    } else {
+        return None;
+    };
+    if !(200..300).contains(&got.status) {
+        return None;
+    }
+    let has_body = !got.body.is_empty();
+    let applied = header_items(&got.headers, "preference-applied");
+    let applied_return = applied.iter().find(|i| i.starts_with("return="));
+    match asked {
+        "return=representation" if !has_body => {
+            return Some(CheckResult::fail(
+                "prefer",
+                format!(
+                    "`Prefer: {asked}` was sent but {} has no representation",
+                    status_text(got.status)
+                ),
+            ))
+        }
+        "return=minimal" if has_body => {
+            return Some(CheckResult::fail(
+                "prefer",
+                format!(
+                    "`Prefer: {asked}` was sent but the answer has a {}-byte body",
+                    got.body.len()
+                ),
+            ))
+        }
+        _ => {}
+    }
+    Some(match applied_return {
+        Some(a) if a.replace(' ', "") != asked => CheckResult::fail(
+            "prefer",
+            format!("Preference-Applied says `{a}`, but `{asked}` was requested and honoured"),
+        ),
+        Some(_) => CheckResult::pass(
+            "prefer",
+            format!("`{asked}` honoured and named in Preference-Applied"),
+        ),
+        None => CheckResult::warn(
+            "prefer",
+            format!("`{asked}` was honoured but Preference-Applied does not say so"),
+        ),
+    })
 }
 
 /// The media type the doc leads us to expect for the body, if any.

@@ -75,6 +75,12 @@ pub struct ClientConfig {
     pub max_body: usize,
     /// Bearer token; never printed or written.
     pub token: Option<String>,
+    /// How many times a 429 or 503 is retried.
+    pub retries: usize,
+    /// The longest wait before a retry, whatever Retry-After says.
+    pub max_retry_wait: Duration,
+    /// Follow redirects within the target's origin (never to another origin).
+    pub follow_redirects: bool,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -84,6 +90,9 @@ impl std::fmt::Debug for ClientConfig {
             .field("timeout", &self.timeout)
             .field("max_body", &self.max_body)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("retries", &self.retries)
+            .field("max_retry_wait", &self.max_retry_wait)
+            .field("follow_redirects", &self.follow_redirects)
             .finish()
     }
 }
@@ -112,6 +121,17 @@ pub struct Exchange {
     pub headers: HeaderMap,
     /// Response body bytes.
     pub body: Vec<u8>,
+    /// The 429/503 answers retried before this one.
+    pub retries: Vec<Retry>,
+}
+
+/// One retried answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Retry {
+    /// The status that was retried (429 or 503).
+    pub status: u16,
+    /// How long the client waited before retrying.
+    pub waited_ms: u64,
 }
 
 /// Headers never sent as documented: computed by the client, or secret.
@@ -211,11 +231,28 @@ impl Client {
         while config.base.ends_with('/') {
             config.base.pop();
         }
-        // Redirects are not followed: a redirect is itself an answer to judge, and following
-        // one could carry the token to another origin.
+        // By default a redirect is itself the answer to judge. When following is asked for, it
+        // stops at the origin's edge: a redirect elsewhere is returned, never followed with the token.
+        let policy = if config.follow_redirects {
+            reqwest::redirect::Policy::custom(|attempt| {
+                let same_origin = attempt
+                    .previous()
+                    .first()
+                    .is_some_and(|first| first.origin() == attempt.url().origin());
+                if !same_origin {
+                    attempt.stop()
+                } else if attempt.previous().len() > 10 {
+                    attempt.error("more than 10 redirects")
+                } else {
+                    attempt.follow()
+                }
+            })
+        } else {
+            reqwest::redirect::Policy::none()
+        };
         let http = reqwest::Client::builder()
             .use_rustls_tls()
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(policy)
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .build()
@@ -228,8 +265,35 @@ impl Client {
         &self.config.base
     }
 
-    /// Sends one request and reads the whole answer, within the timeout and body limit.
+    /// Sends one request and reads the whole answer, within the timeout and body limit;
+    /// a 429 or 503 is retried as its `Retry-After` says, up to the configured number of times.
     pub async fn send(&self, p: &Prepared) -> Result<Exchange, TransportError> {
+        let mut retries = Vec::new();
+        loop {
+            let mut exchange = self.send_once(p).await?;
+            let retryable = matches!(exchange.status, 429 | 503);
+            if !retryable || retries.len() >= self.config.retries {
+                exchange.retries = retries;
+                return Ok(exchange);
+            }
+            let asked = exchange
+                .headers
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry_after);
+            // Without Retry-After, back off exponentially from one second.
+            let wait = asked
+                .unwrap_or_else(|| Duration::from_secs(1 << retries.len().min(5)))
+                .min(self.config.max_retry_wait);
+            retries.push(Retry {
+                status: exchange.status,
+                waited_ms: wait.as_millis() as u64,
+            });
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn send_once(&self, p: &Prepared) -> Result<Exchange, TransportError> {
         let url = format!("{}{}", self.config.base, p.path);
         let mut req = self
             .http
@@ -265,8 +329,22 @@ impl Client {
             status,
             headers,
             body,
+            retries: Vec::new(),
         })
     }
+}
+
+/// How long a `Retry-After` value (delay-seconds or an HTTP date) asks to wait.
+pub fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// An error and its causes, joined, without the URL's query (which could hold secrets).
@@ -362,12 +440,28 @@ mod tests {
     }
 
     #[test]
+    fn reads_retry_after_in_both_forms() {
+        assert_eq!(retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let later = std::time::SystemTime::now() + Duration::from_secs(120);
+        let waited = retry_after(&httpdate::fmt_http_date(later)).unwrap_or_default();
+        assert!(waited > Duration::from_secs(100) && waited <= Duration::from_secs(120));
+        assert_eq!(retry_after("soon"), None);
+    }
+
+    #[test]
     fn config_debug_hides_token() {
         let c = ClientConfig {
             base: "http://127.0.0.1:1".into(),
             timeout: Duration::from_secs(1),
             max_body: 1,
             token: Some("s3cr3t".into()),
+            retries: 0,
+            max_retry_wait: Duration::from_secs(1),
+            follow_redirects: false,
         };
         assert!(!format!("{c:?}").contains("s3cr3t"));
     }

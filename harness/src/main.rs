@@ -127,6 +127,18 @@ struct RunArgs {
     /// A property the response type does not declare fails the case (default: a warning).
     #[arg(long)]
     strict: bool,
+    /// How statuses are compared: `exact`, or `class` (another status of the same class only warns).
+    #[arg(long, value_enum, default_value = "exact")]
+    status: conform::checks::StatusMatch,
+    /// How many times a 429 or 503 answer is retried (honouring Retry-After).
+    #[arg(long, default_value_t = 3)]
+    retries: usize,
+    /// The longest wait before a retry, in seconds, whatever Retry-After asks.
+    #[arg(long, default_value_t = 30)]
+    max_retry_wait: u64,
+    /// Follow redirects within the target's origin (a redirect to another origin is never followed).
+    #[arg(long)]
+    follow_redirects: bool,
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {
@@ -316,9 +328,13 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
         max_body: args.max_body,
         jobs: args.jobs,
         token,
+        retries: args.retries,
+        max_retry_wait: Duration::from_secs(args.max_retry_wait),
+        follow_redirects: args.follow_redirects,
         patch_default: args.patch_default,
         checks: conform::checks::CheckOptions {
             strict: args.strict,
+            status: args.status,
         },
     };
     let rt = runtime()?;

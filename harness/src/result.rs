@@ -111,6 +111,12 @@ pub struct CaseResult {
     pub outcome: Outcome,
     /// Wall time of the exchange, in milliseconds.
     pub duration_ms: u64,
+    /// The `client-request-id` sent, to find the exchange in the target's logs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_request_id: Option<String>,
+    /// 429/503 answers that were retried before the judged one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retries: Vec<crate::client::Retry>,
     /// Every check made, in order.
     pub checks: Vec<CheckResult>,
     /// Things worth knowing that are not checks (placeholders replaced before sending).

@@ -49,6 +49,12 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Bearer token, never printed.
     pub token: Option<String>,
+    /// How many times a 429 or 503 is retried.
+    pub retries: usize,
+    /// The longest wait before a retry.
+    pub max_retry_wait: Duration,
+    /// Follow redirects within the target's origin.
+    pub follow_redirects: bool,
     /// How the embedded mock answers PATCH without Prefer (default: what most pages document).
     pub patch_default: Option<PatchDefault>,
     /// How strict the checks are.
@@ -64,6 +70,9 @@ impl Default for RunOptions {
             max_body: 16 * 1024 * 1024,
             jobs: 4,
             token: None,
+            retries: 3,
+            max_retry_wait: Duration::from_secs(30),
+            follow_redirects: false,
             patch_default: None,
             checks: checks::CheckOptions::default(),
         }
@@ -111,6 +120,9 @@ impl Runner {
             timeout: opts.timeout,
             max_body: opts.max_body,
             token: opts.token.clone(),
+            retries: opts.retries,
+            max_retry_wait: opts.max_retry_wait,
+            follow_redirects: opts.follow_redirects,
         })?;
         let mut params = HashMap::new();
         for case in cases.iter().filter(|c| c.request.host.is_none()) {
@@ -149,6 +161,8 @@ impl Runner {
                 path: case.request.path.clone(),
                 outcome: Outcome::Skipped,
                 duration_ms: 0,
+                client_request_id: None,
+                retries: Vec::new(),
                 checks: Vec::new(),
                 notes: vec![format!(
                     "skipped: the documented request goes to `{host}`, not the service under test"
@@ -160,18 +174,29 @@ impl Runner {
         let json = request_json(case, &self.schemas, &mut notes);
         let params = self.params.get(&case.id).cloned().unwrap_or_default();
         let started = Instant::now();
+        // A fresh id per case, recorded in the report, finds the exchange in the target's logs.
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let mut retries = Vec::new();
         let checks = match client::prepare(case, &params, json) {
             Err(e) => vec![CheckResult::fail("params", e.to_string())],
-            Ok(prepared) => match self.client.send(&prepared).await {
-                Ok(exchange) => checks::check_exchange(
-                    case,
-                    &prepared,
-                    &exchange,
-                    &self.schemas,
-                    self.check_options,
-                ),
-                Err(e) => vec![CheckResult::fail("transport", e.to_string())],
-            },
+            Ok(mut prepared) => {
+                if let Ok(v) = reqwest::header::HeaderValue::from_str(&client_request_id) {
+                    prepared.headers.insert("client-request-id", v);
+                }
+                match self.client.send(&prepared).await {
+                    Ok(exchange) => {
+                        retries.clone_from(&exchange.retries);
+                        checks::check_exchange(
+                            case,
+                            &prepared,
+                            &exchange,
+                            &self.schemas,
+                            self.check_options,
+                        )
+                    }
+                    Err(e) => vec![CheckResult::fail("transport", e.to_string())],
+                }
+            }
         };
         let duration_ms = started.elapsed().as_millis() as u64;
         CaseResult {
@@ -181,6 +206,8 @@ impl Runner {
             path: case.request.path.clone(),
             outcome: CaseResult::outcome_from_checks(&checks),
             duration_ms,
+            client_request_id: Some(client_request_id),
+            retries,
             checks,
             notes,
             waiver: None,

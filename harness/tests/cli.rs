@@ -35,7 +35,11 @@ fn without_timings(s: &str) -> String {
     s.lines()
         .map(|l| {
             let t = l.trim_start();
-            if t.starts_with("\"duration_ms\"") || t.starts_with("\"started_at\"") {
+            // Timings, dates and the per-exchange client-request-id differ by design.
+            if t.starts_with("\"duration_ms\"")
+                || t.starts_with("\"started_at\"")
+                || t.starts_with("\"client_request_id\"")
+            {
                 String::new()
             } else {
                 let mut out = l.to_string();

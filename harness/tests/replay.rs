@@ -502,7 +502,10 @@ async fn answer_ip_with(
     let opts = RunOptions {
         target: Target::Url(format!("{}/beta", server.uri())),
         params: [("ipSecurityProfileId".to_string(), IP_ID.to_string())].into(),
-        checks: conform::checks::CheckOptions { strict },
+        checks: conform::checks::CheckOptions {
+            strict,
+            ..Default::default()
+        },
         ..RunOptions::default()
     };
     let one = vec![case.clone()];
