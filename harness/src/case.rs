@@ -194,18 +194,10 @@ pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 
 /// Reads every `*.json` case under a folder, sorted by id; ids must be unique.
 pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
-    let io = |source| CaseError::Io {
+    let files = crate::files::json_files(dir).map_err(|source| CaseError::Io {
         path: dir.to_path_buf(),
         source,
-    };
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if path.extension().is_some_and(|e| e == "json") {
-            files.push(path);
-        }
-    }
-    files.sort();
+    })?;
     let mut cases: Vec<(Case, PathBuf)> = Vec::with_capacity(files.len());
     for path in files {
         let case = load_file(&path)?;

@@ -757,7 +757,7 @@ pub fn first_difference(want: &Value, got: &Value, at: String) -> Option<String>
 /// A unified diff of two JSON values, keys sorted, cut to a bounded length.
 pub fn bounded_diff(want: &Value, got: &Value) -> String {
     let render = |v: &Value| {
-        let mut s = serde_json::to_string_pretty(&sorted(v)).unwrap_or_default();
+        let mut s = serde_json::to_string_pretty(&normalize(v, false)).unwrap_or_default();
         s.push('\n');
         s
     };
@@ -777,23 +777,6 @@ pub fn bounded_diff(want: &Value, got: &Value) -> String {
         lines.len() - MAX_DIFF_LINES
     ));
     cut
-}
-
-/// A copy with object keys sorted, so diffs show meaning, not order.
-fn sorted(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            Value::Object(
-                keys.into_iter()
-                    .map(|k| (k.clone(), sorted(&m[k.as_str()])))
-                    .collect(),
-            )
-        }
-        Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
-        other => other.clone(),
-    }
 }
 
 #[cfg(test)]

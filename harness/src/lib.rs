@@ -5,6 +5,7 @@ pub mod checks;
 pub mod client;
 pub mod doc;
 pub mod extract;
+pub mod files;
 pub mod mock;
 pub mod placeholder;
 pub mod report;

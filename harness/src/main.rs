@@ -171,18 +171,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             schemas,
             metadata,
         } => {
-            let (schemas, explicit) = lint_schemas(schemas)?;
-            let by_version = metadata_sets(&metadata)?;
-            let lint = extract::LintSchemas {
-                default: schemas.as_ref(),
-                by_version: &by_version,
-            };
-            let mut ex = extract::extract_paths_with(&docs, lint)?;
-            ex.diagnostics
-                .retain(|d| keep(d, explicit || !by_version.is_empty()));
-            for d in &ex.diagnostics {
-                println!("{d}");
-            }
+            let ex = extract_and_print(&docs, schemas, &metadata)?;
             let removed = extract::write_cases(&out, &ex.cases)?;
             for r in removed {
                 eprintln!("removed stale case {}", r.display());
@@ -202,18 +191,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             schemas,
             metadata,
         } => {
-            let (schemas, explicit) = lint_schemas(schemas)?;
-            let by_version = metadata_sets(&metadata)?;
-            let lint = extract::LintSchemas {
-                default: schemas.as_ref(),
-                by_version: &by_version,
-            };
-            let mut ex = extract::extract_paths_with(&docs, lint)?;
-            ex.diagnostics
-                .retain(|d| keep(d, explicit || !by_version.is_empty()));
-            for d in &ex.diagnostics {
-                println!("{d}");
-            }
+            let ex = extract_and_print(&docs, schemas, &metadata)?;
             eprintln!(
                 "{} pages, {} cases, {} example bodies validated, {} diagnostics",
                 ex.pages,
@@ -276,9 +254,27 @@ fn metadata_sets(args: &[(String, String)]) -> anyhow::Result<Vec<(String, Schem
         .collect()
 }
 
-/// Drops `no-schema` diagnostics when the schemas were only picked up from the working folder.
-fn keep(d: &conform::doc::Diagnostic, explicit: bool) -> bool {
-    explicit || d.code != conform::doc::Code::NoSchema
+/// Extracts and lints the pages and prints the diagnostics; `no-schema` only when schemas were
+/// named (not just picked up from the working folder).
+fn extract_and_print(
+    docs: &[PathBuf],
+    schemas: Option<PathBuf>,
+    metadata: &[(String, String)],
+) -> anyhow::Result<extract::Extraction> {
+    let (schemas, explicit) = lint_schemas(schemas)?;
+    let by_version = metadata_sets(metadata)?;
+    let lint = extract::LintSchemas {
+        default: schemas.as_ref(),
+        by_version: &by_version,
+    };
+    let mut ex = extract::extract_paths_with(docs, lint)?;
+    let report_no_schema = explicit || !by_version.is_empty();
+    ex.diagnostics
+        .retain(|d| report_no_schema || d.code != conform::doc::Code::NoSchema);
+    for d in &ex.diagnostics {
+        println!("{d}");
+    }
+    Ok(ex)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -1,13 +1,12 @@
 //! The command line as a user meets it: exit codes, reports, baseline, determinism, secrets.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::root;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn conform(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_conform"));

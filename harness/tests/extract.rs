@@ -1,18 +1,13 @@
 //! Keeps `cases/` honest: extracting the seed pages again gives exactly the committed files,
 //! and the seed diagnostics are pinned by a reviewed snapshot.
 
+mod common;
+use common::{root, seeds};
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use conform::extract;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn seeds() -> PathBuf {
-    root().join("..").join("shared").join("seeds")
-}
 
 fn read_dir_json(dir: &PathBuf) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();

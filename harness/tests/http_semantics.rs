@@ -1,7 +1,9 @@
 //! Status, header semantics, Prefer, retries, redirects and transport limits against wiremock
 //! targets (and a raw TCP listener): each deviation caught by the right check, each legal variation passing.
 
-use std::path::PathBuf;
+mod common;
+use common::load;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,16 +17,6 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const USER_ID: &str = "e9107a0b-7a0b-e910-0b7a-10e90b7a10e9";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn load() -> (Vec<Case>, Arc<SchemaSet>) {
-    let cases = case::load_dir(&root().join("cases")).unwrap_or_else(|e| panic!("{e}"));
-    let schemas = SchemaSet::load_dir(&root().join("schemas")).unwrap_or_else(|e| panic!("{e}"));
-    (cases, Arc::new(schemas))
-}
 
 /// The documented PATCH with `Prefer: return=representation`, answered 200 with the profile.
 fn prefer_case(cases: &[Case]) -> Case {

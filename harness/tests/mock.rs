@@ -1,27 +1,17 @@
 //! The embedded mock: the seed cases pass against it (but the baseline's), and it behaves like a careful service.
 
-use std::path::PathBuf;
+mod common;
+use common::{load, root};
+
 use std::sync::Arc;
 
-use conform::case::{self, Case};
 use conform::mock::{Mock, MockResponse, PatchDefault};
 use conform::report::Baseline;
 use conform::result::Outcome;
 use conform::runner::{RunOptions, Runner, Target};
-use conform::schema::SchemaSet;
 use serde_json::{json, Value};
 
 const HOST: &str = "/beta/Security/hostSecurityProfiles/753b6489-6489-753b-8964-3b7589643b75";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn load() -> (Vec<Case>, Arc<SchemaSet>) {
-    let cases = case::load_dir(&root().join("cases")).unwrap_or_else(|e| panic!("{e}"));
-    let schemas = SchemaSet::load_dir(&root().join("schemas")).unwrap_or_else(|e| panic!("{e}"));
-    (cases, Arc::new(schemas))
-}
 
 fn mock() -> Mock {
     let (cases, schemas) = load();

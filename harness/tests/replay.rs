@@ -1,7 +1,9 @@
 //! Each check against wiremock targets: a deviation must be caught by the right check, a conformant answer must pass.
 
+mod common;
+use common::load;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,16 +17,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const HOST_CASE: &str = "003_e135c242e05b0c0b.update_hostsecurityprofile";
 const HOST_ID: &str = "753b6489-6489-753b-8964-3b7589643b75";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn load() -> (Vec<Case>, Arc<SchemaSet>) {
-    let cases = case::load_dir(&root().join("cases")).unwrap_or_else(|e| panic!("{e}"));
-    let schemas = SchemaSet::load_dir(&root().join("schemas")).unwrap_or_else(|e| panic!("{e}"));
-    (cases, Arc::new(schemas))
-}
 
 fn host_case(cases: &[Case]) -> Case {
     cases
@@ -673,7 +665,10 @@ async fn coverage_of_an_untruncated_example_is_checked() {
     let partial = json!({"id": "u1", "azureTenantId": "t", "tags": ["String"], "azureSubscriptionId": "s",
         "createdDateTime": "2021-01-01T00:00:00Z", "lastModifiedDateTime": "2021-01-01T00:00:00Z"});
     Mock::given(method("PATCH"))
-        .respond_with(json_response(200, &partial))
+        .respond_with(
+            json_response(200, &partial)
+                .insert_header("Preference-Applied", "return=representation"),
+        )
         .mount(&server)
         .await;
     let opts = RunOptions {
@@ -710,7 +705,9 @@ async fn coverage_of_an_untruncated_example_is_checked() {
     full["domainName"] = json!("contoso");
     let server = MockServer::start().await;
     Mock::given(method("PATCH"))
-        .respond_with(json_response(200, &full))
+        .respond_with(
+            json_response(200, &full).insert_header("Preference-Applied", "return=representation"),
+        )
         .mount(&server)
         .await;
     let opts = RunOptions {

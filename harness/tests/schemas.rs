@@ -1,13 +1,10 @@
 //! Keeps `schemas/` honest: the generated files are what the metadata gives, and every schema compiles.
 
-use std::path::PathBuf;
+mod common;
+use common::root;
 
 use conform::schema::{self, SchemaSet};
 use serde_json::json;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// The seed pages' resource types; every other generated schema is in their closure.
 const ROOTS: [&str; 3] = [

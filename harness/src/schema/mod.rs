@@ -141,18 +141,10 @@ pub fn type_name(odata_type: &str) -> &str {
 impl SchemaSet {
     /// Reads every `*.json` in a folder.
     pub fn load_dir(dir: &Path) -> Result<SchemaSet, SchemaError> {
-        let io = |source| SchemaError::Io {
+        let files = crate::files::json_files(dir).map_err(|source| SchemaError::Io {
             path: dir.to_path_buf(),
             source,
-        };
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(dir).map_err(io)? {
-            let path = entry.map_err(io)?.path();
-            if path.extension().is_some_and(|e| e == "json") {
-                files.push(path);
-            }
-        }
-        files.sort();
+        })?;
         let mut schemas = Vec::new();
         for path in files {
             let text = std::fs::read_to_string(&path).map_err(|source| SchemaError::Io {

@@ -1,0 +1,34 @@
+//! Helpers shared by the integration tests: where things are, and the committed cases and schemas.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use conform::case::{self, Case};
+use conform::schema::SchemaSet;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The seed pages beside the checkout.
+pub fn seeds() -> PathBuf {
+    root().join("..").join("shared").join("seeds")
+}
+
+/// The committed cases and schemas.
+pub fn load() -> (Vec<Case>, Arc<SchemaSet>) {
+    let cases = case::load_dir(&root().join("cases")).unwrap_or_else(|e| panic!("{e}"));
+    let schemas = SchemaSet::load_dir(&root().join("schemas")).unwrap_or_else(|e| panic!("{e}"));
+    (cases, Arc::new(schemas))
+}
+
+/// The committed case with this id.
+pub fn case(cases: &[Case], id: &str) -> Case {
+    cases
+        .iter()
+        .find(|c| c.id == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no case {id}"))
+}
