@@ -72,7 +72,7 @@ pub fn check_exchange(
         out.extend(check_type(case, body, schemas));
         out.extend(check_unknown(case, body, schemas, opts));
         out.extend(check_coverage(case, body));
-        out.extend(check_echo(sent, body));
+        out.extend(check_echo(case, sent, body, schemas));
     }
     out
 }
@@ -617,15 +617,29 @@ fn check_type(case: &Case, body: &Value, schemas: &SchemaSet) -> Option<CheckRes
     }
 }
 
-/// Each property sent comes back equal when the answer is a representation.
-fn check_echo(sent: &Prepared, body: &Value) -> Option<CheckResult> {
+/// Each property sent comes back equal when the answer is a representation; read-only
+/// properties, which a service may ignore on write, are not expected back.
+fn check_echo(
+    case: &Case,
+    sent: &Prepared,
+    body: &Value,
+    schemas: &SchemaSet,
+) -> Option<CheckResult> {
+    let written_type = crate::case::request_type(case);
+    let writable = |k: &str| {
+        written_type
+            .as_deref()
+            .is_none_or(|t| !schemas.is_read_only(t, k))
+    };
     let sent_obj = sent.json.as_ref()?.as_object()?;
     if !matches!(sent.method.as_str(), "PATCH" | "PUT" | "POST") {
         return None;
     }
     let got = body.as_object()?;
-    let sent_props: Vec<(&String, &Value)> =
-        sent_obj.iter().filter(|(k, _)| !is_annotation(k)).collect();
+    let sent_props: Vec<(&String, &Value)> = sent_obj
+        .iter()
+        .filter(|(k, _)| !is_annotation(k) && writable(k))
+        .collect();
     if sent_props.is_empty() {
         return None;
     }

@@ -517,6 +517,22 @@ impl Mock {
                 ));
             }
         }
+        let read_only: Vec<String> = map
+            .keys()
+            .filter(|k| k.as_str() != "id" && self.schemas.is_read_only(type_name, k))
+            .map(|k| format!("`{k}`"))
+            .collect();
+        if !read_only.is_empty() {
+            return Err(error(
+                400,
+                "BadRequest",
+                &format!(
+                    "{} read-only on {type_name}",
+                    read_only.join(", ") + if read_only.len() == 1 { " is" } else { " are" }
+                ),
+                request_id,
+            ));
+        }
         if let Some(props) = self.schemas.properties(type_name) {
             let unknown: Vec<&String> = map
                 .keys()

@@ -320,3 +320,68 @@ async fn concurrent_patches_lose_no_update() {
     assert!(answers.iter().any(|(_, _, b)| b["tags"] == last["tags"]
         && props.iter().map(|p| &b[*p]).collect::<Vec<_>>() == final_props));
 }
+
+/// A one-type world: `t.thing` with a read-only `computed` property, and one documented PATCH.
+fn read_only_world() -> (Vec<conform::case::Case>, Arc<conform::schema::SchemaSet>) {
+    let thing = json!({"$id": "t.thing", "x-kind": "entity", "type": "object",
+        "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]},
+            "computed": {"type": ["string", "null"], "readOnly": true}},
+        "patternProperties": {"@": {}}, "additionalProperties": false});
+    let schemas =
+        Arc::new(conform::schema::SchemaSet::new(vec![thing]).unwrap_or_else(|e| panic!("{e}")));
+    let page = "<!-- { \"blockType\": \"request\", \"name\": \"upd\" } -->\n```http\nPATCH https://graph.microsoft.com/v1.0/things/{id}\nContent-Type: application/json\n\n{\"name\": \"n\", \"computed\": \"c\"}\n```\n<!-- { \"blockType\": \"response\", \"@odata.type\": \"t.thing\" } -->\n```http\nHTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"id\": \"t1\", \"name\": \"n\", \"computed\": \"server\"}\n```\n";
+    let (cases, _) = conform::extract::extract_page("p.md", "p.md", page);
+    (cases, schemas)
+}
+
+#[test]
+fn read_only_properties_are_not_writable() {
+    let (cases, schemas) = read_only_world();
+    let m = Mock::new(&cases, schemas, None);
+    let r = m.handle(
+        "PATCH",
+        "/v1.0/things/t1",
+        &json_headers(&[]),
+        br#"{"computed": "mine"}"#,
+    );
+    assert_odata_error(&r, 400);
+    assert!(String::from_utf8_lossy(&r.body).contains("`computed` is read-only"));
+    let ok = m.handle(
+        "PATCH",
+        "/v1.0/things/t1",
+        &json_headers(&[]),
+        br#"{"name": "x"}"#,
+    );
+    assert_eq!(body(&ok)["computed"], json!("server"));
+}
+
+#[tokio::test]
+async fn a_service_that_ignores_read_only_writes_passes_echo() {
+    use wiremock::matchers::method;
+    let (cases, schemas) = read_only_world();
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("PATCH"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_raw(
+            r#"{"id": "t1", "name": "n", "computed": "server"}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let opts = RunOptions {
+        target: Target::Url(server.uri()),
+        params: [("id".to_string(), "t1".to_string())].into(),
+        ..RunOptions::default()
+    };
+    let runner = Runner::start(&cases, &cases, schemas, opts)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = runner.run_case(&cases[0]).await;
+    assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
+    let echo = r
+        .checks
+        .iter()
+        .find(|c| c.kind == "echo")
+        .map(|c| c.message.clone())
+        .unwrap_or_default();
+    assert_eq!(echo, "1 property sent came back equal");
+}

@@ -77,3 +77,29 @@ fn every_committed_schema_compiles_and_judges() {
         "microsoft.graph.entity"
     ));
 }
+
+#[test]
+fn metadata_read_only_marks_become_read_only_properties() {
+    let metadata = root()
+        .join("..")
+        .join("shared")
+        .join("corpus")
+        .join("graph-beta-metadata-2021-07-13.xml.gz");
+    let meta = schema::read_metadata(&metadata).unwrap_or_else(|e| panic!("{e}"));
+    let booking = meta
+        .schema_for("microsoft.graph.bookingAppointment")
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Core.Computed in an out-of-line <Annotations Target="…/duration">.
+    assert_eq!(booking["properties"]["duration"]["readOnly"], json!(true));
+    assert!(booking["properties"]["customerName"]
+        .get("readOnly")
+        .is_none());
+    // Core.Permissions Read.
+    let dm = meta
+        .schema_for("microsoft.graph.deviceManagement")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        dm["properties"]["lastReportAggregationDateTime"]["readOnly"],
+        json!(true)
+    );
+}

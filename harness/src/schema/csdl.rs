@@ -177,6 +177,8 @@ pub struct Metadata {
     // TypeDefinitions get no schema of their own; properties use the underlying Edm type.
     definitions: BTreeMap<String, String>,
     aliases: BTreeMap<String, String>,
+    // `type/property` targets annotated Core.Computed or Core.Permissions Read: not writable.
+    read_only: BTreeSet<String>,
 }
 
 impl Metadata {
@@ -205,13 +207,86 @@ impl Metadata {
             types: BTreeMap::new(),
             definitions: BTreeMap::new(),
             aliases,
+            read_only: BTreeSet::new(),
         };
         for (schema, namespace) in schemas.iter().zip(namespaces) {
             for node in schema.children().filter(Node::is_element) {
                 metadata.parse_schema_child(node, namespace)?;
             }
         }
+        metadata.read_only = metadata.read_only_targets(&schemas);
         Ok(metadata)
+    }
+
+    /// Properties the metadata marks read-only, as `full.type/property`: out-of-line
+    /// `<Annotations Target=…>` and annotations inside a `<Property>` alike.
+    fn read_only_targets(&self, schemas: &[Node]) -> BTreeSet<String> {
+        let says_read_only = |annotation: Node| match annotation.attribute("Term") {
+            Some("Org.OData.Core.V1.Computed") => annotation.attribute("Bool") != Some("false"),
+            Some("Org.OData.Core.V1.Permissions") => annotation
+                .descendants()
+                .filter_map(|n| n.text())
+                .chain(annotation.attribute("EnumMember"))
+                .any(|t| t.trim().ends_with("Permission/Read")),
+            _ => false,
+        };
+        let mut out = BTreeSet::new();
+        for schema in schemas {
+            let namespace = schema.attribute("Namespace").unwrap_or_default();
+            for node in schema.descendants().filter(Node::is_element) {
+                match node.tag_name().name() {
+                    "Annotations" => {
+                        let Some(target) = node.attribute("Target") else {
+                            continue;
+                        };
+                        let Some((ty, prop)) = target.split_once('/') else {
+                            continue;
+                        };
+                        let marked = node
+                            .children()
+                            .filter(|c| c.is_element() && c.tag_name().name() == "Annotation")
+                            .any(says_read_only);
+                        if marked {
+                            out.insert(format!("{}/{prop}", self.qualify(ty)));
+                        }
+                    }
+                    "Property" | "NavigationProperty" => {
+                        let marked = node
+                            .children()
+                            .filter(|c| c.is_element() && c.tag_name().name() == "Annotation")
+                            .any(says_read_only);
+                        let owner = node.parent().and_then(|p| p.attribute("Name"));
+                        if let (true, Some(owner), Some(name)) =
+                            (marked, owner, node.attribute("Name"))
+                        {
+                            out.insert(format!("{namespace}.{owner}/{name}"));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a type or one of its ancestors marks the property read-only.
+    fn is_read_only(&self, full: &str, property: &str) -> bool {
+        let mut current = Some(full.to_string());
+        let mut hops = 0;
+        while let Some(name) = current {
+            if self.read_only.contains(&format!("{name}/{property}")) {
+                return true;
+            }
+            hops += 1;
+            if hops > 64 {
+                return false;
+            }
+            current = match self.types.get(&name) {
+                Some(TypeDef::Structured(s)) => s.base.clone(),
+                _ => None,
+            };
+        }
+        false
     }
 
     fn parse_schema_child(&mut self, node: Node, namespace: &str) -> Result<(), CsdlError> {
@@ -495,7 +570,13 @@ impl Metadata {
 
         let mut properties = Map::new();
         for prop in &merged {
-            properties.insert(prop.name.clone(), self.property_schema(full, prop)?);
+            let mut schema = self.property_schema(full, prop)?;
+            if self.is_read_only(full, &prop.name) {
+                if let Value::Object(m) = &mut schema {
+                    m.insert("readOnly".into(), json!(true));
+                }
+            }
+            properties.insert(prop.name.clone(), schema);
         }
         let names = |keep: fn(&Property) -> bool| -> Value {
             merged

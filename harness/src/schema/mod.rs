@@ -379,6 +379,14 @@ impl SchemaSet {
         self.get(type_name)?.get("properties")?.as_object()
     }
 
+    /// Whether the metadata marks a property of the type read-only (computed by the service).
+    pub fn is_read_only(&self, type_name: &str, property: &str) -> bool {
+        self.properties(type_name)
+            .and_then(|p| p.get(property))
+            .and_then(|p| p.get("readOnly"))
+            .is_some_and(|r| r == &Value::Bool(true))
+    }
+
     /// Whether the type accepts properties it does not declare.
     pub fn is_open(&self, type_name: &str) -> bool {
         self.get(type_name)
