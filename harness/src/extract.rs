@@ -910,7 +910,8 @@ fn lint_tables(page: &Page, cases: &[Case], schemas: &SchemaSet, display: &str) 
             let line = table.line + 2 + i;
             let name = cell_text(row.first().map(String::as_str).unwrap_or(""));
             let documented = cell_text(row.get(1).map(String::as_str).unwrap_or(""));
-            if name.is_empty() {
+            // `files/isDefault` describes a nested property, not one of the type's own.
+            if name.is_empty() || name.contains(['/', '.']) {
                 continue;
             }
             let Some(prop) = props.get(&name) else {
@@ -930,8 +931,16 @@ fn lint_tables(page: &Page, cases: &[Case], schemas: &SchemaSet, display: &str) 
                     .to_ascii_lowercase()
                     .replace("edm.", "")
                     .replace(" enum", "");
+                // Informal names (`Float`, `Integer`, `Bool`, `DateTime`) mean the EDM types they name.
                 s.split(' ')
-                    .map(|w| w.rsplit('.').next().unwrap_or(w))
+                    .map(|w| match w.rsplit('.').next().unwrap_or(w) {
+                        "float" | "single" => "double",
+                        "int" | "integer" => "int32",
+                        "long" => "int64",
+                        "bool" => "boolean",
+                        "datetime" => "datetimeoffset",
+                        other => other,
+                    })
                     .collect::<Vec<_>>()
                     .join(" ")
             };

@@ -464,9 +464,14 @@ impl SchemaSet {
                 let Some(props) = schema.get("properties").and_then(Value::as_object) else {
                     return;
                 };
+                // An open type that declares nothing is a dictionary (planner order hints by
+                // user id): its keys are the data, not drift.
+                let dictionary = props.is_empty()
+                    && schema.get("additionalProperties") != Some(&Value::Bool(false));
                 for (k, v) in map {
                     let at = format!("{pointer}/{}", escape(k));
                     match props.get(k) {
+                        None if dictionary || is_directory_extension(k) => {}
                         Some(s) => self.undeclared_at(s, &owner, v, at, out, depth + 1),
                         None if !placeholder::is_annotation(k) => out.push(Undeclared {
                             pointer: at,
@@ -568,9 +573,12 @@ impl SchemaSet {
         if types.contains(&"object") {
             return "Object".to_string();
         }
-        match format {
-            Some("date-time") => "DateTimeOffset",
-            Some("date") => "Date",
+        let pattern = prop_schema.get("pattern").and_then(Value::as_str);
+        match (format, pattern) {
+            (Some("date-time"), _) => "DateTimeOffset",
+            (Some("date"), _) => "Date",
+            // The generator writes Edm.Guid as a string with the GUID pattern.
+            (_, Some(p)) if p.contains("{8}-") => "Guid",
             _ => "String",
         }
         .to_string()
@@ -736,6 +744,16 @@ fn flatten(e: &jsonschema::ValidationError<'_>, out: &mut Vec<Finding>, depth: u
         pointer: e.instance_path().to_string(),
         message: e.to_string(),
     });
+}
+
+/// Whether a property is a directory schema extension (`extension_<app id>_<name>`), which
+/// Graph adds to open directory objects by design.
+fn is_directory_extension(key: &str) -> bool {
+    key.strip_prefix("extension_")
+        .and_then(|rest| rest.split_once('_'))
+        .is_some_and(|(app, name)| {
+            app.len() == 32 && app.chars().all(|c| c.is_ascii_hexdigit()) && !name.is_empty()
+        })
 }
 
 /// Escapes a key for a JSON pointer.
