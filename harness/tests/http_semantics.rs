@@ -2,16 +2,14 @@
 //! targets (and a raw TCP listener): each deviation caught by the right check, each legal variation passing.
 
 mod common;
-use common::load;
+use common::{load, run_one};
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use conform::case::{self, Case, Header};
 use conform::checks::{CheckOptions, StatusMatch};
 use conform::result::{CaseResult, CheckOutcome, Outcome, Severity};
 use conform::runner::{RunOptions, Runner, Target};
-use conform::schema::SchemaSet;
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -48,14 +46,6 @@ fn opts(base: String) -> RunOptions {
     }
 }
 
-async fn run(case: &Case, schemas: Arc<SchemaSet>, opts: RunOptions) -> CaseResult {
-    let one = vec![case.clone()];
-    let runner = Runner::start(&one, &one, schemas, opts)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    runner.run_case(case).await
-}
-
 async fn serve(resp: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("PATCH"))
@@ -85,12 +75,12 @@ async fn status_of_the_same_class_warns_only_when_asked() {
         )
         .mount(&server)
         .await;
-    let exact = run(&case, schemas.clone(), opts(server.uri())).await;
+    let exact = run_one(&case, schemas.clone(), opts(server.uri())).await;
     assert_eq!(exact.outcome, Outcome::Failed);
     assert!(check(&exact, "status")[0]
         .message
         .contains("expected 200 OK, got 201 Created"));
-    let class = run(
+    let class = run_one(
         &case,
         schemas,
         RunOptions {
@@ -117,12 +107,12 @@ async fn prefer_is_judged_by_shape_and_preference_applied() {
     let honoured =
         serve(ok_json(&profile()).insert_header("Preference-Applied", "return=representation"))
             .await;
-    let r = run(&case, schemas.clone(), opts(honoured.uri())).await;
+    let r = run_one(&case, schemas.clone(), opts(honoured.uri())).await;
     assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
     assert_eq!(check(&r, "prefer")[0].outcome, CheckOutcome::Passed);
 
     let silent = serve(ok_json(&profile())).await;
-    let r = run(&case, schemas.clone(), opts(silent.uri())).await;
+    let r = run_one(&case, schemas.clone(), opts(silent.uri())).await;
     assert_eq!(r.outcome, Outcome::Passed);
     let p = check(&r, "prefer")[0];
     assert_eq!(
@@ -134,14 +124,14 @@ async fn prefer_is_judged_by_shape_and_preference_applied() {
 
     let wrong =
         serve(ok_json(&profile()).insert_header("Preference-Applied", "return=minimal")).await;
-    let r = run(&case, schemas.clone(), opts(wrong.uri())).await;
+    let r = run_one(&case, schemas.clone(), opts(wrong.uri())).await;
     assert_eq!(r.outcome, Outcome::Failed);
     assert!(check(&r, "prefer")[0]
         .message
         .contains("Preference-Applied says `return=minimal`"));
 
     let empty = serve(ResponseTemplate::new(200)).await;
-    let r = run(&case, schemas, opts(empty.uri())).await;
+    let r = run_one(&case, schemas, opts(empty.uri())).await;
     assert!(
         check(&r, "prefer")
             .iter()
@@ -175,7 +165,7 @@ async fn documented_headers_must_be_present_with_their_values() {
     let missing =
         serve(ok_json(&profile()).insert_header("Preference-Applied", "return=representation"))
             .await;
-    let r = run(&case, schemas.clone(), opts(missing.uri())).await;
+    let r = run_one(&case, schemas.clone(), opts(missing.uri())).await;
     let failed: Vec<&str> = check(&r, "header")
         .iter()
         .filter(|c| c.is_error_failure())
@@ -195,7 +185,7 @@ async fn documented_headers_must_be_present_with_their_values() {
             .insert_header("location", "https://graph.microsoft.com/beta/x/42"),
     )
     .await;
-    let r = run(&case, schemas.clone(), opts(good.uri())).await;
+    let r = run_one(&case, schemas.clone(), opts(good.uri())).await;
     assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
 
     let off = serve(
@@ -206,7 +196,7 @@ async fn documented_headers_must_be_present_with_their_values() {
             .insert_header("Location", "x"),
     )
     .await;
-    let r = run(&case, schemas, opts(off.uri())).await;
+    let r = run_one(&case, schemas, opts(off.uri())).await;
     let failed: Vec<&str> = check(&r, "header")
         .iter()
         .filter(|c| c.is_error_failure())
@@ -239,14 +229,14 @@ async fn throttling_is_retried_and_recorded() {
         )
         .mount(&server)
         .await;
-    let r = run(&case, schemas.clone(), opts(server.uri())).await;
+    let r = run_one(&case, schemas.clone(), opts(server.uri())).await;
     assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
     let statuses: Vec<u16> = r.retries.iter().map(|x| x.status).collect();
     assert_eq!(statuses, vec![429, 503]);
 
     // Past the cap, the last answer is judged as it is.
     let always = serve(ResponseTemplate::new(503)).await;
-    let r = run(
+    let r = run_one(
         &case,
         schemas,
         RunOptions {
@@ -286,7 +276,7 @@ async fn redirects_are_judged_not_followed_and_never_leave_the_origin() {
         )
         .mount(&server)
         .await;
-    let r = run(&case, schemas.clone(), opts(server.uri())).await;
+    let r = run_one(&case, schemas.clone(), opts(server.uri())).await;
     assert!(
         check(&r, "status")[0].message.contains("got 307"),
         "{:#?}",
@@ -298,7 +288,7 @@ async fn redirects_are_judged_not_followed_and_never_leave_the_origin() {
         token: Some("tok-redirect-secret".into()),
         ..opts(server.uri())
     };
-    let r = run(&case, schemas, following).await;
+    let r = run_one(&case, schemas, following).await;
     // The same-origin hop is followed; the hop to another origin is not, token or not.
     assert!(
         check(&r, "status")[0].message.contains("got 307"),
@@ -325,8 +315,8 @@ async fn each_case_sends_a_fresh_client_request_id_that_the_report_records() {
     let server =
         serve(ok_json(&profile()).insert_header("Preference-Applied", "return=representation"))
             .await;
-    let a = run(&case, schemas.clone(), opts(server.uri())).await;
-    let b = run(&case, schemas, opts(server.uri())).await;
+    let a = run_one(&case, schemas.clone(), opts(server.uri())).await;
+    let b = run_one(&case, schemas, opts(server.uri())).await;
     let sent: Vec<String> = server
         .received_requests()
         .await
@@ -351,7 +341,7 @@ async fn oversized_bodies_and_reset_connections_are_errored() {
     let case = prefer_case(&cases);
     let big =
         serve(ResponseTemplate::new(200).set_body_raw(vec![b'x'; 4096], "application/json")).await;
-    let r = run(
+    let r = run_one(
         &case,
         schemas.clone(),
         RunOptions {
@@ -379,7 +369,7 @@ async fn oversized_bodies_and_reset_connections_are_errored() {
             drop(stream);
         }
     });
-    let r = run(&case, schemas, opts(format!("http://{addr}"))).await;
+    let r = run_one(&case, schemas, opts(format!("http://{addr}"))).await;
     assert_eq!(r.outcome, Outcome::Errored, "{:#?}", r.checks);
     assert_eq!(r.checks[0].kind, "transport");
 }

@@ -1,7 +1,7 @@
 //! Each check against wiremock targets: a deviation must be caught by the right check, a conformant answer must pass.
 
 mod common;
-use common::load;
+use common::{load, run_one};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -312,11 +312,7 @@ async fn run_raw(answer: &'static [u8], case: &Case, schemas: Arc<SchemaSet>) ->
         timeout: Duration::from_secs(5),
         ..RunOptions::default()
     };
-    let one = vec![case.clone()];
-    let runner = Runner::start(&one, &one, schemas, opts)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    runner.run_case(case).await
+    run_one(case, schemas, opts).await
 }
 
 #[tokio::test]
@@ -390,11 +386,7 @@ async fn refused_connection_is_errored_not_failed() {
         params: [("hostSecurityProfileId".to_string(), HOST_ID.to_string())].into(),
         ..RunOptions::default()
     };
-    let one = vec![case.clone()];
-    let runner = Runner::start(&one, &one, schemas, opts)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let r = runner.run_case(&case).await;
+    let r = run_one(&case, schemas, opts).await;
     assert_eq!(r.outcome, Outcome::Errored);
     assert_eq!(failed_kinds(&r), vec!["transport"]);
     assert!(
@@ -439,11 +431,7 @@ async fn token_is_sent_and_never_reported() {
         token: Some(token.to_string()),
         ..RunOptions::default()
     };
-    let one = vec![case.clone()];
-    let runner = Runner::start(&one, &one, schemas, opts)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let r = runner.run_case(&case).await;
+    let r = run_one(&case, schemas, opts).await;
     assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
     let report =
         conform::report::build_report("t", chrono::Utc::now(), Duration::ZERO, vec![r], vec![]);
@@ -500,11 +488,7 @@ async fn answer_ip_with(
         },
         ..RunOptions::default()
     };
-    let one = vec![case.clone()];
-    let runner = Runner::start(&one, &one, schemas, opts)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    runner.run_case(case).await
+    run_one(case, schemas, opts).await
 }
 
 async fn answer_ip(case: &Case, schemas: Arc<SchemaSet>, body: &Value) -> CaseResult {
@@ -676,11 +660,7 @@ async fn coverage_of_an_untruncated_example_is_checked() {
         params: [("userSecurityProfile_Id".to_string(), "u1".to_string())].into(),
         ..RunOptions::default()
     };
-    let one = vec![case.clone()];
-    let runner = Runner::start(&one, &one, schemas.clone(), opts.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let r = runner.run_case(&case).await;
+    let r = run_one(&case, schemas.clone(), opts.clone()).await;
     assert_eq!(failed_kinds(&r), vec!["coverage"], "{:#?}", r.checks);
     let coverage = r
         .checks
@@ -714,10 +694,7 @@ async fn coverage_of_an_untruncated_example_is_checked() {
         target: Target::Url(server.uri()),
         ..opts
     };
-    let runner = Runner::start(&one, &one, schemas, opts)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let r = runner.run_case(&case).await;
+    let r = run_one(&case, schemas, opts).await;
     assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
     assert!(r
         .checks

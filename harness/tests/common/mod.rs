@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use conform::case::{self, Case};
+use conform::result::CaseResult;
+use conform::runner::{RunOptions, Runner};
 use conform::schema::SchemaSet;
 
 /// The repository root.
@@ -31,4 +33,13 @@ pub fn case(cases: &[Case], id: &str) -> Case {
         .find(|c| c.id == id)
         .cloned()
         .unwrap_or_else(|| panic!("no case {id}"))
+}
+
+/// Runs one case against the options' target and returns its result.
+pub async fn run_one(case: &Case, schemas: Arc<SchemaSet>, opts: RunOptions) -> CaseResult {
+    let one = vec![case.clone()];
+    let runner = Runner::start(&one, &one, schemas, opts)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    runner.run_case(case).await
 }
