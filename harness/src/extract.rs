@@ -1090,10 +1090,6 @@ fn cross_page_lint(cases: &[Case], displays: &HashMap<String, String>) -> Vec<Di
         }
     }
 
-    let shape = |c: &Case| match &c.response.body {
-        None => "no body",
-        Some(_) => "a body",
-    };
     let mut by_op: BTreeMap<(String, String), Vec<&Case>> = BTreeMap::new();
     for c in cases {
         let prefer = c
@@ -1105,9 +1101,9 @@ fn cross_page_lint(cases: &[Case], displays: &HashMap<String, String>) -> Vec<Di
     }
     for ((op, prefer), group) in &by_op {
         // One representative per version and answer keeps this linear in the group's size.
-        let mut answers: Vec<(Option<String>, u16, &str, &Case)> = Vec::new();
+        let mut answers: Vec<(Option<String>, u16, Shape, &Case)> = Vec::new();
         for c in group {
-            let (sc, st, sh) = (scope(c), c.response.status, shape(c));
+            let (sc, st, sh) = (scope(c), c.response.status, Shape::of(c));
             if !answers
                 .iter()
                 .any(|(s, t, h, _)| *s == sc && *t == st && *h == sh)
@@ -1124,10 +1120,10 @@ fn cross_page_lint(cases: &[Case], displays: &HashMap<String, String>) -> Vec<Di
             format!("Prefer: {prefer}")
         };
         for a in group {
-            let sc = scope(a);
+            let (sc, shape) = (scope(a), Shape::of(a));
             let other = answers.iter().find(|(s, t, h, o)| {
                 same_scope(s, &sc)
-                    && (*t, *h) != (a.response.status, shape(a))
+                    && (*t != a.response.status || h.conflicts(&shape))
                     && o.source.file != a.source.file
             });
             if let Some((_, status, body, b)) = other {
@@ -1137,9 +1133,8 @@ fn cross_page_lint(cases: &[Case], displays: &HashMap<String, String>) -> Vec<Di
                     severity: Severity::Warning,
                     code: Code::ConflictingDocs,
                     message: format!(
-                        "`{op}` with {prefer} answers {} with {} here, but {}:{} documents {status} with {body}",
+                        "`{op}` with {prefer} answers {} with {shape} here, but {}:{} documents {status} with {body}",
                         a.response.status,
-                        shape(a),
                         display(b),
                         b.response.line,
                     ),
@@ -1148,6 +1143,51 @@ fn cross_page_lint(cases: &[Case], displays: &HashMap<String, String>) -> Vec<Di
         }
     }
     diags
+}
+
+/// What a documented answer shows of its body: whether there is one and, when the example is
+/// complete (not truncated), its top-level properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Shape {
+    body: bool,
+    keys: Option<Vec<String>>,
+}
+
+impl Shape {
+    fn of(c: &Case) -> Shape {
+        let keys = match &c.response.body {
+            Some(Body::Json(Value::Object(m))) if !c.response.truncated => {
+                let mut k: Vec<String> = m
+                    .keys()
+                    .filter(|k| !placeholder::is_annotation(k))
+                    .cloned()
+                    .collect();
+                k.sort();
+                Some(k)
+            }
+            _ => None,
+        };
+        Shape {
+            body: c.response.body.is_some(),
+            keys,
+        }
+    }
+
+    /// Whether two answers cannot both be right: one has a body and the other none, or both
+    /// are complete and show different properties.
+    fn conflicts(&self, other: &Shape) -> bool {
+        self.body != other.body || matches!((&self.keys, &other.keys), (Some(a), Some(b)) if a != b)
+    }
+}
+
+impl std::fmt::Display for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.body, &self.keys) {
+            (false, _) => f.write_str("no body"),
+            (true, Some(k)) => write!(f, "a body of properties {}", k.join(", ")),
+            (true, None) => f.write_str("a body"),
+        }
+    }
 }
 
 /// Writes cases to a folder, one file each, and removes case files no longer produced.
@@ -1223,6 +1263,36 @@ mod tests {
             .diagnostics
             .iter()
             .any(|d| d.code == Code::DuplicateName && d.file == "b.md"));
+    }
+
+    #[test]
+    fn complete_examples_that_show_other_properties_conflict() {
+        let page = |body: &str, truncated: bool| {
+            format!("<!-- {{ \"blockType\": \"request\", \"name\": \"g\" }} -->\n```http\nGET /beta/x/{{id}}\n```\n<!-- {{ \"blockType\": \"response\", \"truncated\": {truncated} }} -->\n```http\nHTTP/1.1 200 OK\nContent-Type: application/json\n\n{body}\n```\n")
+        };
+        let a = page("{\"id\": \"1\", \"name\": \"n\"}", false);
+        let b = page("{\"id\": \"1\", \"title\": \"t\"}", false);
+        let c = page("{\"id\": \"1\"}", true);
+        let out = extract_texts(&[("a.md", "a.md", &a), ("b.md", "b.md", &b)]);
+        let conflicts: Vec<_> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::ConflictingDocs)
+            .collect();
+        assert_eq!(conflicts.len(), 2, "{conflicts:?}");
+        assert!(
+            conflicts[0]
+                .message
+                .contains("a body of properties id, name"),
+            "{}",
+            conflicts[0].message
+        );
+        // A truncated example shows only part of the shape, so it contradicts neither.
+        let out = extract_texts(&[("a.md", "a.md", &a), ("c.md", "c.md", &c)]);
+        assert!(!out
+            .diagnostics
+            .iter()
+            .any(|d| d.code == Code::ConflictingDocs));
     }
 
     #[test]
