@@ -292,7 +292,7 @@ impl Mock {
                 store.insert(key, m);
             }
             self.seeded.push(Seeded {
-                path: format!("/{}", route_path(&route, &values)),
+                path: format!("/{}", route.key(&values)),
                 type_name: type_name.clone(),
                 from_case: c.id.clone(),
             });
@@ -735,10 +735,6 @@ impl Mock {
                 r
             })
     }
-}
-
-fn route_path(route: &Route, values: &[String]) -> String {
-    route.key(values)
 }
 
 /// A running mock server; dropping it stops the server.

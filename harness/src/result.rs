@@ -128,6 +128,23 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
+    /// A result for a case that has not run (yet): skipped, no checks.
+    pub fn unrun(case: &crate::case::Case) -> CaseResult {
+        CaseResult {
+            id: case.id.clone(),
+            source: case.source.clone(),
+            method: case.request.method.clone(),
+            path: case.request.path.clone(),
+            outcome: Outcome::Skipped,
+            duration_ms: 0,
+            client_request_id: None,
+            retries: Vec::new(),
+            checks: Vec::new(),
+            notes: Vec::new(),
+            waiver: None,
+        }
+    }
+
     /// The outcome its checks give: errored on a failed transport check, failed on any other error failure.
     pub fn outcome_from_checks(checks: &[CheckResult]) -> Outcome {
         if checks

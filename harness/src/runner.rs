@@ -11,7 +11,7 @@ use crate::case::{Body, Case};
 use crate::checks;
 use crate::client::{self, Client, ClientConfig, ClientError};
 use crate::mock::{Mock, MockServer, PatchDefault};
-use crate::result::{CaseResult, CheckResult, Outcome};
+use crate::result::{CaseResult, CheckResult};
 use crate::schema::SchemaSet;
 
 /// Errors that stop a run before anything is sent.
@@ -153,64 +153,56 @@ impl Runner {
 
     /// Runs one case and judges it.
     pub async fn run_case(&self, case: &Case) -> CaseResult {
+        let mut result = CaseResult::unrun(case);
         if let Some(host) = &case.request.host {
-            return CaseResult {
-                id: case.id.clone(),
-                source: case.source.clone(),
-                method: case.request.method.clone(),
-                path: case.request.path.clone(),
-                outcome: Outcome::Skipped,
-                duration_ms: 0,
-                client_request_id: None,
-                retries: Vec::new(),
-                checks: Vec::new(),
-                notes: vec![format!(
-                    "skipped: the documented request goes to `{host}`, not the service under test"
-                )],
-                waiver: None,
-            };
+            result.notes.push(format!(
+                "skipped: the documented request goes to `{host}`, not the service under test"
+            ));
+            return result;
         }
-        let mut notes = Vec::new();
-        let json = request_json(case, &self.schemas, &mut notes);
-        let params = self.params.get(&case.id).cloned().unwrap_or_default();
-        let started = Instant::now();
+        let json = request_json(case, &self.schemas, &mut result.notes);
         // A fresh id per case, recorded in the report, finds the exchange in the target's logs.
         let client_request_id = uuid::Uuid::new_v4().to_string();
-        let mut retries = Vec::new();
-        let checks = match client::prepare(case, &params, json) {
-            Err(e) => vec![CheckResult::fail("params", e.to_string())],
-            Ok(mut prepared) => {
-                if let Ok(v) = reqwest::header::HeaderValue::from_str(&client_request_id) {
-                    prepared.headers.insert("client-request-id", v);
-                }
-                match self.client.send(&prepared).await {
-                    Ok(exchange) => {
-                        retries.clone_from(&exchange.retries);
-                        checks::check_exchange(
-                            case,
-                            &prepared,
-                            &exchange,
-                            &self.schemas,
-                            self.check_options,
-                        )
-                    }
-                    Err(e) => vec![CheckResult::fail("transport", e.to_string())],
-                }
-            }
+        let started = Instant::now();
+        let (checks, retries) = self.exchange(case, json, &client_request_id).await;
+        result.duration_ms = started.elapsed().as_millis() as u64;
+        result.outcome = CaseResult::outcome_from_checks(&checks);
+        result.client_request_id = Some(client_request_id);
+        result.retries = retries;
+        result.checks = checks;
+        result
+    }
+
+    /// Sends a case's request and checks the answer; also returns the retried answers.
+    async fn exchange(
+        &self,
+        case: &Case,
+        json: Option<Value>,
+        client_request_id: &str,
+    ) -> (Vec<CheckResult>, Vec<client::Retry>) {
+        let params = self.params.get(&case.id).cloned().unwrap_or_default();
+        let mut prepared = match client::prepare(case, &params, json) {
+            Ok(p) => p,
+            Err(e) => return (vec![CheckResult::fail("params", e.to_string())], Vec::new()),
         };
-        let duration_ms = started.elapsed().as_millis() as u64;
-        CaseResult {
-            id: case.id.clone(),
-            source: case.source.clone(),
-            method: case.request.method.clone(),
-            path: case.request.path.clone(),
-            outcome: CaseResult::outcome_from_checks(&checks),
-            duration_ms,
-            client_request_id: Some(client_request_id),
-            retries,
-            checks,
-            notes,
-            waiver: None,
+        if let Ok(v) = reqwest::header::HeaderValue::from_str(client_request_id) {
+            prepared.headers.insert("client-request-id", v);
+        }
+        match self.client.send(&prepared).await {
+            Ok(exchange) => {
+                let checks = checks::check_exchange(
+                    case,
+                    &prepared,
+                    &exchange,
+                    &self.schemas,
+                    self.check_options,
+                );
+                (checks, exchange.retries)
+            }
+            Err(e) => (
+                vec![CheckResult::fail("transport", e.to_string())],
+                Vec::new(),
+            ),
         }
     }
 
