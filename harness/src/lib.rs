@@ -6,6 +6,7 @@ pub mod client;
 pub mod doc;
 pub mod extract;
 pub mod files;
+pub mod lint;
 pub mod mock;
 pub mod placeholder;
 pub mod report;

@@ -1,0 +1,593 @@
+//! Doc lint: what the pages say against themselves, against each other, and against the schemas.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use crate::case::{self, Body, Case};
+use crate::doc::http::{self, split_message, split_url};
+use crate::doc::{Code, Diagnostic, Page, Severity};
+use crate::placeholder;
+use crate::schema::SchemaSet;
+
+/// The schemas examples are linted against: one set for every page, or one per API version.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LintSchemas<'a> {
+    /// Used for pages whose version has no set of its own.
+    pub default: Option<&'a SchemaSet>,
+    /// Sets by version segment (`beta`, `v1.0`).
+    pub by_version: &'a [(String, SchemaSet)],
+}
+
+impl<'a> From<Option<&'a SchemaSet>> for LintSchemas<'a> {
+    fn from(default: Option<&'a SchemaSet>) -> Self {
+        LintSchemas {
+            default,
+            by_version: &[],
+        }
+    }
+}
+
+impl<'a> LintSchemas<'a> {
+    /// The set for a case's version, else the default.
+    pub fn for_case(&self, case: &Case) -> Option<&'a SchemaSet> {
+        let sc = scope(case);
+        self.by_version
+            .iter()
+            .find(|(v, _)| Some(v) == sc.as_ref())
+            .map(|(_, s)| s)
+            .or(self.default)
+    }
+}
+
+/// Lints that need the whole page: syntax agreement and placeholder spelling.
+pub(crate) fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let diag = |line, code, message: String| Diagnostic {
+        file: display.to_string(),
+        line,
+        severity: Severity::Warning,
+        code,
+        message,
+    };
+    let syntax: Vec<(usize, String, String)> = page
+        .syntax
+        .iter()
+        .map(|s| (s.line, s.method.clone(), split_url(&s.path).path))
+        .collect();
+    if !syntax.is_empty() {
+        for case in cases {
+            let same_path: Vec<_> = syntax
+                .iter()
+                .filter(|(_, _, p)| http::paths_match(p, &case.request.path))
+                .collect();
+            let lines = || {
+                syntax
+                    .iter()
+                    .map(|(l, m, p)| format!("{m} {p} (line {l})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if same_path.is_empty() {
+                diags.push(diag(
+                    case.request.line,
+                    Code::SyntaxMismatch,
+                    format!(
+                        "example `{} {}` matches no path of the HTTP request section: {}",
+                        case.request.method,
+                        case.request.path,
+                        lines()
+                    ),
+                ));
+            } else if !same_path.iter().any(|(_, m, _)| *m == case.request.method) {
+                diags.push(diag(
+                    case.request.line,
+                    Code::SyntaxMismatch,
+                    format!(
+                        "example uses {} but the HTTP request section documents {} for this path",
+                        case.request.method,
+                        lines()
+                    ),
+                ));
+            }
+        }
+    }
+
+    // Placeholders as written, in page order, from syntax lines and examples alike.
+    let mut written: Vec<(usize, String)> = Vec::new();
+    for s in &page.syntax {
+        written.extend(split_url(&s.path).written.into_iter().map(|w| (s.line, w)));
+    }
+    let request_blocks = page.blocks.iter().filter(|b| {
+        b.annotation
+            .as_ref()
+            .is_some_and(|a| a.block_type().as_deref() == Some("request"))
+    });
+    for block in request_blocks {
+        if let Some(msg) = split_message(&block.text, block.content_line()) {
+            if let Some(l) = http::parse_request_line(&msg.start) {
+                written.extend(
+                    split_url(&l.url)
+                        .written
+                        .into_iter()
+                        .map(|w| (block.line, w)),
+                );
+            }
+        }
+    }
+    written.sort();
+    let mut first_seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    let mut reported = std::collections::HashSet::new();
+    for (line, w) in written {
+        let key: String = w
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match first_seen.get(&key) {
+            None => {
+                first_seen.insert(key, (line, w));
+            }
+            Some((l0, w0)) if *w0 != w && reported.insert((key.clone(), w.clone())) => {
+                diags.push(diag(
+                    line,
+                    Code::PlaceholderStyle,
+                    format!("parameter written `{w}` here and `{w0}` on line {l0}"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    diags
+}
+
+/// Keeps one `no-schema` diagnostic per type, counting the rest: a schema set that does not
+/// cover the docs would otherwise bury every other diagnostic.
+pub(crate) fn collapse_no_schema(diags: &mut Vec<Diagnostic>) {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for d in diags.iter().filter(|d| d.code == Code::NoSchema) {
+        *counts.entry(d.message.clone()).or_insert(0) += 1;
+    }
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| d.code != Code::NoSchema || seen.insert(d.message.clone()));
+    for d in diags.iter_mut().filter(|d| d.code == Code::NoSchema) {
+        if let Some(n) = counts.get(&d.message).filter(|n| **n > 1) {
+            d.message = format!("{} (and {} more examples of this type)", d.message, n - 1);
+        }
+    }
+}
+
+/// The 0-based line within a JSON text where a pointer's last named key appears (best effort).
+fn locate(text: &str, pointer: &str) -> usize {
+    let mut pos = 0;
+    for seg in pointer.split('/').skip(1) {
+        if seg.parse::<usize>().is_ok() {
+            continue;
+        }
+        let key = seg.replace("~1", "/").replace("~0", "~");
+        if let Some(i) = text[pos..].find(&format!("\"{key}\"")) {
+            pos += i;
+        }
+    }
+    text[..pos].matches('\n').count()
+}
+
+/// One example body to lint: which side, its type, its instances by pointer prefix, its block's line.
+type BodyTarget<'a> = (&'static str, String, Vec<(String, &'a Value)>, usize);
+
+/// Lints a case's example bodies against the schemas of their types.
+/// Returns the diagnostics and how many bodies were validated.
+pub(crate) fn lint_bodies(
+    page: &Page,
+    case: &Case,
+    schemas: &SchemaSet,
+    display: &str,
+) -> (Vec<Diagnostic>, usize) {
+    let mut validated = 0;
+    let mut diags = Vec::new();
+    let body_of = |line: usize| {
+        page.blocks
+            .iter()
+            .find(|b| b.line == line)
+            .and_then(|b| split_message(&b.text, b.content_line()))
+            .and_then(|m| m.body.map(|t| (m.body_line, t)))
+    };
+    let request_type = case::request_type(case).filter(|t| {
+        case.request.method != "POST"
+            || matches!(&case.request.body, Some(Body::Json(v)) if v.get("@odata.type").is_some() || schemas.fits(t, v))
+    });
+    let mut targets: Vec<BodyTarget> = Vec::new();
+    if let (Some(t), Some(Body::Json(v))) = (request_type, &case.request.body) {
+        targets.push(("request", t, vec![(String::new(), v)], case.request.line));
+    }
+    if let (Some(t), Some(Body::Json(v))) = (&case.response.odata_type, &case.response.body) {
+        let instances = if case.response.is_collection {
+            v.get("value")
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| (format!("/value/{i}"), item))
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            vec![(String::new(), v)]
+        };
+        targets.push(("response", t.clone(), instances, case.response.line));
+    }
+    for (which, type_name, instances, block_line) in targets {
+        // Types such as `stream` or `Collection(...)` name no schema, which is no fault of the page.
+        if !type_name.contains('.') {
+            continue;
+        }
+        let Some((body_line, text)) = body_of(block_line) else {
+            continue;
+        };
+        if !schemas.has(&type_name) {
+            diags.push(Diagnostic {
+                file: display.to_string(),
+                line: body_line,
+                severity: Severity::Warning,
+                code: Code::NoSchema,
+                message: format!("no schema for `{type_name}`; its examples were not validated"),
+            });
+            continue;
+        }
+        validated += 1;
+        for (prefix, instance) in instances {
+            let at = |pointer: &str| body_line + locate(&text, pointer);
+            for u in schemas.undeclared(&type_name, instance) {
+                let pointer = format!("{prefix}{}", u.pointer);
+                let derived = schemas.derived_declaring(&u.type_name, &u.property);
+                let hint = match derived.first() {
+                    Some(d) => format!(
+                        "; the derived type {d} declares it, but the example names no @odata.type"
+                    ),
+                    None => String::new(),
+                };
+                diags.push(Diagnostic {
+                    file: display.to_string(),
+                    line: at(&pointer),
+                    severity: Severity::Warning,
+                    code: Code::UnknownProperty,
+                    message: format!(
+                        "{which} example property `{}` ({pointer}) is not declared by {} in the metadata{hint}",
+                        u.property, u.type_name
+                    ),
+                });
+            }
+            let findings = schemas.validate(&type_name, instance).unwrap_or_default();
+            for f in findings {
+                if f.message.contains("Additional properties are not allowed") {
+                    continue;
+                }
+                let pointer = format!("{prefix}{}", f.pointer);
+                let value = instance.pointer(&f.pointer);
+                let hint = if value.is_some_and(placeholder::is_placeholder) {
+                    " (a doc placeholder)"
+                } else {
+                    ""
+                };
+                let code = if f.message.contains("is not one of") {
+                    Code::EnumValue
+                } else {
+                    Code::ExampleInvalid
+                };
+                diags.push(Diagnostic {
+                    file: display.to_string(),
+                    line: at(&pointer),
+                    severity: Severity::Warning,
+                    code,
+                    message: format!(
+                        "{which} example {}: {}{hint}",
+                        crate::schema::display_pointer(&pointer),
+                        f.message
+                    ),
+                });
+            }
+        }
+    }
+    (diags, validated)
+}
+
+/// Plain text of a table cell: markdown links as their text, emphasis and code marks dropped.
+fn cell_text(cell: &str) -> String {
+    cell.replace(['*', '`'], "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Lints the page's property tables against the metadata of the page's one resource type.
+pub(crate) fn lint_tables(
+    page: &Page,
+    cases: &[Case],
+    schemas: &SchemaSet,
+    display: &str,
+) -> Vec<Diagnostic> {
+    let mut types: Vec<&str> = cases
+        .iter()
+        .filter_map(|c| c.response.odata_type.as_deref())
+        .collect();
+    types.sort();
+    types.dedup();
+    let [type_name] = types[..] else {
+        return Vec::new();
+    };
+    let Some(props) = schemas.properties(type_name) else {
+        return Vec::new();
+    };
+    let mut diags = Vec::new();
+    for table in &page.tables {
+        let header: Vec<String> = table
+            .header
+            .iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect();
+        if header.first().map(String::as_str) != Some("property")
+            || header.get(1).map(String::as_str) != Some("type")
+        {
+            continue;
+        }
+        for (i, row) in table.rows.iter().enumerate() {
+            // Rows follow the header and its delimiter line, one line each.
+            let line = table.line + 2 + i;
+            let name = cell_text(row.first().map(String::as_str).unwrap_or(""));
+            let documented = cell_text(row.get(1).map(String::as_str).unwrap_or(""));
+            // `files/isDefault` describes a nested property, not one of the type's own.
+            if name.is_empty() || name.contains(['/', '.']) {
+                continue;
+            }
+            let Some(prop) = props.get(&name) else {
+                diags.push(Diagnostic {
+                    file: display.to_string(),
+                    line,
+                    severity: Severity::Warning,
+                    code: Code::TableMismatch,
+                    message: format!("property table lists `{name}`, which {type_name} does not declare in the metadata"),
+                });
+                continue;
+            };
+            let expected = schemas.describe(prop);
+            // Tables write `alertStatus enum`, `Edm.String` or the namespaced name; all mean the same.
+            let norm = |s: &str| {
+                let s = s
+                    .to_ascii_lowercase()
+                    .replace("edm.", "")
+                    .replace(" enum", "");
+                // Informal names (`Float`, `Integer`, `Bool`, `DateTime`) mean the EDM types they name.
+                s.split(' ')
+                    .map(|w| match w.rsplit('.').next().unwrap_or(w) {
+                        "float" | "single" => "double",
+                        "int" | "integer" => "int32",
+                        "long" => "int64",
+                        "bool" => "boolean",
+                        "datetime" => "datetimeoffset",
+                        other => other,
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            if !documented.is_empty() && norm(&documented) != norm(&expected) {
+                diags.push(Diagnostic {
+                    file: display.to_string(),
+                    line,
+                    severity: Severity::Warning,
+                    code: Code::TableMismatch,
+                    message: format!(
+                        "property table gives `{name}` the type `{documented}`; the metadata says `{expected}`"
+                    ),
+                });
+            }
+        }
+    }
+    diags
+}
+
+/// Headers the page's request-header table marks required (Authorization aside, which the
+/// harness supplies) must appear on every request example that has a body.
+pub(crate) fn lint_required_headers(page: &Page, cases: &[Case], display: &str) -> Vec<Diagnostic> {
+    let mut required = Vec::new();
+    for table in &page.tables {
+        let first = table.header.first().map(|h| h.to_ascii_lowercase());
+        if !matches!(first.as_deref(), Some("name" | "header")) {
+            continue;
+        }
+        for row in &table.rows {
+            let name = cell_text(row.first().map(String::as_str).unwrap_or(""));
+            let says_required = row
+                .iter()
+                .skip(1)
+                .any(|c| c.to_ascii_lowercase().contains("required"));
+            // Only headers that label a body are checked: the others (Prefer, ConsistencyLevel)
+            // often differ between examples on purpose.
+            if says_required && name.eq_ignore_ascii_case("content-type") {
+                required.push(name);
+            }
+        }
+    }
+    let mut diags = Vec::new();
+    for case in cases.iter().filter(|c| c.request.body.is_some()) {
+        for name in &required {
+            if case.request_header(name).is_none() {
+                diags.push(Diagnostic {
+                    file: display.to_string(),
+                    line: case.request.line,
+                    severity: Severity::Warning,
+                    code: Code::MissingHeader,
+                    message: format!(
+                        "the request-header table marks `{name}` required, but this example sends a body without it"
+                    ),
+                });
+            }
+        }
+    }
+    diags
+}
+
+/// The API version a case belongs to: its URL's, else a `beta` or `v1.0` folder in its page's path.
+pub(crate) fn scope(c: &Case) -> Option<String> {
+    c.version.clone().or_else(|| {
+        c.source
+            .file
+            .split('/')
+            .find(|part| http::VERSIONS.contains(part))
+            .map(str::to_string)
+    })
+}
+
+/// Whether two cases may document the same thing: same version, or one version unknown.
+pub(crate) fn same_scope(a: &Option<String>, b: &Option<String>) -> bool {
+    a.is_none() || b.is_none() || a == b
+}
+
+/// Lints across pages: shared example names and pages that disagree about one operation.
+/// beta and v1.0 pages document the same operations with the same example names on purpose,
+/// so cases are compared within one version, or when a version is unknown.
+pub(crate) fn cross_page_lint(
+    cases: &[Case],
+    displays: &HashMap<String, String>,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let display = |c: &Case| {
+        displays
+            .get(&c.source.file)
+            .cloned()
+            .unwrap_or_else(|| c.source.file.clone())
+    };
+    let mut by_name: BTreeMap<String, Vec<&Case>> = BTreeMap::new();
+    for c in cases {
+        by_name
+            .entry(c.name.to_ascii_lowercase())
+            .or_default()
+            .push(c);
+    }
+    for group in by_name.values() {
+        // The first case of each version stands for it, which keeps this linear.
+        let mut firsts: Vec<(Option<String>, &Case)> = Vec::new();
+        for c in group {
+            let sc = scope(c);
+            let earlier = firsts
+                .iter()
+                .find(|(s, f)| same_scope(s, &sc) && f.source.file != c.source.file);
+            if let Some((_, first)) = earlier {
+                diags.push(Diagnostic {
+                    file: display(c),
+                    line: c.source.line,
+                    severity: Severity::Warning,
+                    code: Code::DuplicateName,
+                    message: format!(
+                        "example name `{}` is also used by {}:{}",
+                        c.name,
+                        display(first),
+                        first.source.line
+                    ),
+                });
+            }
+            if !firsts.iter().any(|(s, _)| *s == sc) {
+                firsts.push((sc, c));
+            }
+        }
+    }
+
+    let mut by_op: BTreeMap<(String, String), Vec<&Case>> = BTreeMap::new();
+    for c in cases {
+        let prefer = c
+            .request_header("prefer")
+            .map(|p| p.to_ascii_lowercase().replace(' ', ""))
+            .unwrap_or_default();
+        let key = http::operation_key(&c.request.method, &c.request.path);
+        by_op.entry((key, prefer)).or_default().push(c);
+    }
+    for ((op, prefer), group) in &by_op {
+        // One representative per version and answer keeps this linear in the group's size.
+        let mut answers: Vec<(Option<String>, u16, Shape, &Case)> = Vec::new();
+        for c in group {
+            let (sc, st, sh) = (scope(c), c.response.status, Shape::of(c));
+            if !answers
+                .iter()
+                .any(|(s, t, h, _)| *s == sc && *t == st && *h == sh)
+            {
+                answers.push((sc, st, sh, c));
+            }
+        }
+        if answers.len() < 2 {
+            continue;
+        }
+        let prefer = if prefer.is_empty() {
+            "no Prefer header".to_string()
+        } else {
+            format!("Prefer: {prefer}")
+        };
+        for a in group {
+            let (sc, shape) = (scope(a), Shape::of(a));
+            let other = answers.iter().find(|(s, t, h, o)| {
+                same_scope(s, &sc)
+                    && (*t != a.response.status || h.conflicts(&shape))
+                    && o.source.file != a.source.file
+            });
+            if let Some((_, status, body, b)) = other {
+                diags.push(Diagnostic {
+                    file: display(a),
+                    line: a.response.line,
+                    severity: Severity::Warning,
+                    code: Code::ConflictingDocs,
+                    message: format!(
+                        "`{op}` with {prefer} answers {} with {shape} here, but {}:{} documents {status} with {body}",
+                        a.response.status,
+                        display(b),
+                        b.response.line,
+                    ),
+                });
+            }
+        }
+    }
+    diags
+}
+
+/// What a documented answer shows of its body: whether there is one and, when the example is
+/// complete (not truncated), its top-level properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Shape {
+    body: bool,
+    keys: Option<Vec<String>>,
+}
+
+impl Shape {
+    fn of(c: &Case) -> Shape {
+        let keys = match &c.response.body {
+            Some(Body::Json(Value::Object(m))) if !c.response.truncated => {
+                let mut k: Vec<String> = m
+                    .keys()
+                    .filter(|k| !placeholder::is_annotation(k))
+                    .cloned()
+                    .collect();
+                k.sort();
+                Some(k)
+            }
+            _ => None,
+        };
+        Shape {
+            body: c.response.body.is_some(),
+            keys,
+        }
+    }
+
+    /// Whether two answers cannot both be right: one has a body and the other none, or both
+    /// are complete and show different properties.
+    fn conflicts(&self, other: &Shape) -> bool {
+        self.body != other.body || matches!((&self.keys, &other.keys), (Some(a), Some(b)) if a != b)
+    }
+}
+
+impl std::fmt::Display for Shape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.body, &self.keys) {
+            (false, _) => f.write_str("no body"),
+            (true, Some(k)) => write!(f, "a body of properties {}", k.join(", ")),
+            (true, None) => f.write_str("a body"),
+        }
+    }
+}
