@@ -1,4 +1,5 @@
 //! `conform`: conformance tests for REST APIs documented the way Microsoft Graph is.
+#![warn(missing_docs)]
 
 pub mod case;
 pub mod checks;
