@@ -495,7 +495,7 @@ impl Mock {
                 request_id,
             )
         })?;
-        let Value::Object(map) = value else {
+        let Some(map) = value.as_object() else {
             return Err(error(
                 400,
                 "BadRequest",
@@ -503,8 +503,13 @@ impl Mock {
                 request_id,
             ));
         };
+        // Checked above to be an object; the fallback is never taken.
+        let into_map = |v: Value| match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
         let Some(type_name) = type_name else {
-            return Ok(map);
+            return Ok(into_map(value));
         };
         if let Some(t) = map.get("@odata.type") {
             let named = t.as_str().unwrap_or_default().trim_start_matches('#');
@@ -554,11 +559,8 @@ impl Mock {
                 ));
             }
         }
-        match self
-            .schemas
-            .validate(type_name, &Value::Object(map.clone()))
-        {
-            Ok(findings) if findings.is_empty() => Ok(map),
+        match self.schemas.validate(type_name, &value) {
+            Ok(findings) if findings.is_empty() => Ok(into_map(value)),
             Ok(findings) => Err(error(
                 400,
                 "BadRequest",
@@ -576,7 +578,7 @@ impl Mock {
                 request_id,
             )),
             // No schema for the type: accept what parses, as a lenient service would.
-            Err(_) => Ok(map),
+            Err(_) => Ok(into_map(value)),
         }
     }
 
