@@ -112,16 +112,16 @@ pub fn extract_paths_with<'a>(
         })?;
         match String::from_utf8(bytes) {
             Ok(text) => pages.push((file.rel, display, text)),
-            Err(e) => out.diagnostics.push(Diagnostic {
-                file: display,
-                line: 1,
-                severity: Severity::Error,
-                code: Code::NotMarkdown,
-                message: format!(
+            Err(e) => out.diagnostics.push(Diagnostic::new(
+                &display,
+                1,
+                Severity::Error,
+                Code::NotMarkdown,
+                format!(
                     "not UTF-8 text (invalid byte at offset {}); page skipped",
                     e.utf8_error().valid_up_to()
                 ),
-            }),
+            )),
         }
     }
     let texts: Vec<(&str, &str, &str)> = pages
@@ -220,12 +220,8 @@ fn extract_page_counted(
     let mut validated = 0;
     let page = doc::read_page(display, text);
     let mut diags = page.diagnostics.clone();
-    let diag = |line, severity, code, message: String| Diagnostic {
-        file: display.to_string(),
-        line,
-        severity,
-        code,
-        message,
+    let diag = |line, severity, code, message: String| {
+        Diagnostic::new(display, line, severity, code, message)
     };
     for line in doc::todo_lines(text) {
         diags.push(diag(
@@ -374,12 +370,8 @@ fn read_request(
     display: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<(Request, Option<String>)> {
-    let diag = |line, severity, code, message: String| Diagnostic {
-        file: display.to_string(),
-        line,
-        severity,
-        code,
-        message,
+    let diag = |line, severity, code, message: String| {
+        Diagnostic::new(display, line, severity, code, message)
     };
     let Some(msg) = split_message(&block.text, block.content_line()) else {
         diags.push(diag(
@@ -449,12 +441,8 @@ fn read_response(
     display: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Response> {
-    let diag = |line, severity, code, message: String| Diagnostic {
-        file: display.to_string(),
-        line,
-        severity,
-        code,
-        message,
+    let diag = |line, severity, code, message: String| {
+        Diagnostic::new(display, line, severity, code, message)
     };
     let Some(msg) = split_message(&block.text, block.content_line()) else {
         diags.push(diag(
@@ -516,24 +504,22 @@ fn read_response(
 }
 
 fn push_problems(msg: &http::RawMessage, display: &str, diags: &mut Vec<Diagnostic>) {
-    diags.extend(msg.problems.iter().map(|p| Diagnostic {
-        file: display.to_string(),
-        line: p.line,
-        severity: Severity::Warning,
-        code: p.code,
-        message: p.message.clone(),
+    diags.extend(msg.problems.iter().map(|p| {
+        Diagnostic::new(
+            display,
+            p.line,
+            Severity::Warning,
+            p.code,
+            p.message.clone(),
+        )
     }));
 }
 
 /// Reads a message body: JSON when the content type or the text says so, else text.
 fn read_body(msg: &http::RawMessage, display: &str, diags: &mut Vec<Diagnostic>) -> Option<Body> {
     let text = msg.body.as_ref()?;
-    let diag = |line, severity, code, message: String| Diagnostic {
-        file: display.to_string(),
-        line,
-        severity,
-        code,
-        message,
+    let diag = |line, severity, code, message: String| {
+        Diagnostic::new(display, line, severity, code, message)
     };
     if let Some(claimed) = case::find_header(&msg.headers, "content-length") {
         if let Ok(n) = claimed.trim().parse::<usize>() {
@@ -603,16 +589,16 @@ fn make_ids_unique(
         *n += 1;
         if *n > 1 {
             let new = format!("{}~{}", case.id, n);
-            diags.push(Diagnostic {
-                file: displays.get(&case.source.file).cloned().unwrap_or_default(),
-                line: case.source.line,
-                severity: Severity::Warning,
-                code: Code::DuplicateName,
-                message: format!(
+            diags.push(Diagnostic::new(
+                &displays.get(&case.source.file).cloned().unwrap_or_default(),
+                case.source.line,
+                Severity::Warning,
+                Code::DuplicateName,
+                format!(
                     "case id `{}` is already taken by another page with the same relative path; this case is `{new}`",
                     case.id
                 ),
-            });
+            ));
             case.id = new;
         }
     }

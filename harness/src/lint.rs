@@ -43,12 +43,8 @@ impl<'a> LintSchemas<'a> {
 /// Lints that need the whole page: syntax agreement and placeholder spelling.
 pub(crate) fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let diag = |line, code, message: String| Diagnostic {
-        file: display.to_string(),
-        line,
-        severity: Severity::Warning,
-        code,
-        message,
+    let diag = |line, code, message: String| {
+        Diagnostic::new(display, line, Severity::Warning, code, message)
     };
     let syntax: Vec<(usize, String, String)> = page
         .syntax
@@ -226,13 +222,13 @@ pub(crate) fn lint_bodies(
             continue;
         };
         if !schemas.has(&type_name) {
-            diags.push(Diagnostic {
-                file: display.to_string(),
-                line: body_line,
-                severity: Severity::Warning,
-                code: Code::NoSchema,
-                message: format!("no schema for `{type_name}`; its examples were not validated"),
-            });
+            diags.push(Diagnostic::new(
+                display,
+                body_line,
+                Severity::Warning,
+                Code::NoSchema,
+                format!("no schema for `{type_name}`; its examples were not validated"),
+            ));
             continue;
         }
         validated += 1;
@@ -247,16 +243,16 @@ pub(crate) fn lint_bodies(
                     ),
                     None => String::new(),
                 };
-                diags.push(Diagnostic {
-                    file: display.to_string(),
-                    line: at(&pointer),
-                    severity: Severity::Warning,
-                    code: Code::UnknownProperty,
-                    message: format!(
+                diags.push(Diagnostic::new(
+                    display,
+                    at(&pointer),
+                    Severity::Warning,
+                    Code::UnknownProperty,
+                    format!(
                         "{which} example property `{}` ({pointer}) is not declared by {} in the metadata{hint}",
                         u.property, u.type_name
                     ),
-                });
+                ));
             }
             let findings = schemas.validate(&type_name, instance).unwrap_or_default();
             for f in findings {
@@ -412,15 +408,15 @@ pub(crate) fn lint_required_headers(page: &Page, cases: &[Case], display: &str) 
     for case in cases.iter().filter(|c| c.request.body.is_some()) {
         for name in &required {
             if case.request_header(name).is_none() {
-                diags.push(Diagnostic {
-                    file: display.to_string(),
-                    line: case.request.line,
-                    severity: Severity::Warning,
-                    code: Code::MissingHeader,
-                    message: format!(
+                diags.push(Diagnostic::new(
+                    display,
+                    case.request.line,
+                    Severity::Warning,
+                    Code::MissingHeader,
+                    format!(
                         "the request-header table marks `{name}` required, but this example sends a body without it"
                     ),
-                });
+                ));
             }
         }
     }
@@ -473,18 +469,18 @@ pub(crate) fn cross_page_lint(
                 .iter()
                 .find(|(s, f)| same_scope(s, &sc) && f.source.file != c.source.file);
             if let Some((_, first)) = earlier {
-                diags.push(Diagnostic {
-                    file: display(c),
-                    line: c.source.line,
-                    severity: Severity::Warning,
-                    code: Code::DuplicateName,
-                    message: format!(
+                diags.push(Diagnostic::new(
+                    &display(c),
+                    c.source.line,
+                    Severity::Warning,
+                    Code::DuplicateName,
+                    format!(
                         "example name `{}` is also used by {}:{}",
                         c.name,
                         display(first),
                         first.source.line
                     ),
-                });
+                ));
             }
             if !firsts.iter().any(|(s, _)| *s == sc) {
                 firsts.push((sc, c));
@@ -529,18 +525,18 @@ pub(crate) fn cross_page_lint(
                     && o.source.file != a.source.file
             });
             if let Some((_, status, body, b)) = other {
-                diags.push(Diagnostic {
-                    file: display(a),
-                    line: a.response.line,
-                    severity: Severity::Warning,
-                    code: Code::ConflictingDocs,
-                    message: format!(
+                diags.push(Diagnostic::new(
+                    &display(a),
+                    a.response.line,
+                    Severity::Warning,
+                    Code::ConflictingDocs,
+                    format!(
                         "`{op}` with {prefer} answers {} with {shape} here, but {}:{} documents {status} with {body}",
                         a.response.status,
                         display(b),
                         b.response.line,
                     ),
-                });
+                ));
             }
         }
     }

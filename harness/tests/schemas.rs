@@ -1,7 +1,7 @@
 //! Keeps `schemas/` honest: the generated files are what the metadata gives, and every schema compiles.
 
 mod common;
-use common::root;
+use common::{beta_metadata, root};
 
 use conform::schema::{self, SchemaSet};
 use serde_json::json;
@@ -18,11 +18,7 @@ const HAND_WRITTEN: [&str; 1] = ["microsoft.graph.security.security"];
 
 #[test]
 fn committed_schemas_are_what_the_metadata_gives() {
-    let metadata = root()
-        .join("..")
-        .join("shared")
-        .join("corpus")
-        .join("graph-beta-metadata-2021-07-13.xml.gz");
+    let metadata = beta_metadata();
     let meta = schema::read_metadata(&metadata).unwrap_or_else(|e| panic!("{e}"));
     let roots: Vec<String> = ROOTS.iter().map(|s| s.to_string()).collect();
     let docs = schema::generate(&meta, &roots).unwrap_or_else(|e| panic!("{e}"));
@@ -80,11 +76,7 @@ fn every_committed_schema_compiles_and_judges() {
 
 #[test]
 fn metadata_read_only_marks_become_read_only_properties() {
-    let metadata = root()
-        .join("..")
-        .join("shared")
-        .join("corpus")
-        .join("graph-beta-metadata-2021-07-13.xml.gz");
+    let metadata = beta_metadata();
     let meta = schema::read_metadata(&metadata).unwrap_or_else(|e| panic!("{e}"));
     let booking = meta
         .schema_for("microsoft.graph.bookingAppointment")

@@ -93,6 +93,19 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl Diagnostic {
+    /// A diagnostic about a page, named as the user gave it.
+    pub fn new(file: &str, line: usize, severity: Severity, code: Code, message: String) -> Self {
+        Diagnostic {
+            file: file.to_string(),
+            line,
+            severity,
+            code,
+            message,
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sev = match self.severity {

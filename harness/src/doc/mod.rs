@@ -149,12 +149,8 @@ pub fn read_page(file: &str, raw: &str) -> Page {
     let mut row: Vec<String> = Vec::new();
     let mut in_head = false;
 
-    let diag = |line, severity, code, message: String| Diagnostic {
-        file: file.to_string(),
-        line,
-        severity,
-        code,
-        message,
+    let diag = |line, severity, code, message: String| {
+        Diagnostic::new(file, line, severity, code, message)
     };
 
     let parser = Parser::new_ext(text, Options::ENABLE_TABLES).into_offset_iter();

@@ -19,6 +19,15 @@ pub fn seeds() -> PathBuf {
     root().join("..").join("shared").join("seeds")
 }
 
+/// The beta CSDL metadata of the corpus.
+pub fn beta_metadata() -> PathBuf {
+    root()
+        .join("..")
+        .join("shared")
+        .join("corpus")
+        .join("graph-beta-metadata-2021-07-13.xml.gz")
+}
+
 /// The committed cases and schemas.
 pub fn load() -> (Vec<Case>, Arc<SchemaSet>) {
     let cases = case::load_dir(&root().join("cases")).unwrap_or_else(|e| panic!("{e}"));
