@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, Context};
 use clap::{Parser, Subcommand};
 
+use conform::baseline::Baseline;
 use conform::mock::{Mock, PatchDefault};
-use conform::report::{self, Baseline};
+use conform::report;
 use conform::runner::{RunOptions, Runner, Target};
 use conform::schema::SchemaSet;
 use conform::{case, extract};
@@ -341,8 +342,12 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
         let results = runner.run_all(&selected).await;
         Ok::<_, anyhow::Error>((results, runner.target_label().to_string()))
     })?;
-    let stale = baseline.apply(&mut results, selected.len() == all.len());
-    let report = report::build_report(&label, started_at, clock.elapsed(), results, stale);
+    let applied = baseline.apply(
+        &mut results,
+        selected.len() == all.len(),
+        started_at.date_naive(),
+    );
+    let report = report::build_report(&label, started_at, clock.elapsed(), results, applied);
     let written = report::write_reports(&report, &args.report_dir)?;
     let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
         && std::env::var_os("NO_COLOR").is_none();

@@ -18,6 +18,7 @@ use serde_json::{json, Map, Value};
 
 use crate::case::{Body, Case};
 use crate::doc::http::VERSIONS;
+use crate::http::{Preferences, Return};
 use crate::placeholder::{is_annotation, is_placeholder};
 use crate::schema::SchemaSet;
 
@@ -417,14 +418,14 @@ impl Mock {
         match method.as_str() {
             "GET" => self.get(&key, type_name.as_deref(), request_id),
             "PATCH" | "PUT" => {
-                let prefer = header("prefer").map(str::to_ascii_lowercase);
+                let prefer = header("prefer");
                 let ct = header("content-type");
                 self.update(
                     &key,
                     type_name.as_deref(),
                     method == "PUT",
                     ct,
-                    prefer.as_deref(),
+                    prefer,
                     body,
                     request_id,
                 )
@@ -477,8 +478,8 @@ impl Mock {
         request_id: &str,
     ) -> Result<Map<String, Value>, MockResponse> {
         let is_json = content_type
-            .and_then(|c| c.parse::<mime::Mime>().ok())
-            .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
+            .and_then(|c| crate::http::MediaType::parse(c).ok())
+            .is_some_and(|m| m.is_json());
         if !is_json {
             return Err(error(
                 415,
@@ -623,11 +624,14 @@ impl Mock {
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
             entity.insert("lastModifiedDateTime".into(), Value::String(now));
         }
-        let wants = match prefer {
-            Some(p) if p.contains("return=minimal") => Some(PatchDefault::Minimal),
-            Some(p) if p.contains("return=representation") => Some(PatchDefault::Representation),
-            _ => None,
-        };
+        // A Prefer that does not parse is ignored, as RFC 7240 lets a server do.
+        let wants = prefer
+            .and_then(|p| Preferences::parse([p]).ok())
+            .and_then(|p| p.return_())
+            .map(|r| match r {
+                Return::Minimal => PatchDefault::Minimal,
+                Return::Representation => PatchDefault::Representation,
+            });
         let mut resp = match wants.unwrap_or(self.patch_default) {
             PatchDefault::Representation => representation(200, entity, type_name),
             PatchDefault::Minimal => MockResponse {

@@ -1,16 +1,12 @@
-//! Reports and the baseline: applies known failures, decides the gate, and writes JSON, JUnit XML and console text.
+//! Reports: decides the gate and writes JSON, JUnit XML and console text, all from the result model.
 
-use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use crate::baseline::Applied;
+use crate::result::{CaseResult, CheckOutcome, Gate, Outcome, RunReport, Severity, Summary};
 
-use crate::result::{
-    CaseResult, CheckOutcome, Gate, Outcome, RunReport, Severity, StaleEntry, Summary,
-};
-
-/// Errors reading the baseline or writing reports.
+/// Errors writing reports.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// A file could not be read or written.
@@ -21,118 +17,9 @@ pub enum ReportError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The baseline is not valid.
-    #[error("{path}:{line}:{column}: not a valid baseline: {message}")]
-    Baseline {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
     /// JUnit XML could not be produced.
     #[error("cannot write JUnit XML: {0}")]
     Junit(String),
-}
-
-/// A failure the project knows about and accepts for now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KnownFailure {
-    /// The case id.
-    pub case: String,
-    /// Why it is accepted, in words.
-    pub reason: String,
-    /// The check kinds allowed to fail; empty allows any.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub checks: Vec<String>,
-}
-
-/// The baseline of known failures (`reports/baseline.json`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Baseline {
-    /// Accepted failures.
-    #[serde(default)]
-    pub known_failures: Vec<KnownFailure>,
-}
-
-impl Baseline {
-    /// Reads a baseline file.
-    pub fn load(path: &Path) -> Result<Baseline, ReportError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let baseline: Baseline =
-            serde_json::from_str(&text).map_err(|e| ReportError::Baseline {
-                path: path.to_path_buf(),
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            })?;
-        let mut seen = HashSet::new();
-        for k in &baseline.known_failures {
-            if !seen.insert(k.case.as_str()) {
-                return Err(ReportError::Baseline {
-                    path: path.to_path_buf(),
-                    line: 1,
-                    column: 1,
-                    message: format!("case `{}` is listed twice", k.case),
-                });
-            }
-        }
-        Ok(baseline)
-    }
-
-    /// Waives the known failures among the results; returns entries that no longer match.
-    /// `complete` says whether every case ran (a filtered run cannot call an absent case stale).
-    pub fn apply(&self, results: &mut [CaseResult], complete: bool) -> Vec<StaleEntry> {
-        let entries: BTreeMap<&str, &KnownFailure> = self
-            .known_failures
-            .iter()
-            .map(|k| (k.case.as_str(), k))
-            .collect();
-        let mut stale = Vec::new();
-        let mut present = HashSet::new();
-        for r in results.iter_mut() {
-            present.insert(r.id.clone());
-            let Some(entry) = entries.get(r.id.as_str()) else {
-                continue;
-            };
-            match r.outcome {
-                Outcome::Failed | Outcome::Errored => {
-                    let failing = r.failing_kinds();
-                    let covered = entry.checks.is_empty()
-                        || failing.iter().all(|k| entry.checks.iter().any(|c| c == k));
-                    if covered {
-                        r.outcome = Outcome::Waived;
-                        r.waiver = Some(entry.reason.clone());
-                    }
-                }
-                Outcome::Passed => stale.push(StaleEntry {
-                    case: r.id.clone(),
-                    why: "the case passes now; remove it from the baseline".into(),
-                }),
-                Outcome::Skipped | Outcome::Waived => {}
-            }
-        }
-        if complete {
-            for k in &self.known_failures {
-                if !present.contains(&k.case) {
-                    stale.push(StaleEntry {
-                        case: k.case.clone(),
-                        why: "no case has this id".into(),
-                    });
-                }
-            }
-        }
-        stale.sort_by(|a, b| a.case.cmp(&b.case));
-        stale
-    }
 }
 
 /// Assembles the report of a run.
@@ -141,7 +28,7 @@ pub fn build_report(
     started_at: chrono::DateTime<chrono::Utc>,
     duration: Duration,
     mut cases: Vec<CaseResult>,
-    stale_baseline: Vec<StaleEntry>,
+    baseline: Applied,
 ) -> RunReport {
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     let summary = Summary::of(&cases);
@@ -152,7 +39,8 @@ pub fn build_report(
         duration_ms: duration.as_millis() as u64,
         gate: Gate {
             passed: summary.failed == 0 && summary.errored == 0,
-            stale_baseline,
+            stale_baseline: baseline.stale,
+            expired_baseline: baseline.expired,
         },
         summary,
         cases,
@@ -196,7 +84,14 @@ pub fn to_junit(report: &RunReport) -> Result<String, ReportError> {
             Outcome::Passed => TestCaseStatus::success(),
             Outcome::Failed => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_message(case.failing_kinds().join(", ") + " check failed");
+                s.set_message(
+                    case.failing_kinds()
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                        + " check failed",
+                );
                 s
             }
             Outcome::Errored => {
@@ -215,10 +110,15 @@ pub fn to_junit(report: &RunReport) -> Result<String, ReportError> {
             }
         };
         let text = failure_text(case);
-        if !text.is_empty() {
-            status.set_description(text);
+        let passed = case.outcome == Outcome::Passed;
+        if !text.is_empty() && !passed {
+            status.set_description(text.clone());
         }
         let mut tc = TestCase::new(case.id.clone(), status);
+        // A passing case's failed warnings are output of the test, not a failure.
+        if !text.is_empty() && passed {
+            tc.set_system_out(text);
+        }
         tc.set_classname(format!("{}:{}", case.source.file, case.source.line));
         tc.set_time(Duration::from_millis(case.duration_ms));
         suite.add_test_case(tc);
@@ -252,8 +152,14 @@ fn paint(line: &str) -> String {
 pub fn to_console(report: &RunReport, colour: bool) -> String {
     let mut out = String::new();
     for case in &report.cases {
+        let warned = case
+            .checks
+            .iter()
+            .any(|c| c.outcome == CheckOutcome::Failed);
         let label = match case.outcome {
-            Outcome::Passed => continue,
+            // A passing case shows only when a warning failed.
+            Outcome::Passed if !warned => continue,
+            Outcome::Passed => "PASSED ",
             Outcome::Failed => "FAILED ",
             Outcome::Errored => "ERRORED",
             Outcome::Skipped => "SKIPPED",
@@ -266,6 +172,13 @@ pub fn to_console(report: &RunReport, colour: bool) -> String {
         if let Some(w) = &case.waiver {
             out.push_str(&format!("        waived: {w}\n"));
         }
+        for n in case
+            .notes
+            .iter()
+            .filter(|n| n.starts_with("baseline entry"))
+        {
+            out.push_str(&format!("        {n}\n"));
+        }
         for line in failure_text(case).lines() {
             let line = if colour {
                 paint(line)
@@ -277,6 +190,9 @@ pub fn to_console(report: &RunReport, colour: bool) -> String {
     }
     for s in &report.gate.stale_baseline {
         out.push_str(&format!("STALE   baseline entry `{}`: {}\n", s.case, s.why));
+    }
+    for s in &report.gate.expired_baseline {
+        out.push_str(&format!("EXPIRED baseline entry `{}`: {}\n", s.case, s.why));
     }
     let s = &report.summary;
     out.push_str(&format!(

@@ -24,14 +24,86 @@ pub enum Severity {
     Warning,
 }
 
+/// Which check a result comes from; serialized as the lower-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckKind {
+    /// The status code is the documented one.
+    Status,
+    /// Response headers: media type, framing, documented headers.
+    Header,
+    /// `Prefer` honoured and named in `Preference-Applied`.
+    Prefer,
+    /// The body is valid against the response type's schema.
+    Schema,
+    /// The entity answered is the one asked for (its key).
+    Key,
+    /// Every property is declared by its type.
+    Unknown,
+    /// Every property of an untruncated doc example is present.
+    Coverage,
+    /// `@odata.type` names the expected type or a derived one.
+    Type,
+    /// What was written comes back equal in the answer.
+    Echo,
+    /// What was written is what a later GET of the resource shows.
+    Readback,
+    /// The exchange completed.
+    Transport,
+    /// Every path parameter had a value.
+    Params,
+}
+
+impl CheckKind {
+    /// Every kind, in the order reports list them.
+    pub const ALL: [CheckKind; 12] = [
+        CheckKind::Status,
+        CheckKind::Header,
+        CheckKind::Prefer,
+        CheckKind::Schema,
+        CheckKind::Key,
+        CheckKind::Unknown,
+        CheckKind::Coverage,
+        CheckKind::Type,
+        CheckKind::Echo,
+        CheckKind::Readback,
+        CheckKind::Transport,
+        CheckKind::Params,
+    ];
+
+    /// The name reports and baselines use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::Status => "status",
+            CheckKind::Header => "header",
+            CheckKind::Prefer => "prefer",
+            CheckKind::Schema => "schema",
+            CheckKind::Key => "key",
+            CheckKind::Unknown => "unknown",
+            CheckKind::Coverage => "coverage",
+            CheckKind::Type => "type",
+            CheckKind::Echo => "echo",
+            CheckKind::Readback => "readback",
+            CheckKind::Transport => "transport",
+            CheckKind::Params => "params",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One check of one case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {
-    /// Which check: status, header, schema, type, echo, transport, params.
-    pub kind: String,
+    /// Which check.
+    pub kind: CheckKind,
     /// Whether it held.
     pub outcome: CheckOutcome,
-    /// How much a failure counts.
+    /// How much a failure of this check counts in this run (also recorded when it passed).
     pub severity: Severity,
     /// What was checked and found, in words.
     pub message: String,
@@ -42,9 +114,9 @@ pub struct CheckResult {
 
 impl CheckResult {
     /// A check that held.
-    pub fn pass(kind: &str, message: impl Into<String>) -> Self {
+    pub fn pass(kind: CheckKind, message: impl Into<String>) -> Self {
         CheckResult {
-            kind: kind.into(),
+            kind,
             outcome: CheckOutcome::Passed,
             severity: Severity::Error,
             message: message.into(),
@@ -53,7 +125,7 @@ impl CheckResult {
     }
 
     /// A failed check that fails the case.
-    pub fn fail(kind: &str, message: impl Into<String>) -> Self {
+    pub fn fail(kind: CheckKind, message: impl Into<String>) -> Self {
         CheckResult {
             outcome: CheckOutcome::Failed,
             ..CheckResult::pass(kind, message)
@@ -61,11 +133,18 @@ impl CheckResult {
     }
 
     /// A failed check that only warns.
-    pub fn warn(kind: &str, message: impl Into<String>) -> Self {
+    pub fn warn(kind: CheckKind, message: impl Into<String>) -> Self {
         CheckResult {
             severity: Severity::Warning,
             ..CheckResult::fail(kind, message)
         }
+    }
+
+    /// The same check with the severity that applies in this run (a warning-level check that
+    /// passed is still recorded as a warning-level check).
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
     /// Adds a diff.
@@ -109,6 +188,9 @@ pub struct CaseResult {
     pub path: String,
     /// The verdict.
     pub outcome: Outcome,
+    /// The status code of the judged answer, when one came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
     /// Wall time of the exchange, in milliseconds.
     pub duration_ms: u64,
     /// The `client-request-id` sent, to find the exchange in the target's logs.
@@ -136,6 +218,7 @@ impl CaseResult {
             method: case.request.method.clone(),
             path: case.request.path.clone(),
             outcome: Outcome::Skipped,
+            status: None,
             duration_ms: 0,
             client_request_id: None,
             retries: Vec::new(),
@@ -149,7 +232,7 @@ impl CaseResult {
     pub fn outcome_from_checks(checks: &[CheckResult]) -> Outcome {
         if checks
             .iter()
-            .any(|c| c.kind == "transport" && c.outcome == CheckOutcome::Failed)
+            .any(|c| c.kind == CheckKind::Transport && c.outcome == CheckOutcome::Failed)
         {
             Outcome::Errored
         } else if checks.iter().any(CheckResult::is_error_failure) {
@@ -160,12 +243,12 @@ impl CaseResult {
     }
 
     /// The kinds of the checks that fail this case.
-    pub fn failing_kinds(&self) -> Vec<&str> {
-        let mut kinds: Vec<&str> = self
+    pub fn failing_kinds(&self) -> Vec<CheckKind> {
+        let mut kinds: Vec<CheckKind> = self
             .checks
             .iter()
             .filter(|c| c.is_error_failure())
-            .map(|c| c.kind.as_str())
+            .map(|c| c.kind)
             .collect();
         kinds.sort();
         kinds.dedup();
@@ -226,6 +309,9 @@ pub struct Gate {
     pub passed: bool,
     /// Baseline entries that no longer match (the case passes, or is gone).
     pub stale_baseline: Vec<StaleEntry>,
+    /// Baseline entries past their `expires` date, which waived nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expired_baseline: Vec<StaleEntry>,
 }
 
 /// One run, as every report shows it.

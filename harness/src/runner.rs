@@ -11,7 +11,7 @@ use crate::case::{Body, Case};
 use crate::checks;
 use crate::client::{self, Client, ClientConfig, ClientError};
 use crate::mock::{Mock, MockServer, PatchDefault};
-use crate::result::{CaseResult, CheckResult};
+use crate::result::{CaseResult, CheckKind, CheckResult};
 use crate::schema::SchemaSet;
 
 /// Errors that stop a run before anything is sent.
@@ -164,8 +164,9 @@ impl Runner {
         // A fresh id per case, recorded in the report, finds the exchange in the target's logs.
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
-        let (checks, retries) = self.exchange(case, json, &client_request_id).await;
+        let (checks, retries, status) = self.exchange(case, json, &client_request_id).await;
         result.duration_ms = started.elapsed().as_millis() as u64;
+        result.status = status;
         result.outcome = CaseResult::outcome_from_checks(&checks);
         result.client_request_id = Some(client_request_id);
         result.retries = retries;
@@ -173,17 +174,24 @@ impl Runner {
         result
     }
 
-    /// Sends a case's request and checks the answer; also returns the retried answers.
+    /// Sends a case's request and checks the answer; also returns the retried answers and the
+    /// status judged.
     async fn exchange(
         &self,
         case: &Case,
         json: Option<Value>,
         client_request_id: &str,
-    ) -> (Vec<CheckResult>, Vec<client::Retry>) {
+    ) -> (Vec<CheckResult>, Vec<client::Retry>, Option<u16>) {
         let params = self.params.get(&case.id).cloned().unwrap_or_default();
         let mut prepared = match client::prepare(case, &params, json) {
             Ok(p) => p,
-            Err(e) => return (vec![CheckResult::fail("params", e.to_string())], Vec::new()),
+            Err(e) => {
+                return (
+                    vec![CheckResult::fail(CheckKind::Params, e.to_string())],
+                    Vec::new(),
+                    None,
+                )
+            }
         };
         if let Ok(v) = reqwest::header::HeaderValue::from_str(client_request_id) {
             prepared.headers.insert("client-request-id", v);
@@ -197,11 +205,12 @@ impl Runner {
                     &self.schemas,
                     self.check_options,
                 );
-                (checks, exchange.retries)
+                (checks, exchange.retries, Some(exchange.status))
             }
             Err(e) => (
-                vec![CheckResult::fail("transport", e.to_string())],
+                vec![CheckResult::fail(CheckKind::Transport, e.to_string())],
                 Vec::new(),
+                None,
             ),
         }
     }

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use conform::baseline::Baseline;
 use conform::case::{self, Case};
-use conform::report::Baseline;
 use conform::result::Outcome;
 use conform::runner::{RunOptions, Runner, Target};
 use conform::schema::SchemaSet;
@@ -83,11 +83,11 @@ fn trials() -> Vec<Trial> {
             let listed = baseline.known_failures.iter().any(|k| k.case == case.id);
             let trial = Trial::test(case.id.clone(), move || {
                 let mut results = vec![rt.block_on(runner.run_case(&case))];
-                let stale = baseline.apply(&mut results, false);
+                let applied = baseline.apply(&mut results, false, chrono::Utc::now().date_naive());
                 let result = &results[0];
                 match result.outcome {
                     Outcome::Passed | Outcome::Waived | Outcome::Skipped => {
-                        if let Some(s) = stale.first() {
+                        if let Some(s) = applied.stale.first() {
                             eprintln!("{}: stale baseline entry: {}", result.id, s.why);
                         }
                         Ok(())

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use conform::case::{self, Case, Header};
 use conform::checks::{CheckOptions, StatusMatch};
-use conform::result::{CaseResult, CheckOutcome, Outcome, Severity};
+use conform::result::{CaseResult, CheckKind, CheckOutcome, Outcome, Severity};
 use conform::runner::{RunOptions, Runner, Target};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
@@ -56,7 +56,10 @@ async fn serve(resp: ResponseTemplate) -> MockServer {
 }
 
 fn check<'a>(r: &'a CaseResult, kind: &str) -> Vec<&'a conform::result::CheckResult> {
-    r.checks.iter().filter(|c| c.kind == kind).collect()
+    r.checks
+        .iter()
+        .filter(|c| c.kind.as_str() == kind)
+        .collect()
 }
 
 #[tokio::test]
@@ -371,7 +374,7 @@ async fn oversized_bodies_and_reset_connections_are_errored() {
     });
     let r = run_one(&case, schemas, opts(format!("http://{addr}"))).await;
     assert_eq!(r.outcome, Outcome::Errored, "{:#?}", r.checks);
-    assert_eq!(r.checks[0].kind, "transport");
+    assert_eq!(r.checks[0].kind, CheckKind::Transport);
 }
 
 #[tokio::test]

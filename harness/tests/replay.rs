@@ -1,14 +1,14 @@
 //! Each check against wiremock targets: a deviation must be caught by the right check, a conformant answer must pass.
 
 mod common;
-use common::{load, run_one};
+use common::{load, run_one, HOST_ID};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use conform::case::{self, Case};
-use conform::result::{CaseResult, CheckOutcome, Outcome};
+use conform::result::{CaseResult, CheckKind, CheckOutcome, Outcome};
 use conform::runner::{RunError, RunOptions, Runner, Target};
 use conform::schema::SchemaSet;
 use serde_json::{json, Value};
@@ -16,7 +16,6 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const HOST_CASE: &str = "003_e135c242e05b0c0b.update_hostsecurityprofile";
-const HOST_ID: &str = "753b6489-6489-753b-8964-3b7589643b75";
 
 fn host_case(cases: &[Case]) -> Case {
     cases
@@ -28,15 +27,7 @@ fn host_case(cases: &[Case]) -> Case {
 
 /// What a conformant service answers to the documented hostSecurityProfile PATCH.
 fn conformant_body(case: &Case) -> Value {
-    let mut body = match &case.request.body {
-        Some(case::Body::Json(v)) => v.clone(),
-        _ => panic!("case has no JSON body"),
-    };
-    // The doc sends the placeholder "String" for enum values; the runner sends valid members.
-    body["logonUsers"][0]["accountType"] = json!("unknown");
-    body["logonUsers"][0]["logonTypes"] = json!(["unknown"]);
-    body["id"] = json!(HOST_ID);
-    body
+    common::host_body(case)
 }
 
 async fn run_against(
@@ -76,7 +67,7 @@ fn failed_kinds(r: &CaseResult) -> Vec<String> {
     r.checks
         .iter()
         .filter(|c| c.outcome == CheckOutcome::Failed)
-        .map(|c| c.kind.clone())
+        .map(|c| c.kind.as_str().to_string())
         .collect()
 }
 
@@ -105,7 +96,7 @@ async fn conformant_answer_passes_every_check() {
     let kinds: Vec<_> = r.checks.iter().map(|c| c.kind.as_str()).collect();
     assert_eq!(
         kinds,
-        vec!["status", "header", "schema", "type", "unknown", "echo"]
+        vec!["status", "header", "schema", "key", "type", "unknown", "echo"]
     );
     assert!(
         r.notes
@@ -193,7 +184,7 @@ async fn schema_deviations_are_caught_with_pointers() {
     let schema = r
         .checks
         .iter()
-        .find(|c| c.kind == "schema")
+        .find(|c| c.kind == CheckKind::Schema)
         .unwrap_or_else(|| panic!("no schema check"));
     assert_eq!(schema.outcome, CheckOutcome::Failed);
     for pointer in [
@@ -233,7 +224,7 @@ async fn update_not_applied_is_caught_with_a_diff() {
     let echo = r
         .checks
         .iter()
-        .find(|c| c.kind == "echo")
+        .find(|c| c.kind == CheckKind::Echo)
         .unwrap_or_else(|| panic!("no echo"));
     assert!(
         echo.message
@@ -433,8 +424,13 @@ async fn token_is_sent_and_never_reported() {
     };
     let r = run_one(&case, schemas, opts).await;
     assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
-    let report =
-        conform::report::build_report("t", chrono::Utc::now(), Duration::ZERO, vec![r], vec![]);
+    let report = conform::report::build_report(
+        "t",
+        chrono::Utc::now(),
+        Duration::ZERO,
+        vec![r],
+        Default::default(),
+    );
     let json = conform::report::to_json(&report);
     let xml = conform::report::to_junit(&report).unwrap_or_default();
     assert!(!json.contains(token) && !xml.contains(token));
@@ -515,7 +511,7 @@ async fn integer_sent_as_string_is_caught() {
     let schema = r
         .checks
         .iter()
-        .find(|c| c.kind == "schema")
+        .find(|c| c.kind == CheckKind::Schema)
         .unwrap_or_else(|| panic!("no schema check"));
     assert!(schema.message.contains("/countHits:"), "{}", schema.message);
     let diff = schema.diff.as_deref().unwrap_or_default();
@@ -538,7 +534,7 @@ async fn nested_shape_change_is_caught() {
     assert!(r
         .checks
         .iter()
-        .any(|c| c.kind == "schema" && c.message.contains("/vendorInformation:")));
+        .any(|c| c.kind == CheckKind::Schema && c.message.contains("/vendorInformation:")));
 }
 
 #[tokio::test]
@@ -550,11 +546,11 @@ async fn missing_key_is_caught() {
         m.remove("id");
     }
     let r = answer_ip(&case, schemas, &body).await;
-    assert_eq!(failed_kinds(&r), vec!["schema"], "{:#?}", r.checks);
+    assert_eq!(failed_kinds(&r), vec!["key"], "{:#?}", r.checks);
     assert!(r
         .checks
         .iter()
-        .any(|c| c.message.contains("/id: the entity's key `id` is missing")));
+        .any(|c| c.message.contains("the entity's key `id` is missing")));
 }
 
 #[tokio::test]
@@ -568,7 +564,7 @@ async fn undeclared_property_warns_and_fails_when_strict() {
     let unknown = r
         .checks
         .iter()
-        .find(|c| c.kind == "unknown")
+        .find(|c| c.kind == CheckKind::Unknown)
         .unwrap_or_else(|| panic!("no unknown check"));
     assert_eq!(unknown.outcome, CheckOutcome::Failed);
     assert_eq!(unknown.severity, conform::result::Severity::Warning);
@@ -665,7 +661,7 @@ async fn coverage_of_an_untruncated_example_is_checked() {
     let coverage = r
         .checks
         .iter()
-        .find(|c| c.kind == "coverage")
+        .find(|c| c.kind == CheckKind::Coverage)
         .map(|c| c.message.clone())
         .unwrap_or_default();
     assert!(
@@ -699,10 +695,10 @@ async fn coverage_of_an_untruncated_example_is_checked() {
     assert!(r
         .checks
         .iter()
-        .any(|c| c.kind == "coverage" && c.outcome == CheckOutcome::Passed));
+        .any(|c| c.kind == CheckKind::Coverage && c.outcome == CheckOutcome::Passed));
     // accountName and domainName are not in the metadata: shown, but only as a warning.
     assert!(r
         .checks
         .iter()
-        .any(|c| c.kind == "unknown" && c.outcome == CheckOutcome::Failed));
+        .any(|c| c.kind == CheckKind::Unknown && c.outcome == CheckOutcome::Failed));
 }

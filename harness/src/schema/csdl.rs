@@ -709,6 +709,18 @@ fn parse_enum(node: Node, full_name: &str) -> Result<Enumeration, CsdlError> {
     })
 }
 
+/// The JSON Schema of one EDM primitive value (`Edm.String`), standing alone.
+pub fn primitive_schema(name: &str) -> Value {
+    let mut schema = edm_schema(name);
+    if let Value::Object(m) = &mut schema {
+        m.insert(
+            "$schema".into(),
+            json!("https://json-schema.org/draft/2020-12/schema"),
+        );
+    }
+    schema
+}
+
 /// Schema of one primitive value, before nullability is applied.
 fn edm_schema(name: &str) -> Value {
     let integer = |min: i64, max: i64| json!({ "type": "integer", "minimum": min, "maximum": max });

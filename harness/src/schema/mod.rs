@@ -120,6 +120,8 @@ pub fn display_pointer(p: &str) -> &str {
 
 /// The schemas of a run, by type name, compiled on first use and then shared.
 pub struct SchemaSet {
+    /// Where the schemas came from (a folder or a metadata file), for messages.
+    origin: String,
     schemas: BTreeMap<String, Value>,
     registry: jsonschema::Registry<'static>,
     compiled: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
@@ -131,6 +133,53 @@ impl std::fmt::Debug for SchemaSet {
             .field("types", &self.schemas.keys().collect::<Vec<_>>())
             .finish()
     }
+}
+
+/// The EDM primitive a type name means: `Edm.String`, or an informal spelling the docs use
+/// (`String`, `Int32`, `Integer`, `Boolean`, `DateTime`…); `None` for structured types.
+pub fn primitive(name: &str) -> Option<&'static str> {
+    const EDM: [&str; 19] = [
+        "Edm.Binary",
+        "Edm.Boolean",
+        "Edm.Byte",
+        "Edm.Date",
+        "Edm.DateTimeOffset",
+        "Edm.Decimal",
+        "Edm.Double",
+        "Edm.Duration",
+        "Edm.Guid",
+        "Edm.Int16",
+        "Edm.Int32",
+        "Edm.Int64",
+        "Edm.SByte",
+        "Edm.Single",
+        "Edm.Stream",
+        "Edm.String",
+        "Edm.TimeOfDay",
+        "Edm.Untyped",
+        "Edm.PrimitiveType",
+    ];
+    let name = type_name(name.trim());
+    let bare = name
+        .strip_prefix("Edm.")
+        .or_else(|| name.strip_prefix("edm."))
+        .unwrap_or(name);
+    if bare.contains('.') {
+        return None;
+    }
+    let informal = match bare.to_ascii_lowercase().as_str() {
+        "int" | "integer" => Some("Edm.Int32"),
+        "long" => Some("Edm.Int64"),
+        "bool" => Some("Edm.Boolean"),
+        "float" => Some("Edm.Double"),
+        "datetime" => Some("Edm.DateTimeOffset"),
+        _ => None,
+    };
+    informal.or_else(|| {
+        EDM.iter()
+            .find(|e| e[4..].eq_ignore_ascii_case(bare))
+            .copied()
+    })
 }
 
 /// Strips a leading `#` from an `@odata.type` value.
@@ -162,7 +211,18 @@ impl SchemaSet {
             }
             schemas.push(value);
         }
-        SchemaSet::new(schemas)
+        Ok(SchemaSet::new(schemas)?.with_origin(format!("{}/", dir.display())))
+    }
+
+    /// The same set, saying where its schemas came from.
+    pub fn with_origin(mut self, origin: impl Into<String>) -> SchemaSet {
+        self.origin = origin.into();
+        self
+    }
+
+    /// Where the schemas came from: the folder (`schemas/`) or metadata file read.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// Builds a set from schema documents, each with a `$id` that is its type's full name.
@@ -190,6 +250,7 @@ impl SchemaSet {
                 message: e.to_string(),
             })?;
         Ok(SchemaSet {
+            origin: "the schemas given".to_string(),
             schemas,
             registry,
             compiled: Mutex::new(HashMap::new()),
@@ -219,10 +280,14 @@ impl SchemaSet {
         if let Some(v) = compiled.get(name) {
             return Ok(v.clone());
         }
-        if !self.schemas.contains_key(name) {
+        let root = if self.schemas.contains_key(name) {
+            serde_json::json!({ "$ref": name })
+        } else if let Some(edm) = primitive(name) {
+            // A primitive answer (`Edm.String`, `Collection(Edm.Int32)`) is judged as that primitive.
+            csdl::primitive_schema(edm)
+        } else {
             return Err(SchemaError::Unknown(name.to_string()));
-        }
-        let root = serde_json::json!({ "$ref": name });
+        };
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
@@ -714,7 +779,8 @@ pub fn set_from_metadata(path: &Path) -> Result<SchemaSet, SchemaError> {
         path: path.to_path_buf(),
         source,
     })?;
-    SchemaSet::new(docs.into_iter().map(|(_, d)| d).collect())
+    Ok(SchemaSet::new(docs.into_iter().map(|(_, d)| d).collect())?
+        .with_origin(format!("schemas generated from {}", path.display())))
 }
 
 /// The text a schema file holds: pretty JSON with a trailing newline.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use conform::case::{self, Case};
+use conform::case::{self, Body, Case};
 use conform::result::CaseResult;
 use conform::runner::{RunOptions, Runner};
 use conform::schema::SchemaSet;
@@ -51,4 +51,20 @@ pub async fn run_one(case: &Case, schemas: Arc<SchemaSet>, opts: RunOptions) -> 
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     runner.run_case(case).await
+}
+
+/// The hostSecurityProfile id the tests address.
+pub const HOST_ID: &str = "753b6489-6489-753b-8964-3b7589643b75";
+
+/// What a conformant service answers to the documented hostSecurityProfile PATCH: the body sent,
+/// with the valid enum members the runner sends for the doc's placeholders, and the key.
+pub fn host_body(case: &Case) -> serde_json::Value {
+    let mut body = match &case.request.body {
+        Some(Body::Json(v)) => v.clone(),
+        _ => panic!("case {} has no JSON body", case.id),
+    };
+    body["logonUsers"][0]["accountType"] = serde_json::json!("unknown");
+    body["logonUsers"][0]["logonTypes"] = serde_json::json!(["unknown"]);
+    body["id"] = serde_json::json!(HOST_ID);
+    body
 }

@@ -1,0 +1,276 @@
+//! Echo and read-back: what was written comes back equal, compared by meaning.
+
+use serde_json::{Map, Value};
+
+use crate::case::Case;
+use crate::client::Prepared;
+use crate::placeholder::is_annotation;
+use crate::result::{CheckKind, CheckResult};
+use crate::schema::{display_pointer, escape, SchemaSet};
+
+use super::diff::bounded_diff;
+
+/// Each property sent comes back equal in `body` (the write's own answer for `echo`, a later
+/// GET for `readback`); read-only properties, which a service may ignore on write, are not
+/// expected back.
+pub fn check_written(
+    kind: CheckKind,
+    case: &Case,
+    sent: &Prepared,
+    body: &Value,
+    schemas: &SchemaSet,
+) -> Option<CheckResult> {
+    // A POST's body is the resource only for a create; an action's body is its parameters.
+    let writes = match sent.method.as_str() {
+        "PATCH" | "PUT" => true,
+        "POST" => crate::case::request_type(case).is_some(),
+        _ => false,
+    };
+    if !writes {
+        return None;
+    }
+    let sent_props = written_properties(case, sent, schemas)?;
+    let got = body.as_object()?;
+    let mut problems = Vec::new();
+    let mut want_view = Map::new();
+    let mut got_view = Map::new();
+    for (k, v) in &sent_props {
+        want_view.insert((*k).clone(), strip_annotations(v));
+        match got.get(*k) {
+            None => problems.push(format!(
+                "/{}: sent {}, missing from the answer",
+                escape(k),
+                v
+            )),
+            Some(g) => {
+                got_view.insert((*k).clone(), strip_annotations(g));
+                if let Some(at) = first_difference(v, g, format!("/{}", escape(k))) {
+                    problems.push(at);
+                }
+            }
+        }
+    }
+    let (held, broke) = match kind {
+        CheckKind::Readback => ("read back equal", "did not read back equal"),
+        _ => ("came back equal", "did not come back equal"),
+    };
+    if problems.is_empty() {
+        return Some(CheckResult::pass(
+            kind,
+            format!(
+                "{} propert{} sent {held}",
+                sent_props.len(),
+                if sent_props.len() == 1 { "y" } else { "ies" }
+            ),
+        ));
+    }
+    let diff = bounded_diff(&Value::Object(want_view), &Value::Object(got_view));
+    Some(
+        CheckResult::fail(
+            kind,
+            format!(
+                "{} of {} properties sent {broke}:\n{}",
+                problems.len(),
+                sent_props.len(),
+                problems.join("\n")
+            ),
+        )
+        .with_diff(Some(diff)),
+    )
+}
+
+/// The properties a write sent that a service must keep: annotations and read-only
+/// properties aside; `None` when there are none.
+pub(crate) fn written_properties<'a>(
+    case: &Case,
+    sent: &'a Prepared,
+    schemas: &SchemaSet,
+) -> Option<Vec<(&'a String, &'a Value)>> {
+    let written_type = crate::case::request_type(case);
+    let writable = |k: &str| {
+        written_type
+            .as_deref()
+            .is_none_or(|t| !schemas.is_read_only(t, k))
+    };
+    let props: Vec<(&String, &Value)> = sent
+        .json
+        .as_ref()?
+        .as_object()?
+        .iter()
+        .filter(|(k, _)| !is_annotation(k) && writable(k))
+        .collect();
+    (!props.is_empty()).then_some(props)
+}
+
+/// A copy without instance annotations, for display.
+fn strip_annotations(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !is_annotation(k))
+                .map(|(k, v)| (k.clone(), strip_annotations(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(strip_annotations).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Digits after the decimal point of an RFC 3339 date-time's seconds.
+fn fraction_digits(s: &str) -> usize {
+    let Some(t) = s.find(['T', 't']) else {
+        return 0;
+    };
+    // `HH:MM:SS` follows the `T`; a fraction, if any, starts right after it.
+    match s.get(t + 9..) {
+        Some(rest) if rest.starts_with('.') => {
+            rest[1..].bytes().take_while(u8::is_ascii_digit).count()
+        }
+        _ => 0,
+    }
+}
+
+/// Whether `got` is the date-time `sent`, at the precision the service keeps: the instant of
+/// `sent` truncated to as many fractional digits as `got` shows (OData lets a service store
+/// `Edm.DateTimeOffset` with less precision than was sent).
+fn same_instant(sent: &str, got: &str) -> Option<bool> {
+    let a = chrono::DateTime::parse_from_rfc3339(sent).ok()?;
+    let b = chrono::DateTime::parse_from_rfc3339(got).ok()?;
+    if a == b {
+        return Some(true);
+    }
+    let digits = fraction_digits(got).min(9);
+    if digits >= fraction_digits(sent) {
+        return Some(false);
+    }
+    let unit = 10_i64.pow(9 - digits as u32);
+    let nanos = a.timestamp_subsec_nanos() as i64;
+    let truncated = a.timestamp() * 1_000_000_000 + nanos - nanos % unit;
+    Some(b.timestamp() * 1_000_000_000 + b.timestamp_subsec_nanos() as i64 == truncated)
+}
+
+/// Where two values differ in meaning (annotations ignored, null the same as absent, numbers
+/// by value, date-times by instant at the precision the answer keeps).
+pub fn first_difference(want: &Value, got: &Value, at: String) -> Option<String> {
+    let here = || format!("{}: sent {}, got {}", display_pointer(&at), want, got);
+    match (want, got) {
+        (Value::Object(a), Value::Object(b)) => {
+            // A null property and an absent one say the same thing: "not set".
+            let keys = |m: &Map<String, Value>| {
+                let mut k: Vec<String> = m
+                    .iter()
+                    .filter(|(k, v)| !is_annotation(k) && !v.is_null())
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                k.sort();
+                k
+            };
+            if keys(a) != keys(b) {
+                return Some(format!(
+                    "{}: sent keys {:?}, got keys {:?}",
+                    display_pointer(&at),
+                    keys(a),
+                    keys(b)
+                ));
+            }
+            a.iter()
+                .filter(|(k, v)| !is_annotation(k) && !v.is_null())
+                .find_map(|(k, v)| {
+                    first_difference(v, &b[k.as_str()], format!("{at}/{}", escape(k)))
+                })
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            if a.len() != b.len() {
+                return Some(format!(
+                    "{}: sent {} items, got {}",
+                    display_pointer(&at),
+                    a.len(),
+                    b.len()
+                ));
+            }
+            a.iter()
+                .zip(b)
+                .enumerate()
+                .find_map(|(i, (x, y))| first_difference(x, y, format!("{at}/{i}")))
+        }
+        (Value::Number(a), Value::Number(b)) => {
+            let same = match (a.as_i64(), b.as_i64(), a.as_u64(), b.as_u64()) {
+                (Some(x), Some(y), _, _) => x == y,
+                (_, _, Some(x), Some(y)) => x == y,
+                _ => a.as_f64() == b.as_f64(),
+            };
+            (!same).then(here)
+        }
+        (Value::String(a), Value::String(b)) => {
+            if a == b || same_instant(a, b) == Some(true) {
+                None
+            } else {
+                Some(here())
+            }
+        }
+        _ => (want != got).then(here),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn compares_by_meaning() {
+        let d = |a: Value, b: Value| first_difference(&a, &b, String::new());
+        assert_eq!(
+            d(json!({"a": 1, "@odata.type": "x"}), json!({"a": 1.0})),
+            None
+        );
+        assert_eq!(
+            d(
+                json!("2016-12-31T23:58:05.5931807+03:00"),
+                json!("2016-12-31T20:58:05.5931807Z")
+            ),
+            None
+        );
+        assert_eq!(d(json!([{"b": true, "@x": 1}]), json!([{"b": true}])), None);
+        assert!(
+            d(json!({"a": [1, 2]}), json!({"a": [1, 3]})).is_some_and(|m| m.starts_with("/a/1:"))
+        );
+        assert!(d(json!({"a": 1}), json!({"a": 1, "b": 2})).is_some());
+        assert_eq!(d(json!({"a": 1}), json!({"a": 1, "b": null})), None);
+        assert_eq!(d(json!({"a": 1, "c": null}), json!({"a": 1})), None);
+        assert!(d(json!("true"), json!(true)).is_some());
+        assert!(d(json!(1), json!("1")).is_some());
+    }
+
+    #[test]
+    fn date_times_compare_at_the_precision_the_answer_keeps() {
+        let d = |a: &str, b: &str| first_difference(&json!(a), &json!(b), String::new());
+        // The OData V4 server case: seven digits sent, milliseconds kept.
+        assert_eq!(
+            d(
+                "2016-12-31T23:56:26.9196629+00:00",
+                "2016-12-31T23:56:26.919Z"
+            ),
+            None
+        );
+        // Truncated, not rounded: .9196 kept as .919, never .920.
+        assert!(d("2016-12-31T23:56:26.9196629Z", "2016-12-31T23:56:26.920Z").is_some());
+        // Whole seconds kept, in another offset.
+        assert_eq!(
+            d("2016-12-31T23:56:26.9196629+01:00", "2016-12-31T22:56:26Z"),
+            None
+        );
+        // Another instant at that precision still fails.
+        assert!(d("2016-12-31T23:56:26.9196629Z", "2016-12-31T23:56:26.918Z").is_some());
+        assert!(d("2016-12-31T23:56:26.9196629Z", "2016-12-31T23:56:27Z").is_some());
+        // More digits in the answer than sent: only the same instant passes.
+        assert_eq!(
+            d("2016-12-31T23:56:26.9Z", "2016-12-31T23:56:26.9000000Z"),
+            None
+        );
+        assert!(d("2016-12-31T23:56:26.9Z", "2016-12-31T23:56:26.9000001Z").is_some());
+        assert_eq!(fraction_digits("2016-12-31T23:56:26.919Z"), 3);
+        assert_eq!(fraction_digits("2016-12-31T23:56:26Z"), 0);
+        assert_eq!(fraction_digits("not a date"), 0);
+    }
+}

@@ -1,0 +1,117 @@
+//! Media types (RFC 9110 §8.3.1): type, subtype and parameters compared the way the RFC says.
+//!
+//! Parsing is the `mediatype` crate's, which follows the RFC grammar (OWS around `;`, quoted
+//! values, case-insensitive names); the `mime` crate refuses whitespace before `;`.
+
+use mediatype::ReadParams;
+
+/// Why a media type could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a media type: {why}")]
+pub struct MediaTypeError {
+    /// The text as given.
+    pub text: String,
+    /// What the parser said.
+    pub why: String,
+}
+
+/// A parsed media type; names lower-cased, parameter values unquoted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaType {
+    essence: String,
+    subtype: String,
+    suffix: Option<String>,
+    params: Vec<(String, String)>,
+}
+
+impl MediaType {
+    /// Parses a `Content-Type`-style value.
+    pub fn parse(text: &str) -> Result<MediaType, MediaTypeError> {
+        let m = mediatype::MediaType::parse(text.trim()).map_err(|e| MediaTypeError {
+            text: text.to_string(),
+            why: e.to_string(),
+        })?;
+        let ty = m.ty.as_str().to_ascii_lowercase();
+        let subtype = m.subty.as_str().to_ascii_lowercase();
+        let suffix = m.suffix.map(|s| s.as_str().to_ascii_lowercase());
+        let essence = match &suffix {
+            Some(s) => format!("{ty}/{subtype}+{s}"),
+            None => format!("{ty}/{subtype}"),
+        };
+        let params = m
+            .params()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_ascii_lowercase(),
+                    v.unquoted_str().into_owned(),
+                )
+            })
+            .collect();
+        Ok(MediaType {
+            essence,
+            subtype,
+            suffix,
+            params,
+        })
+    }
+
+    /// `type/subtype[+suffix]`, lower case.
+    pub fn essence(&self) -> &str {
+        &self.essence
+    }
+
+    /// Whether the body is JSON: `*/json` or a `+json` suffix.
+    pub fn is_json(&self) -> bool {
+        self.subtype == "json" || self.suffix.as_deref() == Some("json")
+    }
+
+    /// A parameter's value (name case-insensitive); the last one when repeated.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .rev()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the `charset` parameter, if any, names UTF-8 (charset names are case-insensitive).
+    pub fn charset_is_utf8(&self) -> bool {
+        self.param("charset")
+            .is_none_or(|c| c.eq_ignore_ascii_case("utf-8") || c.eq_ignore_ascii_case("utf8"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> MediaType {
+        MediaType::parse(s).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn reads_the_rfc_grammar() {
+        let graph = parse("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8");
+        assert_eq!(graph.essence(), "application/json");
+        assert!(graph.is_json() && graph.charset_is_utf8());
+        assert_eq!(graph.param("ODATA.METADATA"), Some("minimal"));
+        // OWS on both sides of `;`, tabs included.
+        for s in [
+            "application/json ; charset=utf-8",
+            "application/json\t;\tcharset=utf-8",
+            "application/json;  charset=utf-8  ",
+            "Application/JSON; Charset=UTF-8",
+            "application/json; charset=\"utf-8\"",
+        ] {
+            let m = parse(s);
+            assert_eq!(m.essence(), "application/json", "{s}");
+            assert!(m.charset_is_utf8(), "{s}");
+        }
+        assert!(parse("application/problem+json").is_json());
+        assert!(!parse("text/plain; charset=\"a;b\"").is_json());
+        assert_eq!(parse("text/plain; q=\"a;b\"").param("q"), Some("a;b"));
+        assert!(!parse("application/json; charset=iso-8859-1").charset_is_utf8());
+        assert!(MediaType::parse("json").is_err());
+        assert!(MediaType::parse("").is_err());
+    }
+}
