@@ -28,6 +28,16 @@ pub enum CaseError {
         /// What serde said.
         message: String,
     },
+    /// A case file parses but cannot be replayed as written.
+    #[error("{path}: case `{id}`: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The case id.
+        id: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Two case files carry the same id.
     #[error("{path}: case id `{id}` is already used by {other}")]
     DuplicateId {
@@ -222,10 +232,41 @@ pub fn load_file(path: &Path) -> Result<Case, CaseError> {
         path: path.to_path_buf(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|e| CaseError::Parse {
+    let case: Case = serde_json::from_str(&text).map_err(|e| CaseError::Parse {
         path: path.to_path_buf(),
         line: e.line(),
         column: e.column(),
         message: e.to_string(),
-    })
+    })?;
+    if let Err(message) = check_request_path(&case.request.path) {
+        return Err(CaseError::Invalid {
+            path: path.to_path_buf(),
+            id: case.id,
+            message,
+        });
+    }
+    Ok(case)
+}
+
+/// A request path is relative to the target's root: it starts with one `/` and cannot name
+/// another origin (`@host:port/x` after the base would be userinfo and a new host; `//host`
+/// would be a network path). So the token only ever goes to the target's origin.
+pub fn check_request_path(path: &str) -> Result<(), String> {
+    if !path.starts_with('/') {
+        return Err(format!(
+            "request path `{path}` does not start with `/`; paths are relative to the target's root"
+        ));
+    }
+    if path.starts_with("//") {
+        return Err(format!(
+            "request path `{path}` starts with `//`, which names another host"
+        ));
+    }
+    if path.chars().any(|c| c.is_control() || c == '\\') {
+        return Err(format!(
+            "request path `{}` holds a control character or a backslash",
+            path.escape_debug()
+        ));
+    }
+    Ok(())
 }

@@ -37,6 +37,14 @@ pub enum ClientError {
         /// Why not.
         why: String,
     },
+    /// A request path is not relative to the target's root.
+    #[error("case `{case}`: {why}")]
+    BadPath {
+        /// The case id.
+        case: String,
+        /// Why not.
+        why: String,
+    },
     /// A documented method is not valid HTTP.
     #[error("case `{case}`: `{method}` is not an HTTP method")]
     BadMethod {
@@ -175,6 +183,10 @@ pub fn prepare(
             case: case.id.clone(),
             method: case.request.method.clone(),
         }
+    })?;
+    crate::case::check_request_path(&case.request.path).map_err(|why| ClientError::BadPath {
+        case: case.id.clone(),
+        why,
     })?;
     let path = fill_path(case, params)?;
     let mut headers = HeaderMap::new();

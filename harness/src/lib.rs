@@ -12,6 +12,7 @@ pub mod http;
 pub mod lint;
 pub mod mock;
 pub mod placeholder;
+pub mod redact;
 pub mod report;
 pub mod result;
 pub mod runner;

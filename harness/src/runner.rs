@@ -1,6 +1,6 @@
 //! The runner: resolves parameters, sends each case, and turns the checks into case results.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use crate::case::{Body, Case};
 use crate::checks;
+use crate::http::ResourcePath;
+use crate::redact::Redactor;
 use crate::client::{self, Client, ClientConfig, ClientError};
 use crate::mock::{Mock, MockServer, PatchDefault};
 use crate::result::{CaseResult, CheckKind, CheckResult};
@@ -83,6 +85,9 @@ impl Default for RunOptions {
 pub struct Runner {
     client: Client,
     schemas: Arc<SchemaSet>,
+    /// Shapes of the resource paths the documentation has a GET for (for read-back).
+    readable: HashSet<String>,
+    redactor: Redactor,
     params: HashMap<String, BTreeMap<String, String>>,
     jobs: usize,
     check_options: checks::CheckOptions,
@@ -135,9 +140,16 @@ impl Runner {
             client::prepare(case, &p, None)?;
             params.insert(case.id.clone(), p);
         }
+        let readable = all
+            .iter()
+            .filter(|c| c.request.method.eq_ignore_ascii_case("GET") && c.request.host.is_none())
+            .map(|c| ResourcePath::parse(&c.request.path).shape())
+            .collect();
         Ok(Runner {
             client,
             schemas,
+            readable,
+            redactor: Redactor::new(opts.token.as_deref()),
             params,
             jobs: opts.jobs.max(1),
             check_options: opts.checks,
@@ -164,13 +176,16 @@ impl Runner {
         // A fresh id per case, recorded in the report, finds the exchange in the target's logs.
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
-        let (checks, retries, status) = self.exchange(case, json, &client_request_id).await;
+        let (checks, retries, status) = self
+            .exchange(case, json, &client_request_id, &mut result.notes)
+            .await;
         result.duration_ms = started.elapsed().as_millis() as u64;
         result.status = status;
         result.outcome = CaseResult::outcome_from_checks(&checks);
         result.client_request_id = Some(client_request_id);
         result.retries = retries;
         result.checks = checks;
+        self.redactor.result(&mut result);
         result
     }
 
@@ -181,6 +196,7 @@ impl Runner {
         case: &Case,
         json: Option<Value>,
         client_request_id: &str,
+        notes: &mut Vec<String>,
     ) -> (Vec<CheckResult>, Vec<client::Retry>, Option<u16>) {
         let params = self.params.get(&case.id).cloned().unwrap_or_default();
         let mut prepared = match client::prepare(case, &params, json) {
@@ -198,13 +214,16 @@ impl Runner {
         }
         match self.client.send(&prepared).await {
             Ok(exchange) => {
-                let checks = checks::check_exchange(
+                let mut checks = checks::check_exchange(
                     case,
                     &prepared,
                     &exchange,
                     &self.schemas,
                     self.check_options,
                 );
+                if (200..300).contains(&exchange.status) {
+                    checks.extend(self.read_back(case, &prepared, client_request_id, notes).await);
+                }
                 (checks, exchange.retries, Some(exchange.status))
             }
             Err(e) => (
@@ -213,6 +232,65 @@ impl Runner {
                 None,
             ),
         }
+    }
+
+    /// After a write that succeeded, reads the resource back with the documented GET and checks
+    /// that it shows what was written (a service that echoes but stores nothing fails here).
+    async fn read_back(
+        &self,
+        case: &Case,
+        write: &client::Prepared,
+        client_request_id: &str,
+        notes: &mut Vec<String>,
+    ) -> Option<CheckResult> {
+        if !matches!(write.method.as_str(), "PATCH" | "PUT") {
+            return None;
+        }
+        checks::echo::written_properties(case, write, &self.schemas)?;
+        let shape = ResourcePath::parse(&case.request.path).shape();
+        if !self.readable.contains(&shape) {
+            notes.push(format!(
+                "readback skipped: no GET is documented for {}",
+                case.request.path.split('?').next().unwrap_or_default()
+            ));
+            return None;
+        }
+        let mut get = client::Prepared {
+            method: reqwest::Method::GET,
+            path: write.path.split('?').next().unwrap_or_default().to_string(),
+            headers: reqwest::header::HeaderMap::new(),
+            json: None,
+            body: None,
+        };
+        get.headers.insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        );
+        if let Ok(v) = reqwest::header::HeaderValue::from_str(client_request_id) {
+            get.headers.insert("client-request-id", v);
+        }
+        let fail = |why: String| Some(CheckResult::fail(CheckKind::Readback, why));
+        let exchange = match self.client.send(&get).await {
+            Ok(e) => e,
+            Err(e) => return fail(format!("the read-back GET {} failed: {e}", get.path)),
+        };
+        if exchange.status != 200 {
+            return fail(format!(
+                "the read-back GET {} answered {}, expected 200 OK",
+                get.path,
+                checks::status_text(exchange.status)
+            ));
+        }
+        let body = match crate::strict_json::parse(&exchange.body) {
+            Ok(p) => p.value,
+            Err(e) => {
+                return fail(format!(
+                    "the read-back GET {} answered a body that is not JSON: {e}",
+                    get.path
+                ))
+            }
+        };
+        checks::check_written(CheckKind::Readback, case, write, &body, &self.schemas)
     }
 
     /// Runs cases concurrently, one at a time per resource path and in source order; results come back in the given order.

@@ -8,7 +8,7 @@
 
 mod body;
 mod diff;
-mod echo;
+pub(crate) mod echo;
 mod headers;
 mod key;
 mod status;
