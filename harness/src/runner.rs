@@ -164,7 +164,9 @@ impl Runner {
         // A fresh id per case, recorded in the report, finds the exchange in the target's logs.
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
-        let (checks, retries) = self.exchange(case, json, &client_request_id).await;
+        let (checks, retries) = self
+            .exchange(case, json, &client_request_id, &mut result.notes)
+            .await;
         result.duration_ms = started.elapsed().as_millis() as u64;
         result.outcome = CaseResult::outcome_from_checks(&checks);
         result.client_request_id = Some(client_request_id);
@@ -173,12 +175,14 @@ impl Runner {
         result
     }
 
-    /// Sends a case's request and checks the answer; also returns the retried answers.
+    /// Sends a case's request and checks the answer; also returns the retried answers, and adds
+    /// the transport's notes to `notes`.
     async fn exchange(
         &self,
         case: &Case,
         json: Option<Value>,
         client_request_id: &str,
+        notes: &mut Vec<String>,
     ) -> (Vec<CheckResult>, Vec<client::Retry>) {
         let params = self.params.get(&case.id).cloned().unwrap_or_default();
         let mut prepared = match client::prepare(case, &params, json) {
@@ -197,6 +201,7 @@ impl Runner {
                     &self.schemas,
                     self.check_options,
                 );
+                notes.extend(exchange.notes);
                 (checks, exchange.retries)
             }
             Err(e) => (
