@@ -88,7 +88,7 @@ pub struct ClientConfig {
     pub token: Option<String>,
     /// How many times a 429 or 503 is retried.
     pub retries: usize,
-    /// The longest wait before a retry, whatever Retry-After says.
+    /// The most time one case spends waiting before retries, all its retries together.
     pub max_retry_wait: Duration,
     /// Follow redirects within the target's origin (never to another origin).
     pub follow_redirects: bool,
@@ -262,32 +262,51 @@ impl Client {
     }
 
     /// Sends one request and reads the whole answer, within the timeout and body limit;
-    /// a 429 or 503 is retried as its `Retry-After` says, up to the configured number of times.
+    /// a 429 or 503 is retried as its `Retry-After` says, up to the configured number of times
+    /// and within one budget of waiting (`max_retry_wait`) for all the retries together.
     pub async fn send(&self, p: &Prepared) -> Result<Exchange, TransportError> {
         let mut retries = Vec::new();
         let mut notes = Vec::new();
+        // The budget is per case, not per retry, so that a throttling target cannot hold one
+        // case for `retries` times `max_retry_wait`.
+        let mut left = self.config.max_retry_wait;
         loop {
             let mut exchange = self.attempt(p, &mut notes).await?;
-            let retryable = matches!(exchange.status, 429 | 503);
-            if !retryable || retries.len() >= self.config.retries {
-                exchange.retries = retries;
-                exchange.notes = notes;
-                return Ok(exchange);
+            if matches!(exchange.status, 429 | 503) && retries.len() < self.config.retries {
+                let asked = exchange
+                    .headers
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(retry_after);
+                let wait = match asked {
+                    // Retrying earlier than asked would only be throttled again: the answer in
+                    // hand is the one judged.
+                    Some(asked) if asked > left => {
+                        notes.push(format!(
+                            "not retried: Retry-After asks {}, more than the {} left of \
+                             --max-retry-wait",
+                            seconds(asked),
+                            seconds(left)
+                        ));
+                        None
+                    }
+                    Some(asked) => Some(asked),
+                    // Without Retry-After, back off exponentially from one second.
+                    None => Some(Duration::from_secs(1 << retries.len().min(5)).min(left)),
+                };
+                if let Some(wait) = wait {
+                    left = left.saturating_sub(wait);
+                    retries.push(Retry {
+                        status: exchange.status,
+                        waited_ms: wait.as_millis() as u64,
+                    });
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
             }
-            let asked = exchange
-                .headers
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(retry_after);
-            // Without Retry-After, back off exponentially from one second.
-            let wait = asked
-                .unwrap_or_else(|| Duration::from_secs(1 << retries.len().min(5)))
-                .min(self.config.max_retry_wait);
-            retries.push(Retry {
-                status: exchange.status,
-                waited_ms: wait.as_millis() as u64,
-            });
-            tokio::time::sleep(wait).await;
+            exchange.retries = retries;
+            exchange.notes = notes;
+            return Ok(exchange);
         }
     }
 
@@ -467,6 +486,17 @@ fn unanswered(e: &(dyn std::error::Error + 'static)) -> Option<Unanswered> {
     None
 }
 
+/// A duration in seconds as a person reads it: `120 s`, `0.5 s`.
+fn seconds(d: Duration) -> String {
+    let (whole, ms) = (d.as_secs(), d.subsec_millis());
+    if ms == 0 {
+        format!("{whole} s")
+    } else {
+        let frac = format!("{ms:03}");
+        format!("{whole}.{} s", frac.trim_end_matches('0'))
+    }
+}
+
 /// How long a `Retry-After` value (delay-seconds or an HTTP date) asks to wait.
 pub fn retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
@@ -605,6 +635,14 @@ mod tests {
         assert_eq!(unanswered(&eof).map(|u| u.sent), Some(true));
         let refused = Wrapping(Error::new(ErrorKind::PermissionDenied, "denied"));
         assert_eq!(unanswered(&refused), None);
+    }
+
+    #[test]
+    fn seconds_read_as_written() {
+        assert_eq!(seconds(Duration::from_secs(120)), "120 s");
+        assert_eq!(seconds(Duration::from_millis(500)), "0.5 s");
+        assert_eq!(seconds(Duration::from_millis(29_950)), "29.95 s");
+        assert_eq!(seconds(Duration::ZERO), "0 s");
     }
 
     #[test]

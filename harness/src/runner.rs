@@ -51,7 +51,7 @@ pub struct RunOptions {
     pub token: Option<String>,
     /// How many times a 429 or 503 is retried.
     pub retries: usize,
-    /// The longest wait before a retry.
+    /// The most time one case waits before its retries, all of them together.
     pub max_retry_wait: Duration,
     /// Follow redirects within the target's origin.
     pub follow_redirects: bool,

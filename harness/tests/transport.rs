@@ -1,16 +1,19 @@
 //! What the transport does between a case and its judged answer: the keep-alive race (a pooled
-//! connection the target closed without answering). Targets are raw TCP servers on 127.0.0.1.
+//! connection the target closed without answering) and the `--max-retry-wait` budget shared by
+//! every 429/503 retry of one case. Targets are a raw TCP server and wiremock on 127.0.0.1.
 
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use conform::case::Case;
 use conform::result::{CaseResult, Outcome};
 use conform::runner::{RunOptions, Runner, Target};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// A case sending `method` to `/things/{n}` and documenting `204 No Content`.
 fn case(method: &str, n: usize) -> Case {
@@ -171,4 +174,91 @@ async fn a_patch_sent_into_the_keep_alive_race_is_errored_not_resent() {
         seen_of(&seen),
         vec![(0, 0, "GET".to_string()), (0, 1, "PATCH".to_string())]
     );
+}
+
+/// A wiremock target answering every GET with this status and `Retry-After`, if given.
+async fn throttling(status: u16, retry_after: Option<&str>) -> MockServer {
+    let server = MockServer::start().await;
+    let mut answer = ResponseTemplate::new(status);
+    if let Some(v) = retry_after {
+        answer = answer.insert_header("Retry-After", v);
+    }
+    Mock::given(method("GET"))
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.map_or(0, |v| v.len())
+}
+
+#[tokio::test]
+async fn retry_after_waits_share_one_budget_per_case() {
+    // Each `Retry-After: 1` is within the 1.5 s budget, but two are not: one wait, then stop.
+    let server = throttling(429, Some("1")).await;
+    let results = run_in_order(
+        &[case("GET", 1)],
+        RunOptions {
+            retries: 5,
+            max_retry_wait: Duration::from_millis(1500),
+            ..opts(server.uri())
+        },
+    )
+    .await;
+    let r = &results[0];
+    let waited: Vec<u64> = r.retries.iter().map(|x| x.waited_ms).collect();
+    assert_eq!(waited, vec![1000], "{r:#?}");
+    assert_eq!(requests(&server).await, 2);
+    assert_eq!(
+        r.notes,
+        vec!["not retried: Retry-After asks 1 s, more than the 0.5 s left of --max-retry-wait"]
+    );
+    // The 429 itself is the answer judged.
+    assert_eq!(r.outcome, Outcome::Failed);
+    assert!(r.checks[0].message.contains("got 429"), "{:#?}", r.checks);
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_budget_is_not_waited() {
+    let server = throttling(503, Some("120")).await;
+    let started = Instant::now();
+    // Before the fix the client slept 30 s here; the timeout only makes that fail sooner.
+    let results = tokio::time::timeout(
+        Duration::from_secs(10),
+        run_in_order(&[case("GET", 1)], opts(server.uri())),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("waited on a Retry-After beyond --max-retry-wait"));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let r = &results[0];
+    assert!(r.retries.is_empty(), "{:?}", r.retries);
+    assert_eq!(requests(&server).await, 1);
+    assert_eq!(
+        r.notes,
+        vec!["not retried: Retry-After asks 120 s, more than the 30 s left of --max-retry-wait"]
+    );
+    assert_eq!(r.outcome, Outcome::Failed);
+    assert!(r.checks[0].message.contains("got 503"), "{:#?}", r.checks);
+}
+
+#[tokio::test]
+async fn backoff_without_retry_after_waits_at_most_what_is_left() {
+    let server = throttling(503, None).await;
+    let results = run_in_order(
+        &[case("GET", 1)],
+        RunOptions {
+            retries: 3,
+            max_retry_wait: Duration::from_millis(300),
+            ..opts(server.uri())
+        },
+    )
+    .await;
+    let r = &results[0];
+    let waited: Vec<u64> = r.retries.iter().map(|x| x.waited_ms).collect();
+    // 1 s of backoff is cut to the 300 ms budget; nothing is left for the next ones.
+    assert_eq!(waited, vec![300, 0, 0], "{r:#?}");
+    assert_eq!(requests(&server).await, 4);
+    assert!(r.checks[0].message.contains("got 503"), "{:#?}", r.checks);
 }
