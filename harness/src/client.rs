@@ -67,6 +67,17 @@ pub enum TransportError {
     /// The body was larger than the limit.
     #[error("response body exceeds the limit of {0} bytes")]
     TooLarge(usize),
+    /// The connection closed without an answer after a request that is not idempotent was sent.
+    #[error(
+        "the connection ended before an answer ({cause}); the {method} was not retried: it is \
+         not idempotent and the target may have acted on it"
+    )]
+    NoAnswer {
+        /// The method sent.
+        method: String,
+        /// What the HTTP layer reported.
+        cause: String,
+    },
     /// Anything else the HTTP layer reported (bad framing, truncated body).
     #[error("{0}")]
     Other(String),
@@ -85,7 +96,7 @@ pub struct ClientConfig {
     pub token: Option<String>,
     /// How many times a 429 or 503 is retried.
     pub retries: usize,
-    /// The longest wait before a retry, whatever Retry-After says.
+    /// The most time one case spends waiting before retries, all its retries together.
     pub max_retry_wait: Duration,
     /// Follow redirects within the target's origin (never to another origin).
     pub follow_redirects: bool,
@@ -131,6 +142,8 @@ pub struct Exchange {
     pub body: Vec<u8>,
     /// The 429/503 answers retried before this one.
     pub retries: Vec<Retry>,
+    /// What the transport did that is worth reporting (a resent request, a retry given up).
+    pub notes: Vec<String>,
 }
 
 /// One retried answer.
@@ -230,6 +243,9 @@ pub fn prepare(
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// The same client without a connection pool: a resend after the keep-alive race must not
+    /// be given another pooled connection the target may have closed at the same moment.
+    fresh: reqwest::Client,
     config: ClientConfig,
 }
 
@@ -243,33 +259,13 @@ impl Client {
         while config.base.ends_with('/') {
             config.base.pop();
         }
-        // By default a redirect is itself the answer to judge. When following is asked for, it
-        // stops at the origin's edge: a redirect elsewhere is returned, never followed with the token.
-        let policy = if config.follow_redirects {
-            reqwest::redirect::Policy::custom(|attempt| {
-                let same_origin = attempt
-                    .previous()
-                    .first()
-                    .is_some_and(|first| first.origin() == attempt.url().origin());
-                if !same_origin {
-                    attempt.stop()
-                } else if attempt.previous().len() > 10 {
-                    attempt.error("more than 10 redirects")
-                } else {
-                    attempt.follow()
-                }
-            })
-        } else {
-            reqwest::redirect::Policy::none()
-        };
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .redirect(policy)
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            .build()
-            .map_err(|e| ClientError::Build(e.to_string()))?;
-        Ok(Client { http, config })
+        let http = http_client(&config, true)?;
+        let fresh = http_client(&config, false)?;
+        Ok(Client {
+            http,
+            fresh,
+            config,
+        })
     }
 
     /// The target's base URL.
@@ -278,37 +274,94 @@ impl Client {
     }
 
     /// Sends one request and reads the whole answer, within the timeout and body limit;
-    /// a 429 or 503 is retried as its `Retry-After` says, up to the configured number of times.
+    /// a 429 or 503 is retried as its `Retry-After` says, up to the configured number of times
+    /// and within one budget of waiting (`max_retry_wait`) for all the retries together.
     pub async fn send(&self, p: &Prepared) -> Result<Exchange, TransportError> {
         let mut retries = Vec::new();
+        let mut notes = Vec::new();
+        // The budget is per case, not per retry, so that a throttling target cannot hold one
+        // case for `retries` times `max_retry_wait`.
+        let mut left = self.config.max_retry_wait;
         loop {
-            let mut exchange = self.send_once(p).await?;
-            let retryable = matches!(exchange.status, 429 | 503);
-            if !retryable || retries.len() >= self.config.retries {
-                exchange.retries = retries;
-                return Ok(exchange);
+            let mut exchange = self.attempt(p, &mut notes).await?;
+            if matches!(exchange.status, 429 | 503) && retries.len() < self.config.retries {
+                let asked = exchange
+                    .headers
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(retry_after);
+                let wait = match asked {
+                    // Retrying earlier than asked would only be throttled again: the answer in
+                    // hand is the one judged.
+                    Some(asked) if asked > left => {
+                        notes.push(format!(
+                            "not retried: Retry-After asks {}, more than the {} left of \
+                             --max-retry-wait",
+                            seconds(asked),
+                            seconds(left)
+                        ));
+                        None
+                    }
+                    Some(asked) => Some(asked),
+                    // Without Retry-After, back off exponentially from one second.
+                    None => Some(Duration::from_secs(1 << retries.len().min(5)).min(left)),
+                };
+                if let Some(wait) = wait {
+                    left = left.saturating_sub(wait);
+                    retries.push(Retry {
+                        status: exchange.status,
+                        waited_ms: wait.as_millis() as u64,
+                    });
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
             }
-            let asked = exchange
-                .headers
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(retry_after);
-            // Without Retry-After, back off exponentially from one second.
-            let wait = asked
-                .unwrap_or_else(|| Duration::from_secs(1 << retries.len().min(5)))
-                .min(self.config.max_retry_wait);
-            retries.push(Retry {
-                status: exchange.status,
-                waited_ms: wait.as_millis() as u64,
-            });
-            tokio::time::sleep(wait).await;
+            exchange.retries = retries;
+            exchange.notes = notes;
+            return Ok(exchange);
         }
     }
 
-    async fn send_once(&self, p: &Prepared) -> Result<Exchange, TransportError> {
+    /// Sends once, and once more on a new connection when the first connection closed without
+    /// an answer and resending is safe: the request is idempotent or was never written.
+    ///
+    /// hyper-util's pool, under reqwest, already resends on its own a request that was never
+    /// written because the reused connection it was given turned out closed
+    /// (`retry_canceled_requests`, on by default, reused connections only). Left to us: a request
+    /// written to a connection that then closed or reset without answering (the keep-alive race
+    /// proper: the target's idle timeout fired as the request arrived), and a request never
+    /// written on a new connection. reqwest's own default retries cover only HTTP/2 and HTTP/3
+    /// refusals, and this client speaks HTTP/1.1.
+    async fn attempt(
+        &self,
+        p: &Prepared,
+        notes: &mut Vec<String>,
+    ) -> Result<Exchange, TransportError> {
+        let failed = match self.send_once(&self.http, p).await {
+            Ok(exchange) => return Ok(exchange),
+            Err(failed) => failed,
+        };
+        match failed.unanswered {
+            Some(u) if !u.sent || p.method.is_idempotent() => {
+                notes.push(format!(
+                    "{}: the connection ended before an answer ({}), the keep-alive race; \
+                     retried once on a new connection",
+                    p.method, u.cause
+                ));
+                self.send_once(&self.fresh, p).await.map_err(|f| f.error)
+            }
+            Some(u) => Err(TransportError::NoAnswer {
+                method: p.method.to_string(),
+                cause: u.cause,
+            }),
+            None => Err(failed.error),
+        }
+    }
+
+    /// Sends once with this client and reads the whole answer.
+    async fn send_once(&self, http: &reqwest::Client, p: &Prepared) -> Result<Exchange, Failed> {
         let url = format!("{}{}", self.config.base, p.path);
-        let mut req = self
-            .http
+        let mut req = http
             .request(p.method.clone(), &url)
             .headers(p.headers.clone());
         if let Some(token) = &self.config.token {
@@ -327,13 +380,27 @@ impl Client {
                 TransportError::Other(error_chain(&e))
             }
         };
-        let mut resp = req.send().await.map_err(classify)?;
+        let mut resp = req.send().await.map_err(|e| Failed {
+            // A timeout had its whole time already; a refused connection is no race.
+            unanswered: if e.is_timeout() || e.is_connect() {
+                None
+            } else {
+                unanswered(&e)
+            },
+            error: classify(e),
+        })?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+        // Once the status line is in, the target has answered: a body cut short is its fault,
+        // never the keep-alive race, and is not resent.
+        let fail = |error| Failed {
+            error,
+            unanswered: None,
+        };
+        while let Some(chunk) = resp.chunk().await.map_err(|e| fail(classify(e)))? {
             if body.len() + chunk.len() > self.config.max_body {
-                return Err(TransportError::TooLarge(self.config.max_body));
+                return Err(fail(TransportError::TooLarge(self.config.max_body)));
             }
             body.extend_from_slice(&chunk);
         }
@@ -342,7 +409,103 @@ impl Client {
             headers,
             body,
             retries: Vec::new(),
+            notes: Vec::new(),
         })
+    }
+}
+
+/// Builds the HTTP client for a target, with or without a connection pool.
+fn http_client(config: &ClientConfig, pooled: bool) -> Result<reqwest::Client, ClientError> {
+    // By default a redirect is itself the answer to judge. When following is asked for, it
+    // stops at the origin's edge: a redirect elsewhere is returned, never followed with the token.
+    let policy = if config.follow_redirects {
+        reqwest::redirect::Policy::custom(|attempt| {
+            let same_origin = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| first.origin() == attempt.url().origin());
+            if !same_origin {
+                attempt.stop()
+            } else if attempt.previous().len() > 10 {
+                attempt.error("more than 10 redirects")
+            } else {
+                attempt.follow()
+            }
+        })
+    } else {
+        reqwest::redirect::Policy::none()
+    };
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .redirect(policy)
+        .timeout(config.timeout)
+        .connect_timeout(config.timeout);
+    if !pooled {
+        // No idle connection is kept, so every request gets a connection of its own.
+        builder = builder.pool_max_idle_per_host(0);
+    }
+    builder
+        .build()
+        .map_err(|e| ClientError::Build(e.to_string()))
+}
+
+/// One attempt that got no answer to judge.
+struct Failed {
+    /// The error to report.
+    error: TransportError,
+    /// Set when the connection ended before any answer.
+    unanswered: Option<Unanswered>,
+}
+
+/// A connection that ended before any answer.
+#[derive(Debug, PartialEq, Eq)]
+struct Unanswered {
+    /// Whether the request had been (perhaps partly) written: the target may have acted on it.
+    sent: bool,
+    /// What the HTTP layer said.
+    cause: String,
+}
+
+/// Whether an error sending a request is a connection that ended before any answer, and if so
+/// whether the request had been written (see [`Client::attempt`]).
+fn unanswered(e: &(dyn std::error::Error + 'static)) -> Option<Unanswered> {
+    // Outermost first: hyper's `Canceled` wraps the connection error that made it give the
+    // request back unwritten.
+    for cause in std::iter::successors(Some(e), |e| e.source()) {
+        let sent = if let Some(h) = cause.downcast_ref::<hyper::Error>() {
+            if h.is_canceled() {
+                Some(false)
+            } else {
+                h.is_incomplete_message().then_some(true)
+            }
+        } else if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            )
+            .then_some(true)
+        } else {
+            None
+        };
+        if let Some(sent) = sent {
+            return Some(Unanswered {
+                sent,
+                cause: cause.to_string(),
+            });
+        }
+    }
+    None
+}
+
+/// A duration in seconds as a person reads it: `120 s`, `0.5 s`.
+fn seconds(d: Duration) -> String {
+    let (whole, ms) = (d.as_secs(), d.subsec_millis());
+    if ms == 0 {
+        format!("{whole} s")
+    } else {
+        let frac = format!("{ms:03}");
+        format!("{whole}.{} s", frac.trim_end_matches('0'))
     }
 }
 
@@ -462,6 +625,36 @@ mod tests {
         let waited = retry_after(&httpdate::fmt_http_date(later)).unwrap_or_default();
         assert!(waited > Duration::from_secs(100) && waited <= Duration::from_secs(120));
         assert_eq!(retry_after("soon"), None);
+    }
+
+    /// An error wrapping another, as the HTTP layers wrap an io error.
+    #[derive(Debug, thiserror::Error)]
+    #[error("client error")]
+    struct Wrapping(#[source] std::io::Error);
+
+    #[test]
+    fn connection_ends_are_told_from_other_io_errors() {
+        use std::io::{Error, ErrorKind};
+        let reset = Wrapping(Error::new(ErrorKind::ConnectionReset, "reset by peer"));
+        assert_eq!(
+            unanswered(&reset),
+            Some(Unanswered {
+                sent: true,
+                cause: "reset by peer".into()
+            })
+        );
+        let eof = Error::new(ErrorKind::UnexpectedEof, "eof");
+        assert_eq!(unanswered(&eof).map(|u| u.sent), Some(true));
+        let refused = Wrapping(Error::new(ErrorKind::PermissionDenied, "denied"));
+        assert_eq!(unanswered(&refused), None);
+    }
+
+    #[test]
+    fn seconds_read_as_written() {
+        assert_eq!(seconds(Duration::from_secs(120)), "120 s");
+        assert_eq!(seconds(Duration::from_millis(500)), "0.5 s");
+        assert_eq!(seconds(Duration::from_millis(29_950)), "29.95 s");
+        assert_eq!(seconds(Duration::ZERO), "0 s");
     }
 
     #[test]

@@ -134,7 +134,7 @@ struct RunArgs {
     /// How many times a 429 or 503 answer is retried (honouring Retry-After).
     #[arg(long, default_value_t = 3)]
     retries: usize,
-    /// The longest wait before a retry, in seconds, whatever Retry-After asks.
+    /// The most time one case waits before its retries, in seconds, all its retries together.
     #[arg(long, default_value_t = 30)]
     max_retry_wait: u64,
     /// Follow redirects within the target's origin (a redirect to another origin is never followed).

@@ -67,7 +67,11 @@ impl Redactor {
 
     /// Replaces secrets in place.
     fn scrub(&self, text: &mut String) {
-        if self.matcher.as_ref().is_some_and(|m| m.is_match(text.as_str())) {
+        if self
+            .matcher
+            .as_ref()
+            .is_some_and(|m| m.is_match(text.as_str()))
+        {
             *text = self.text(text);
         }
     }
@@ -98,7 +102,10 @@ mod tests {
         let r = Redactor::new(["eyJ0/x+y\"z"]);
         assert_eq!(r.text("a eyJ0/x+y\"z b"), format!("a {REDACTED} b"));
         assert_eq!(r.text("EYJ0/X+Y\"Z"), REDACTED);
-        assert_eq!(r.text(r#"{"t":"eyJ0/x+y\"z"}"#), format!(r#"{{"t":"{REDACTED}"}}"#));
+        assert_eq!(
+            r.text(r#"{"t":"eyJ0/x+y\"z"}"#),
+            format!(r#"{{"t":"{REDACTED}"}}"#)
+        );
         assert_eq!(r.text("q=eyJ0%2Fx%2By%22z"), format!("q={REDACTED}"));
         assert_eq!(Redactor::new([""]).text("abc"), "abc");
     }

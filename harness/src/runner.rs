@@ -9,10 +9,10 @@ use serde_json::Value;
 
 use crate::case::{Body, Case};
 use crate::checks;
-use crate::http::ResourcePath;
-use crate::redact::Redactor;
 use crate::client::{self, Client, ClientConfig, ClientError};
+use crate::http::ResourcePath;
 use crate::mock::{Mock, MockServer, PatchDefault};
+use crate::redact::Redactor;
 use crate::result::{CaseResult, CheckKind, CheckResult};
 use crate::schema::SchemaSet;
 
@@ -53,7 +53,7 @@ pub struct RunOptions {
     pub token: Option<String>,
     /// How many times a 429 or 503 is retried.
     pub retries: usize,
-    /// The longest wait before a retry.
+    /// The most time one case waits before its retries, all of them together.
     pub max_retry_wait: Duration,
     /// Follow redirects within the target's origin.
     pub follow_redirects: bool,
@@ -190,7 +190,7 @@ impl Runner {
     }
 
     /// Sends a case's request and checks the answer; also returns the retried answers and the
-    /// status judged.
+    /// status judged, and adds the transport's notes to `notes`.
     async fn exchange(
         &self,
         case: &Case,
@@ -221,8 +221,12 @@ impl Runner {
                     &self.schemas,
                     self.check_options,
                 );
+                notes.extend(exchange.notes);
                 if (200..300).contains(&exchange.status) {
-                    checks.extend(self.read_back(case, &prepared, client_request_id, notes).await);
+                    checks.extend(
+                        self.read_back(case, &prepared, client_request_id, notes)
+                            .await,
+                    );
                 }
                 (checks, exchange.retries, Some(exchange.status))
             }
@@ -274,6 +278,7 @@ impl Runner {
             Ok(e) => e,
             Err(e) => return fail(format!("the read-back GET {} failed: {e}", get.path)),
         };
+        notes.extend(exchange.notes.iter().map(|n| format!("read-back GET: {n}")));
         if exchange.status != 200 {
             return fail(format!(
                 "the read-back GET {} answered {}, expected 200 OK",
