@@ -310,3 +310,114 @@ async fn a_path_key_checks_alternate_keys_by_their_own_property() {
         r.checks
     );
 }
+
+/// The host PATCH plus a documented GET of the same resource, spelled differently.
+fn with_documented_get(cases: &[Case]) -> (Case, Vec<Case>) {
+    let patch = case(cases, HOST_CASE);
+    let mut get = patch.clone();
+    get.id = "get_hostsecurityprofile".into();
+    get.request.method = "GET".into();
+    get.request.path = "/security/hostSecurityProfiles/{id}/".into();
+    get.request.params = vec!["id".into()];
+    get.request.body = None;
+    (patch.clone(), vec![patch, get])
+}
+
+async fn readback_run(server: &MockServer, all: &[Case], patch: &Case) -> CaseResult {
+    let (_, schemas) = load();
+    let runner = conform::runner::Runner::start(
+        all,
+        std::slice::from_ref(patch),
+        schemas,
+        opts(server, StatusMatch::Exact),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    runner.run_case(patch).await
+}
+
+#[tokio::test]
+async fn a_write_is_read_back_where_a_get_is_documented() {
+    let (cases, _) = load();
+    let (patch, all) = with_documented_get(&cases);
+    let written = host_body(&patch);
+    // A service that echoes the request but stores nothing.
+    let forgetful = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(json_answer(200, &written))
+        .mount(&forgetful)
+        .await;
+    let mut stored_before = written.clone();
+    stored_before["fqdn"] = json!("old.contoso.com");
+    stored_before["tags"] = json!([]);
+    Mock::given(method("GET"))
+        .respond_with(json_answer(200, &stored_before))
+        .mount(&forgetful)
+        .await;
+    let r = readback_run(&forgetful, &all, &patch).await;
+    assert_eq!(r.outcome, Outcome::Failed, "{:#?}", r.checks);
+    let readback = r.checks.iter().find(|c| c.kind == CheckKind::Readback);
+    assert!(
+        readback.is_some_and(|c| c.is_error_failure()
+            && c.message.contains("/fqdn")
+            && c.message.contains("/tags")
+            && c.diff.is_some()),
+        "{:#?}",
+        r.checks
+    );
+    // A service that stores what it echoes passes; the GET went to the written path.
+    let faithful = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(json_answer(200, &written))
+        .mount(&faithful)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path(format!(
+            "/beta/Security/hostSecurityProfiles/{HOST_ID}"
+        )))
+        .respond_with(json_answer(200, &written))
+        .expect(1)
+        .mount(&faithful)
+        .await;
+    let r = readback_run(&faithful, &all, &patch).await;
+    assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
+    assert!(r
+        .checks
+        .iter()
+        .any(|c| c.kind == CheckKind::Readback && c.outcome == CheckOutcome::Passed));
+    // A read-back that is not found fails the same way.
+    let lost = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(json_answer(200, &written))
+        .mount(&lost)
+        .await;
+    let r = readback_run(&lost, &all, &patch).await;
+    assert!(
+        failed(&r)
+            .iter()
+            .any(|(k, m)| *k == CheckKind::Readback && m.contains("404")),
+        "{:#?}",
+        r.checks
+    );
+}
+
+#[tokio::test]
+async fn readback_is_skipped_with_a_note_where_no_get_is_documented() {
+    let (cases, _) = load();
+    let patch = case(&cases, HOST_CASE);
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(json_answer(200, &host_body(&patch)))
+        .mount(&server)
+        .await;
+    let r = readback_run(&server, std::slice::from_ref(&patch), &patch).await;
+    assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
+    assert!(r.checks.iter().all(|c| c.kind != CheckKind::Readback));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("readback skipped: no GET is documented for /Security/hostSecurityProfiles/")),
+        "{:?}",
+        r.notes
+    );
+}
