@@ -248,18 +248,14 @@ pub fn load_file(path: &Path) -> Result<Case, CaseError> {
     Ok(case)
 }
 
-/// A request path is relative to the target's root: it starts with one `/` and cannot name
-/// another origin (`@host:port/x` after the base would be userinfo and a new host; `//host`
-/// would be a network path). So the token only ever goes to the target's origin.
+/// A request path is relative to the target's root: it starts with `/`, so that appended to
+/// the target it cannot name another origin (`@host:port/x` after the base would turn the
+/// target's host into userinfo and make a new host). So the token only ever goes to the
+/// target's origin.
 pub fn check_request_path(path: &str) -> Result<(), String> {
     if !path.starts_with('/') {
         return Err(format!(
             "request path `{path}` does not start with `/`; paths are relative to the target's root"
-        ));
-    }
-    if path.starts_with("//") {
-        return Err(format!(
-            "request path `{path}` starts with `//`, which names another host"
         ));
     }
     if path.chars().any(|c| c.is_control() || c == '\\') {

@@ -361,6 +361,24 @@ impl Client {
     /// Sends once with this client and reads the whole answer.
     async fn send_once(&self, http: &reqwest::Client, p: &Prepared) -> Result<Exchange, Failed> {
         let url = format!("{}{}", self.config.base, p.path);
+        // Defence in depth behind the case loader's path rule: the token goes to the target's
+        // origin or nowhere.
+        let same_origin = match (
+            reqwest::Url::parse(&url),
+            reqwest::Url::parse(&self.config.base),
+        ) {
+            (Ok(u), Ok(b)) => u.origin() == b.origin(),
+            _ => false,
+        };
+        if !same_origin {
+            return Err(Failed {
+                error: TransportError::Other(format!(
+                    "not sent: the path `{}` would leave the target's origin",
+                    p.path
+                )),
+                unanswered: None,
+            });
+        }
         let mut req = http
             .request(p.method.clone(), &url)
             .headers(p.headers.clone());

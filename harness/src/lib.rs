@@ -18,3 +18,4 @@ pub mod result;
 pub mod runner;
 pub mod schema;
 pub mod strict_json;
+pub mod testing;

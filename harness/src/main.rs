@@ -337,10 +337,10 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     let rt = runtime()?;
     let started_at = chrono::Utc::now();
     let clock = Instant::now();
-    let (mut results, label) = rt.block_on(async {
+    let (mut results, label, signal) = rt.block_on(async {
         let runner = Runner::start(&all, &selected, schemas, opts).await?;
-        let results = runner.run_all(&selected).await;
-        Ok::<_, anyhow::Error>((results, runner.target_label().to_string()))
+        let (results, signal) = runner.run_all_until(&selected, Signal::first()).await;
+        Ok::<_, anyhow::Error>((results, runner.target_label().to_string(), signal))
     })?;
     let applied = baseline.apply(
         &mut results,
@@ -355,7 +355,62 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     for w in written {
         eprintln!("wrote {}", w.display());
     }
+    if let Some(signal) = signal {
+        eprintln!("conform: interrupted by {signal}; the reports hold the cases that finished");
+        return Ok(signal.exit_code());
+    }
     Ok(u8::from(!report.gate.passed))
+}
+
+/// A signal that ends a run early, with the reports written.
+#[derive(Debug, Clone, Copy)]
+enum Signal {
+    Interrupt,
+    Terminate,
+}
+
+impl std::fmt::Display for Signal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        })
+    }
+}
+
+impl Signal {
+    /// The shell's exit status for a process ended by the signal: 128 + its number.
+    fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+        }
+    }
+
+    /// The first SIGINT or SIGTERM that arrives (never, if the handlers cannot be installed).
+    async fn first() -> Signal {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            match (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) {
+                (Ok(mut int), Ok(mut term)) => tokio::select! {
+                    _ = int.recv() => Signal::Interrupt,
+                    _ = term.recv() => Signal::Terminate,
+                },
+                _ => std::future::pending().await,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            match tokio::signal::ctrl_c().await {
+                Ok(()) => Signal::Interrupt,
+                Err(_) => std::future::pending().await,
+            }
+        }
+    }
 }
 
 fn serve(

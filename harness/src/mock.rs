@@ -17,8 +17,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{json, Map, Value};
 
 use crate::case::{Body, Case};
-use crate::doc::http::VERSIONS;
-use crate::http::{Preferences, Return};
+use crate::http::{Preferences, ResourcePath, Return};
 use crate::placeholder::{is_annotation, is_placeholder};
 use crate::schema::SchemaSet;
 
@@ -102,6 +101,9 @@ pub struct Seeded {
 pub struct Mock {
     routes: Vec<Route>,
     store: Mutex<HashMap<String, Map<String, Value>>>,
+    /// Entities created so far per collection, and requests answered: the mock's ids come from
+    /// these counters, never from a random generator, so that runs repeat exactly.
+    counters: Mutex<Counters>,
     schemas: Arc<SchemaSet>,
     patch_default: PatchDefault,
     seeded: Vec<Seeded>,
@@ -109,29 +111,21 @@ pub struct Mock {
     notes: Vec<String>,
 }
 
-/// Splits a path into lower-cased segments without query or version prefix, percent-decoded.
-fn segments(path: &str) -> Vec<String> {
-    let path = path.split('?').next().unwrap_or("");
-    let mut segs: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .collect();
-    if segs
-        .first()
-        .is_some_and(|f| VERSIONS.iter().any(|v| v.eq_ignore_ascii_case(f)))
-    {
-        segs.remove(0);
-    }
-    segs
+/// What the mock has counted, for deterministic ids.
+#[derive(Default)]
+struct Counters {
+    created: HashMap<String, u64>,
+    requests: u64,
 }
 
-fn is_param(seg: &str) -> bool {
-    seg.starts_with('{') && seg.ends_with('}')
+/// A UUID-shaped id that is a hash of its input (UUID v5), so the same input always gives it.
+fn stable_id(input: &str) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, input.as_bytes()).to_string()
+}
+
+/// The resource segments of a request path (one rule with the runner: [`ResourcePath`]).
+fn segments(path: &str) -> Vec<String> {
+    ResourcePath::parse(path).segments().to_vec()
 }
 
 impl Route {
@@ -143,7 +137,7 @@ impl Route {
             .split('/')
             .filter(|s| !s.is_empty())
             .map(|s| {
-                if is_param(s) {
+                if crate::http::path::is_param(s) {
                     Seg::Param
                 } else {
                     Seg::Lit(s.to_ascii_lowercase())
@@ -227,6 +221,7 @@ impl Mock {
         let mut mock = Mock {
             routes,
             store: Mutex::new(HashMap::new()),
+            counters: Mutex::new(Counters::default()),
             schemas,
             patch_default: patch_default.unwrap_or_else(|| PatchDefault::from_cases(cases)),
             seeded: Vec::new(),
@@ -360,10 +355,21 @@ impl Mock {
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.as_str())
         };
-        let request_id = uuid::Uuid::new_v4().to_string();
-        let client_request_id = header("client-request-id")
-            .map(str::to_string)
-            .unwrap_or_else(|| request_id.clone());
+        // The request id is a hash of the request and the client's id for it (a count of
+        // requests when the client sends none).
+        let client_request_id = header("client-request-id").map(str::to_string);
+        let request_id = match &client_request_id {
+            Some(c) => stable_id(&format!("{method} {path} {c}")),
+            None => {
+                let n = {
+                    let mut counters = self.counters();
+                    counters.requests += 1;
+                    counters.requests
+                };
+                stable_id(&format!("{method} {path} #{n}"))
+            }
+        };
+        let client_request_id = client_request_id.unwrap_or_else(|| request_id.clone());
         let mut resp = self.route(method, path, header, body, &request_id);
         resp.headers.push(("request-id".into(), request_id));
         resp.headers
@@ -455,6 +461,11 @@ impl Mock {
                 request_id,
             ),
         }
+    }
+
+    fn counters(&self) -> std::sync::MutexGuard<'_, Counters> {
+        // As for the store: a poisoned lock still holds sound counts.
+        self.counters.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Map<String, Value>>> {
@@ -664,7 +675,15 @@ impl Mock {
             Err(resp) => return resp,
         };
         entity.retain(|k, _| !is_annotation(k));
-        let id = uuid::Uuid::new_v4().to_string();
+        // The n-th entity created in a collection always gets the same id; creates in one
+        // collection run in documented order, so runs repeat exactly.
+        let n = {
+            let mut counters = self.counters();
+            let n = counters.created.entry(key.to_string()).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let id = stable_id(&format!("conform-mock:/{key}#{n}"));
         entity.insert("id".into(), Value::String(id.clone()));
         let resp = representation(201, &entity, type_name);
         self.lock().insert(format!("{key}/{id}"), entity);

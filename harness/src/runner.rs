@@ -298,35 +298,92 @@ impl Runner {
         checks::check_written(CheckKind::Readback, case, write, &body, &self.schemas)
     }
 
+    /// The resource a case addresses, however its path is spelled ([`ResourcePath::key`] of the
+    /// path with its parameters filled): cases with the same key run one at a time, in order.
+    pub fn resource_key(&self, case: &Case) -> String {
+        let params = self.params.get(&case.id).cloned().unwrap_or_default();
+        let path = client::fill_path(case, &params).unwrap_or_else(|_| case.request.path.clone());
+        ResourcePath::parse(&path).key()
+    }
+
     /// Runs cases concurrently, one at a time per resource path and in source order; results come back in the given order.
     pub async fn run_all(&self, cases: &[Case]) -> Vec<CaseResult> {
+        self.run_all_until(cases, std::future::pending::<String>())
+            .await
+            .0
+    }
+
+    /// Like [`Runner::run_all`], but stops when `stop` completes (with the reason, such as
+    /// `SIGINT`): cases that had not finished are `errored`, "interrupted", and the reason is
+    /// returned.
+    pub async fn run_all_until<T: std::fmt::Display>(
+        &self,
+        cases: &[Case],
+        stop: impl std::future::Future<Output = T>,
+    ) -> (Vec<CaseResult>, Option<T>) {
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut order: Vec<usize> = (0..cases.len()).collect();
         order.sort_by(|&a, &b| cases[a].source.cmp(&cases[b].source));
         for i in order {
-            let case = &cases[i];
-            let params = self.params.get(&case.id).cloned().unwrap_or_default();
-            let path =
-                client::fill_path(case, &params).unwrap_or_else(|_| case.request.path.clone());
-            let key = path.split('?').next().unwrap_or("").to_ascii_lowercase();
-            groups.entry(key).or_default().push(i);
+            groups
+                .entry(self.resource_key(&cases[i]))
+                .or_default()
+                .push(i);
         }
-        let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
+        // Each case's result is kept as soon as it is known, so an interruption loses none.
+        let results: std::sync::Mutex<Vec<Option<CaseResult>>> =
+            std::sync::Mutex::new(vec![None; cases.len()]);
+        let keep = |i: usize, r: CaseResult| {
+            let mut all = results.lock().unwrap_or_else(|p| p.into_inner());
+            all[i] = Some(r);
+        };
         let mut stream = futures::stream::iter(groups.into_values())
-            .map(|group| async move {
-                let mut out = Vec::new();
-                for i in group {
-                    out.push((i, self.run_case(&cases[i]).await));
+            .map(|group| {
+                let keep = &keep;
+                async move {
+                    for i in group {
+                        keep(i, self.run_case(&cases[i]).await);
+                    }
                 }
-                out
             })
             .buffer_unordered(self.jobs);
-        while let Some(done) = stream.next().await {
-            for (i, r) in done {
-                results[i] = Some(r);
+        let mut stop = std::pin::pin!(stop);
+        let mut interrupted = None;
+        loop {
+            tokio::select! {
+                next = stream.next() => {
+                    if next.is_none() {
+                        break;
+                    }
+                }
+                why = &mut stop => {
+                    interrupted = Some(why);
+                    break;
+                }
             }
         }
-        results.into_iter().flatten().collect()
+        // Dropping the stream cancels the exchanges still under way.
+        drop(stream);
+        let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+        let out = results
+            .into_iter()
+            .zip(cases)
+            .map(|(r, case)| {
+                r.unwrap_or_else(|| {
+                    let mut r = CaseResult::unrun(case);
+                    let why = interrupted
+                        .as_ref()
+                        .map_or_else(|| "a stop".to_string(), |w| w.to_string());
+                    r.checks = vec![CheckResult::fail(
+                        CheckKind::Transport,
+                        format!("interrupted by {why} before the case finished"),
+                    )];
+                    r.outcome = CaseResult::outcome_from_checks(&r.checks);
+                    r
+                })
+            })
+            .collect();
+        (out, interrupted)
     }
 }
 

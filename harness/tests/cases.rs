@@ -10,7 +10,6 @@ use std::sync::Arc;
 
 use conform::baseline::Baseline;
 use conform::case::{self, Case};
-use conform::result::Outcome;
 use conform::runner::{RunOptions, Runner, Target};
 use conform::schema::SchemaSet;
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -33,7 +32,7 @@ fn params_from_env() -> BTreeMap<String, String> {
         .collect()
 }
 
-fn trials() -> Vec<Trial> {
+fn trials(args: &Arguments) -> Vec<Trial> {
     let root = root();
     let cases: Vec<Case> = match case::load_dir(&root.join("cases")) {
         Ok(c) => c,
@@ -76,47 +75,11 @@ fn trials() -> Vec<Trial> {
         Ok(r) => Arc::new(r),
         Err(e) => return setup_failure(e.to_string()),
     };
-    cases
-        .into_iter()
-        .map(|case| {
-            let (rt, runner, baseline) = (rt.clone(), runner.clone(), baseline.clone());
-            let listed = baseline.known_failures.iter().any(|k| k.case == case.id);
-            let trial = Trial::test(case.id.clone(), move || {
-                let mut results = vec![rt.block_on(runner.run_case(&case))];
-                let applied = baseline.apply(&mut results, false, chrono::Utc::now().date_naive());
-                let result = &results[0];
-                match result.outcome {
-                    Outcome::Passed | Outcome::Waived | Outcome::Skipped => {
-                        if let Some(s) = applied.stale.first() {
-                            eprintln!("{}: stale baseline entry: {}", result.id, s.why);
-                        }
-                        Ok(())
-                    }
-                    Outcome::Failed | Outcome::Errored => {
-                        let mut text = format!(
-                            "{} ({}:{}) {:?}\n",
-                            result.id, result.source.file, result.source.line, result.outcome
-                        );
-                        for c in result.checks.iter().filter(|c| c.is_error_failure()) {
-                            text.push_str(&format!("[{}] {}\n", c.kind, c.message));
-                            if let Some(d) = &c.diff {
-                                text.push_str(d);
-                            }
-                        }
-                        Err(Failed::from(text))
-                    }
-                }
-            });
-            if listed {
-                trial.with_kind("baseline")
-            } else {
-                trial
-            }
-        })
-        .collect()
+    conform::testing::case_trials(cases, runner, rt, baseline, args)
 }
 
 fn main() {
     let args = Arguments::from_args();
-    libtest_mimic::run(&args, trials()).exit();
+    let trials = trials(&args);
+    libtest_mimic::run(&args, trials).exit();
 }

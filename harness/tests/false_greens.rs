@@ -414,9 +414,9 @@ async fn readback_is_skipped_with_a_note_where_no_get_is_documented() {
     assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
     assert!(r.checks.iter().all(|c| c.kind != CheckKind::Readback));
     assert!(
-        r.notes
-            .iter()
-            .any(|n| n.starts_with("readback skipped: no GET is documented for /Security/hostSecurityProfiles/")),
+        r.notes.iter().any(|n| n.starts_with(
+            "readback skipped: no GET is documented for /Security/hostSecurityProfiles/"
+        )),
         "{:?}",
         r.notes
     );

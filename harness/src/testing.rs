@@ -1,0 +1,122 @@
+//! Cases as libtest-mimic trials for `cargo test`: each case its own test, cases on one
+//! resource run in documented order, the baseline applied.
+//!
+//! libtest-mimic hands trials to its worker threads in the order given, so the trials are
+//! given in documented (source) order, and a trial waits only for the earlier trials of its
+//! own resource that will run in this invocation (filters and `--skip` considered). An earlier
+//! trial has always been handed out first, so a wait always ends.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex};
+
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use crate::baseline::Baseline;
+use crate::case::Case;
+use crate::result::Outcome;
+use crate::runner::Runner;
+
+/// The turn of the trials of one resource.
+#[derive(Default)]
+struct Turn {
+    next: Mutex<usize>,
+    changed: Condvar,
+}
+
+impl Turn {
+    /// Waits until it is position `at`'s turn.
+    fn wait_for(&self, at: usize) {
+        // A poisoned lock only means another trial panicked; the counter is still right.
+        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        while *next < at {
+            next = self.changed.wait(next).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Gives the turn to the next position.
+    fn advance(&self) {
+        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        *next += 1;
+        self.changed.notify_all();
+    }
+}
+
+/// Advances the turn when dropped, so a panicking trial does not block the others.
+struct Advance(Arc<Turn>);
+
+impl Drop for Advance {
+    fn drop(&mut self) {
+        self.0.advance();
+    }
+}
+
+/// One trial per case, in documented order, for `libtest_mimic::run` with the same `args`.
+pub fn case_trials(
+    mut cases: Vec<Case>,
+    runner: Arc<Runner>,
+    runtime: Arc<tokio::runtime::Runtime>,
+    baseline: Arc<Baseline>,
+    args: &Arguments,
+) -> Vec<Trial> {
+    cases.sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
+    let today = chrono::Utc::now().date_naive();
+    let mut turns: HashMap<String, (Arc<Turn>, usize)> = HashMap::new();
+    let mut trials = Vec::with_capacity(cases.len());
+    for case in cases {
+        let kind = if baseline.lists(&case.id) {
+            "baseline"
+        } else {
+            ""
+        };
+        let probe = Trial::test(case.id.clone(), || Ok(())).with_kind(kind);
+        let runs = !args.is_filtered_out(&probe) && !args.is_ignored(&probe);
+        let key = runner.resource_key(&case);
+        let (runner, runtime, baseline) = (runner.clone(), runtime.clone(), baseline.clone());
+        // Only trials that run take a place in their resource's order.
+        let place = runs.then(|| {
+            let entry = turns.entry(key).or_insert_with(|| (Arc::default(), 0));
+            let place = (entry.0.clone(), entry.1);
+            entry.1 += 1;
+            place
+        });
+        let id = case.id.clone();
+        let trial = Trial::test(id, move || {
+            let _turn = place.map(|(turn, at)| {
+                turn.wait_for(at);
+                Advance(turn)
+            });
+            let mut results = vec![runtime.block_on(runner.run_case(&case))];
+            let applied = baseline.apply(&mut results, false, today);
+            let result = &results[0];
+            match result.outcome {
+                Outcome::Passed | Outcome::Waived | Outcome::Skipped => {
+                    if let Some(w) = &result.waiver {
+                        eprintln!("{}: waived by the baseline: {w}", result.id);
+                    }
+                    if let Some(s) = applied.stale.first() {
+                        eprintln!("{}: stale baseline entry: {}", result.id, s.why);
+                    }
+                    Ok(())
+                }
+                Outcome::Failed | Outcome::Errored => {
+                    let mut text = format!(
+                        "{} ({}:{}) {:?}\n",
+                        result.id, result.source.file, result.source.line, result.outcome
+                    );
+                    for c in result.checks.iter().filter(|c| c.is_error_failure()) {
+                        text.push_str(&format!("[{}] {}\n", c.kind, c.message));
+                        if let Some(d) = &c.diff {
+                            text.push_str(d);
+                        }
+                    }
+                    for n in &result.notes {
+                        text.push_str(&format!("note: {n}\n"));
+                    }
+                    Err(Failed::from(text))
+                }
+            }
+        });
+        trials.push(trial.with_kind(kind));
+    }
+    trials
+}
