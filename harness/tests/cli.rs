@@ -327,3 +327,47 @@ fn readme_documents_every_diagnostic_code() {
         assert!(readme.contains(&row), "README.md lacks the row {row}");
     }
 }
+
+#[test]
+fn readme_documents_every_check_kind() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    for kind in conform::result::CheckKind::ALL {
+        let row = format!("| `{}` | ", kind.as_str());
+        assert!(
+            readme.contains(&row),
+            "README.md's checks table lacks `{kind}`"
+        );
+    }
+}
+
+#[test]
+fn bad_baselines_are_input_errors_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (baseline, want) in [
+        ("[]", "known_failures"),
+        (
+            r#"{"known_failures": [{"case": "x", "reason": "r", "checks": ["stauts"], "status": 200}]}"#,
+            "unknown variant `stauts`",
+        ),
+        (
+            r#"{"known_failures": [{"case": "x", "reason": "r", "checks": ["status"]}]}"#,
+            "nothing pins",
+        ),
+    ] {
+        let bad = dir.path().join("baseline.json");
+        std::fs::write(&bad, baseline).unwrap_or_else(|e| panic!("{e}"));
+        let out = conform(
+            &[
+                "run",
+                "--baseline",
+                &bad.to_string_lossy(),
+                "--report-dir",
+                &dir.path().join("r").to_string_lossy(),
+            ],
+            &[],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{baseline}: {err}");
+        assert!(err.contains("baseline.json") && err.contains(want), "{err}");
+    }
+}
