@@ -117,7 +117,7 @@ async fn one_resource_however_spelled_runs_in_documented_order() {
 
 #[test]
 fn cargo_test_trials_keep_the_same_order() {
-    let (cases, schemas) = load();
+    let (cases, _) = load();
     let mut folder = spellings(&cases);
     folder.reverse();
     let rt = Arc::new(
@@ -136,22 +136,27 @@ fn cargo_test_trials_keep_the_same_order() {
             .await;
         server
     });
-    let runner = rt
-        .block_on(Runner::start(&folder, &folder, schemas, opts(&server)))
-        .unwrap_or_else(|e| panic!("{e}"));
+    // Runs the spellings as `cargo test` trials with these arguments.
+    let run = |folder: Vec<Case>, args: &libtest_mimic::Arguments| {
+        let (_, schemas) = load();
+        let runner = rt
+            .block_on(Runner::start(&folder, &folder, schemas, opts(&server)))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let trials = conform::testing::case_trials(
+            folder,
+            Arc::new(runner),
+            rt.clone(),
+            Arc::new(Baseline::default()),
+            args,
+        );
+        libtest_mimic::run(args, trials)
+    };
     let args = libtest_mimic::Arguments {
         test_threads: Some(4),
         quiet: true,
         ..libtest_mimic::Arguments::default()
     };
-    let trials = conform::testing::case_trials(
-        folder,
-        Arc::new(runner),
-        rt.clone(),
-        Arc::new(Baseline::default()),
-        &args,
-    );
-    let conclusion = libtest_mimic::run(&args, trials);
+    let conclusion = run(folder, &args);
     assert_eq!(conclusion.num_passed, 3, "{conclusion:?}");
     let seen = clock.seen.lock().map(|s| s.clone()).unwrap_or_default();
     assert_sequential(&seen);
@@ -160,19 +165,7 @@ fn cargo_test_trials_keep_the_same_order() {
         filter: Some("delete-2".into()),
         ..args
     };
-    let (cases, schemas) = load();
-    let folder = spellings(&cases);
-    let runner = rt
-        .block_on(Runner::start(&folder, &folder, schemas, opts(&server)))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let trials = conform::testing::case_trials(
-        folder,
-        Arc::new(runner),
-        rt.clone(),
-        Arc::new(Baseline::default()),
-        &filtered,
-    );
-    let conclusion = libtest_mimic::run(&filtered, trials);
+    let conclusion = run(spellings(&cases), &filtered);
     assert_eq!(conclusion.num_passed, 1, "{conclusion:?}");
 }
 
