@@ -228,6 +228,8 @@ fn extract_page_counted(
     schemas: LintSchemas<'_>,
 ) -> (Vec<Case>, Vec<Diagnostic>, usize) {
     let mut validated = 0;
+    // Once here, so the reader, the TODO scan and the lints all see LF line ends.
+    let text = &doc::normalize_line_ends(text);
     let page = doc::read_page(display, text);
     let mut diags = page.diagnostics.clone();
     let diag = |line, severity, code, message: String| {
