@@ -153,9 +153,9 @@ pub struct Case {
 }
 
 impl Case {
-    /// The file name this case is stored under.
+    /// The file name this case is stored under (see [`file_name_for`]).
     pub fn file_name(&self) -> String {
-        format!("{}.json", self.id)
+        file_name_for(&self.id)
     }
 
     /// The first request header with this name (case-insensitive).
@@ -174,6 +174,68 @@ impl Case {
         let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
         text
+    }
+}
+
+/// The longest case file name, in bytes: well under the 255 that file systems allow, so a
+/// folder path in front of it or a copy suffix still fits.
+pub const MAX_FILE_NAME: usize = 200;
+
+/// The file name a case with this id is stored under: `<id>.json`, or, when that name is too
+/// long or one a file system refuses, the id sanitized and shortened, then `~` and the 64-bit
+/// FNV-1a hash of the whole id in hex. The hash keeps distinct ids apart and is the same on
+/// every run and machine (unlike Rust's randomly seeded default hasher).
+pub fn file_name_for(id: &str) -> String {
+    let plain = format!("{id}.json");
+    if plain.len() <= MAX_FILE_NAME && !unusable_stem(id) {
+        return plain;
+    }
+    let mut hasher = fnv::FnvHasher::default();
+    std::hash::Hasher::write(&mut hasher, id.as_bytes());
+    let suffix = format!("~{:016x}.json", std::hash::Hasher::finish(&hasher));
+    // One byte is kept for the `_` that defuses a leading dot or a device name.
+    let budget = MAX_FILE_NAME - suffix.len() - 1;
+    let mut stem = String::with_capacity(budget + 1);
+    for c in id.chars().map(|c| if refused(c) { '_' } else { c }) {
+        if stem.len() + c.len_utf8() > budget {
+            break;
+        }
+        stem.push(c);
+    }
+    if stem.starts_with(['.', ' ']) || is_device_name(&stem) {
+        stem.insert(0, '_');
+    }
+    stem + &suffix
+}
+
+/// Whether `<stem>.json` is a name some file system refuses or hides: a refused character, a
+/// leading dot or space (hidden, or trimmed by Windows), or a Windows device name.
+fn unusable_stem(stem: &str) -> bool {
+    stem.is_empty()
+        || stem.starts_with(['.', ' '])
+        || stem.chars().any(refused)
+        || is_device_name(stem)
+}
+
+/// Characters no portable file name may hold: path separators, Windows' reserved punctuation,
+/// and control characters (NUL included).
+fn refused(c: char) -> bool {
+    c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
+}
+
+/// Whether a name is a Windows device name (`CON`, `nul.x`, `com1.y`): Windows opens the
+/// device whatever extension follows.
+fn is_device_name(name: &str) -> bool {
+    let base = name.split('.').next().unwrap_or("").trim_end_matches(' ');
+    let upper = base.to_ascii_uppercase();
+    match upper.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        _ => {
+            let b = upper.as_bytes();
+            b.len() == 4
+                && (upper.starts_with("COM") || upper.starts_with("LPT"))
+                && (b'1'..=b'9').contains(&b[3])
+        }
     }
 }
 
@@ -265,4 +327,95 @@ pub fn check_request_path(path: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_id(id: &str) -> Case {
+        let value = serde_json::json!({
+            "id": id,
+            "name": "n",
+            "source": { "file": "p.md", "line": 1 },
+            "request": { "method": "GET", "path": "/x", "line": 1 },
+            "response": { "status": 200, "line": 2 }
+        });
+        serde_json::from_value(value).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn name(id: &str) -> String {
+        with_id(id).file_name()
+    }
+
+    /// What file systems refuse in a name (Windows being the strictest).
+    fn usable(name: &str) -> bool {
+        name.len() <= 200
+            && !name.starts_with(['.', ' '])
+            && !name.ends_with(['.', ' '])
+            && !name
+                .chars()
+                .any(|c| c.is_control() || "/\\:*?\"<>|".contains(c))
+    }
+
+    #[test]
+    fn ordinary_ids_are_their_own_file_names() {
+        for id in [
+            "003_e135c242e05b0c0b.update_hostsecurityprofile",
+            "a.n-2",
+            "a.n~2",
+            "dir.page.name with spaces é",
+            "console.get",
+        ] {
+            assert_eq!(name(id), format!("{id}.json"));
+        }
+        // 195 bytes of id make a 200-byte name, still plain.
+        let id = "x".repeat(195);
+        assert_eq!(name(&id), format!("{id}.json"));
+    }
+
+    #[test]
+    fn long_ids_get_a_short_stable_name_ending_in_a_hash() {
+        let id = format!("page.{}", "x".repeat(300));
+        let n = name(&id);
+        assert!(usable(&n), "{n} ({} bytes)", n.len());
+        // FNV-1a 64 of the id, pinned: the same id gets this name on every run and machine.
+        assert!(n.ends_with("~1bdf698587e29c48.json"), "{n}");
+        assert!(n.starts_with("page.xxxx"), "{n}");
+        let just_over = "x".repeat(196);
+        assert!(name(&just_over).len() <= 200);
+        assert_ne!(name(&just_over), format!("{just_over}.json"));
+        // Multi-byte characters are never cut in half.
+        let wide = "é".repeat(300);
+        let n = name(&wide);
+        assert!(usable(&n), "{n} ({} bytes)", n.len());
+        assert!(n.starts_with("éé"), "{n}");
+    }
+
+    #[test]
+    fn refused_characters_give_a_sanitized_name_with_a_hash() {
+        assert_eq!(name("a/b"), "a_b~e620c3190468cf61.json");
+        let ids = [
+            "a/b", "a\\b", "a:b", "a*b", "a?b", "a\"b", "a<b", "a>b", "a|b", "a\0b", "a\u{7}b",
+            "a\nb", "a\u{7f}b", ".hidden", " lead", "", ".",
+        ];
+        let mut names = std::collections::HashSet::new();
+        for id in ids {
+            let n = name(id);
+            assert!(usable(&n), "{id:?} -> {n:?}");
+            assert!(names.insert(n.clone()), "{id:?} -> {n:?} is not unique");
+        }
+    }
+
+    #[test]
+    fn windows_device_names_are_not_used_as_names() {
+        assert_eq!(name("con.update"), "_con.update~f8ebb6cfe9ec3a2e.json");
+        for id in [
+            "CON", "nul.x", "Aux.get", "prn", "com1.y", "LPT9.z", "con .x",
+        ] {
+            let n = name(id);
+            assert!(n.starts_with('_'), "{id} -> {n}");
+            assert!(usable(&n), "{id} -> {n}");
+        }
+    }
 }

@@ -24,6 +24,16 @@ pub enum ExtractError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// Two cases would be written to one file.
+    #[error("{path}: case `{id}` would overwrite case `{other}`, whose file name is the same")]
+    FileNameTaken {
+        /// The file.
+        path: PathBuf,
+        /// The case not written.
+        id: String,
+        /// The case written there.
+        other: String,
+    },
     /// Walking a DOCS folder failed.
     #[error("{0}")]
     Walk(#[from] walkdir::Error),
@@ -218,6 +228,8 @@ fn extract_page_counted(
     schemas: LintSchemas<'_>,
 ) -> (Vec<Case>, Vec<Diagnostic>, usize) {
     let mut validated = 0;
+    // Once here, so the reader, the TODO scan and the lints all see LF line ends.
+    let text = &doc::normalize_line_ends(text);
     let page = doc::read_page(display, text);
     let mut diags = page.diagnostics.clone();
     let diag = |line, severity, code, message: String| {
@@ -604,33 +616,74 @@ fn make_ids_unique(
     }
 }
 
-/// Writes cases to a folder, one file each, and removes case files no longer produced.
-pub fn write_cases(dir: &Path, cases: &[Case]) -> Result<Vec<PathBuf>, ExtractError> {
+/// What [`write_cases`] did.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Case files written, in case order.
+    pub written: Vec<PathBuf>,
+    /// Stale case files removed.
+    pub removed: Vec<PathBuf>,
+    /// Files that could not be written or removed, each error naming its file.
+    pub failed: Vec<ExtractError>,
+}
+
+/// Writes cases to a folder, one file each, and removes case files no longer produced. A file
+/// that cannot be written or removed is reported in [`Written::failed`] and the others are
+/// still written; only a folder that cannot be made or listed stops it.
+pub fn write_cases(dir: &Path, cases: &[Case]) -> Result<Written, ExtractError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ExtractError::Io { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let keep: std::collections::HashSet<String> = cases.iter().map(Case::file_name).collect();
-    let mut removed = Vec::new();
+    let mut out = Written::default();
+    // Each file name with the case that gets it; a second case with the same name (a hash
+    // collision) would silently overwrite the first, so it is reported and not written.
+    let mut files: Vec<(PathBuf, &Case)> = Vec::with_capacity(cases.len());
+    let mut taken: HashMap<String, &str> = HashMap::with_capacity(cases.len());
+    for c in cases {
+        let name = c.file_name();
+        let path = dir.join(&name);
+        match taken.get(&name) {
+            Some(other) => out.failed.push(ExtractError::FileNameTaken {
+                path,
+                id: c.id.clone(),
+                other: other.to_string(),
+            }),
+            None => {
+                taken.insert(name, &c.id);
+                files.push((path, c));
+            }
+        }
+    }
     for entry in std::fs::read_dir(dir).map_err(io(dir))? {
-        let path = entry.map_err(io(dir))?.path();
+        let path = match entry {
+            Ok(e) => e.path(),
+            Err(e) => {
+                out.failed.push(io(dir)(e));
+                continue;
+            }
+        };
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         // Only files that are cases are removed, so pointing --out at a folder with other
         // JSON in it loses nothing but stale cases.
-        if name.ends_with(".json") && !keep.contains(&name) && case::load_file(&path).is_ok() {
-            std::fs::remove_file(&path).map_err(io(&path))?;
-            removed.push(path);
+        if name.ends_with(".json") && !taken.contains_key(&name) && case::load_file(&path).is_ok() {
+            match std::fs::remove_file(&path) {
+                Ok(()) => out.removed.push(path),
+                Err(e) => out.failed.push(io(&path)(e)),
+            }
         }
     }
-    for c in cases {
-        let path = dir.join(c.file_name());
-        std::fs::write(&path, c.to_json()).map_err(io(&path))?;
+    for (path, c) in files {
+        match std::fs::write(&path, c.to_json()) {
+            Ok(()) => out.written.push(path),
+            Err(e) => out.failed.push(io(&path)(e)),
+        }
     }
-    Ok(removed)
+    Ok(out)
 }
 
 #[cfg(test)]

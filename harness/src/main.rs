@@ -173,17 +173,24 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             metadata,
         } => {
             let ex = extract_and_print(&docs, schemas, &metadata)?;
-            let removed = extract::write_cases(&out, &ex.cases)?;
-            for r in removed {
+            let written = extract::write_cases(&out, &ex.cases)?;
+            for r in &written.removed {
                 eprintln!("removed stale case {}", r.display());
             }
+            for e in &written.failed {
+                eprintln!("conform: error: {e}");
+            }
             eprintln!(
-                "{} pages, {} cases written to {}, {} diagnostics",
+                "{} pages, {} of {} cases written to {}, {} diagnostics",
                 ex.pages,
+                written.written.len(),
                 ex.cases.len(),
                 out.display(),
                 ex.diagnostics.len()
             );
+            if !written.failed.is_empty() {
+                return Ok(BAD_INPUT);
+            }
             Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
         }
         Command::Lint {

@@ -371,3 +371,29 @@ fn bad_baselines_are_input_errors_naming_the_file() {
         assert!(err.contains("baseline.json") && err.contains(want), "{err}");
     }
 }
+
+#[test]
+fn extract_reports_a_case_file_it_cannot_write_and_writes_the_rest() {
+    let seeds = root().join("..").join("shared").join("seeds");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let blocked = "000_6e3310d0f32980d1.update_usersecurityprofile.json";
+    std::fs::create_dir(dir.path().join(blocked)).unwrap_or_else(|e| panic!("{e}"));
+    let out = conform(
+        &[
+            "extract",
+            &seeds.to_string_lossy(),
+            "--out",
+            &dir.path().to_string_lossy(),
+        ],
+        &[],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(blocked), "{stderr}");
+    let written = std::fs::read_dir(dir.path())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .count();
+    assert_eq!(written, 5, "the other cases are written: {stderr}");
+}

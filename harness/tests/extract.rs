@@ -39,7 +39,7 @@ fn committed_cases_are_exactly_what_the_seeds_give() {
     assert_eq!(ex.pages, 5);
     assert_eq!(ex.cases.len(), 6);
     let fresh = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    extract::write_cases(fresh.path(), &ex.cases).unwrap_or_else(|e| panic!("{e}"));
+    write(fresh.path(), &ex.cases);
     let want = read_dir_json(&fresh.path().to_path_buf());
     let have = read_dir_json(&root().join("cases"));
     assert_eq!(
@@ -111,4 +111,126 @@ fn seed_pages_snapshot() {
         }
         insta::assert_snapshot!(name.replace('.', "_"), text);
     }
+}
+
+/// A request/response pair named `name` on `path`.
+fn pair(name: &str, path: &str) -> String {
+    format!(
+        "<!-- {{ \"blockType\": \"request\", \"name\": \"{name}\" }} -->\n```http\nGET https://graph.microsoft.com/v1.0/{path}\n```\n<!-- {{ \"blockType\": \"response\" }} -->\n```http\nHTTP/1.1 204 No Content\n```\n\n"
+    )
+}
+
+fn file_names(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|e| {
+            e.unwrap_or_else(|e| panic!("{e}"))
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Writes cases, asserting nothing failed.
+fn write(dir: &std::path::Path, cases: &[conform::case::Case]) -> extract::Written {
+    let written = extract::write_cases(dir, cases).unwrap_or_else(|e| panic!("{e}"));
+    assert!(written.failed.is_empty(), "{:?}", written.failed);
+    written
+}
+
+#[test]
+fn long_example_names_get_short_stable_file_names_and_go_when_stale() {
+    let docs = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let long = "a_very_long_example_name_".repeat(12);
+    let page = docs.path().join("long.md");
+    std::fs::write(&page, pair(&long, "x") + &pair("short", "y")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(docs.path().join("other.md"), pair("other", "z"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ex = extract::extract_paths(&[docs.path().to_path_buf()]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ex.cases.len(), 3);
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let written = write(out.path(), &ex.cases);
+    assert_eq!(written.written.len(), 3);
+    let names = file_names(out.path());
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names.iter().all(|n| n.len() <= 200), "{names:?}");
+    assert!(names.contains(&"long.short.json".to_string()), "{names:?}");
+    // The id inside the file is the case's, whatever its file is called.
+    let loaded = conform::case::load_dir(out.path()).unwrap_or_else(|e| panic!("{e}"));
+    let ids =
+        |cases: &[conform::case::Case]| cases.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&loaded), ids(&ex.cases));
+    assert!(ids(&loaded).contains(&format!("long.{long}")));
+
+    // Again: the same names, nothing removed.
+    let again = write(out.path(), &ex.cases);
+    assert!(again.removed.is_empty(), "{again:?}");
+    assert_eq!(file_names(out.path()), names);
+
+    // The long example gone from the page, its file goes too.
+    std::fs::write(&page, pair("short", "y")).unwrap_or_else(|e| panic!("{e}"));
+    let ex = extract::extract_paths(&[docs.path().to_path_buf()]).unwrap_or_else(|e| panic!("{e}"));
+    let written = write(out.path(), &ex.cases);
+    assert_eq!(written.removed.len(), 1, "{written:?}");
+    assert!(
+        written.removed[0].to_string_lossy().contains("~"),
+        "{written:?}"
+    );
+    assert_eq!(
+        file_names(out.path()),
+        vec![
+            "long.short.json".to_string(),
+            "other.other.json".to_string()
+        ]
+    );
+}
+
+#[test]
+fn a_case_file_that_cannot_be_written_spares_the_others() {
+    let ex = extract::extract_paths(&[seeds()]).unwrap_or_else(|e| panic!("{e}"));
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // A folder where the first case's file belongs cannot be replaced by a file.
+    let blocked = out.path().join(ex.cases[0].file_name());
+    std::fs::create_dir(&blocked).unwrap_or_else(|e| panic!("{e}"));
+    let written = extract::write_cases(out.path(), &ex.cases).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(written.failed.len(), 1, "{written:?}");
+    let message = written.failed[0].to_string();
+    assert!(message.contains(&ex.cases[0].file_name()), "{message}");
+    assert_eq!(written.written.len(), ex.cases.len() - 1);
+    for case in &ex.cases[1..] {
+        let text = std::fs::read_to_string(out.path().join(case.file_name()))
+            .unwrap_or_else(|e| panic!("{}: {e}", case.id));
+        assert_eq!(text, case.to_json());
+    }
+}
+
+#[test]
+fn two_cases_never_share_a_file() {
+    let ex = extract::extract_paths(&[seeds()]).unwrap_or_else(|e| panic!("{e}"));
+    let mut slashed = ex.cases[0].clone();
+    slashed.id = "x/".into();
+    // An id spelled like the hashed name of `x/` asks for the very same file.
+    let mut lookalike = ex.cases[1].clone();
+    lookalike.id = slashed.file_name().trim_end_matches(".json").to_string();
+    assert_eq!(slashed.file_name(), lookalike.file_name());
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let written = extract::write_cases(out.path(), &[slashed.clone(), lookalike.clone()])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(written.written.len(), 1);
+    let message = written
+        .failed
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>();
+    assert_eq!(message.len(), 1);
+    assert!(
+        message[0].contains(&slashed.file_name()) && message[0].contains(&lookalike.id),
+        "{message:?}"
+    );
+    let kept = conform::case::load_file(&out.path().join(slashed.file_name()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(kept.id, "x/");
 }

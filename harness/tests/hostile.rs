@@ -29,9 +29,26 @@ fn good(name: &str) -> String {
     )
 }
 
+/// The lines of a page as CommonMark (and the reader) counts them: LF, CRLF and a lone CR each
+/// end one line.
+fn page_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(['\r', '\n']) {
+        lines.push(&rest[..i]);
+        let eol = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[i + eol..];
+    }
+    if !rest.is_empty() {
+        lines.push(rest);
+    }
+    lines
+}
+
 /// The 1-based line of the first line containing `needle`.
 fn line_of(text: &str, needle: &str) -> usize {
-    text.lines()
+    page_lines(text)
+        .iter()
         .position(|l| l.contains(needle))
         .map(|i| i + 1)
         .unwrap_or_else(|| panic!("`{needle}` is not in the page"))
@@ -47,8 +64,8 @@ fn assert_good(ex: &Extraction, text: &str, name: &str) {
         )
     };
     let url = format!("v1.0/good/{name}");
-    let get = text
-        .lines()
+    let get = page_lines(text)
+        .iter()
         .position(|l| l.ends_with(&url))
         .map(|i| i + 1)
         .unwrap_or_else(|| panic!("`{url}` is not in the page"));
@@ -83,7 +100,7 @@ fn has(ex: &Extraction, code: Code, line: usize) -> bool {
 
 /// Lines of a page as the reader counts them (at least 1).
 fn line_count(text: &str) -> usize {
-    text.lines().count().max(1)
+    page_lines(text).len().max(1)
 }
 
 /// Invariants every extraction must keep: unique ids, lines inside the page.

@@ -183,14 +183,30 @@ fn page() -> impl Strategy<Value = String> {
         })
 }
 
-/// Lines of a page as the reader counts them: LF-separated, a final unterminated line counts.
+/// The lines of a page as CommonMark (and the reader) counts them: LF, CRLF and a lone CR each
+/// end one line.
+fn page_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(['\r', '\n']) {
+        lines.push(&rest[..i]);
+        let eol = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[i + eol..];
+    }
+    if !rest.is_empty() {
+        lines.push(rest);
+    }
+    lines
+}
+
+/// Lines of a page as the reader counts them, a final unterminated line included.
 fn line_count(text: &str) -> usize {
-    text.lines().count().max(1)
+    page_lines(text).len().max(1)
 }
 
 /// The page's line `n` (1-based).
 fn nth_line(text: &str, n: usize) -> &str {
-    text.split('\n').nth(n - 1).unwrap_or("")
+    page_lines(text).get(n - 1).copied().unwrap_or("")
 }
 
 fn is_fence_line(line: &str) -> bool {

@@ -1,6 +1,8 @@
 //! Every markdown variant the page reader must accept, one test each: the case made from it
 //! (method, path, status, body) and the lines it and its diagnostics point at.
 
+mod common;
+
 use conform::case::{Body, Case};
 use conform::doc::{self, Code, Diagnostic, Severity};
 use conform::extract::{self, Extraction};
@@ -127,6 +129,130 @@ fn crlf_line_ends_give_the_same_case_and_lines() {
     assert_clean_case(case);
     for h in case.request.headers.iter().chain(&case.response.headers) {
         assert!(!h.value.contains('\r') && !h.name.contains('\r'), "{h:?}");
+    }
+}
+
+/// An LF page with its line ends replaced by `eols` in turn.
+fn with_line_ends(lf: &str, eols: &[&str]) -> String {
+    let mut out = String::with_capacity(lf.len() * 2);
+    let mut previous = "";
+    for (i, line) in lf.split_inclusive('\n').enumerate() {
+        match line.strip_suffix('\n') {
+            Some(l) => {
+                let mut eol = eols[i % eols.len()];
+                // CR, then an empty line ended by LF, is one CRLF break, not two.
+                if previous == "\r" && l.is_empty() && eol == "\n" {
+                    eol = "\r";
+                }
+                out.push_str(l);
+                out.push_str(eol);
+                previous = eol;
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// CR only, and LF, CRLF and CR mixed on one page (each in every position of the cycle).
+const LINE_END_VARIANTS: &[&[&str]] = &[
+    &["\r"],
+    &["\n", "\r\n", "\r"],
+    &["\r", "\n", "\r\n"],
+    &["\r\n", "\r", "\n"],
+    &["\r", "\r\n"],
+];
+
+#[test]
+fn cr_only_and_mixed_line_ends_give_the_same_case_and_lines() {
+    for eols in LINE_END_VARIANTS {
+        let text = with_line_ends(&page(CLEAN), eols);
+        let ex = extract(&text);
+        assert_clean(&ex);
+        let case = only_case(&ex);
+        assert_clean_case(case);
+        for h in case.request.headers.iter().chain(&case.response.headers) {
+            assert!(!h.value.contains('\r') && !h.name.contains('\r'), "{h:?}");
+        }
+    }
+}
+
+#[test]
+fn text_bodies_with_cr_line_ends_read_as_with_lf() {
+    let lf = page(&[
+        "<!-- { \"blockType\": \"request\", \"name\": \"upload\" } -->",
+        "```http",
+        "PUT /me/drive/root:/file.txt:/content",
+        "Content-Type: text/plain",
+        "Content-Length: 17",
+        "",
+        "first",
+        "",
+        "third line",
+        "```",
+        "<!-- { \"blockType\": \"response\" } -->",
+        "```http",
+        "HTTP/1.1 201 Created",
+        "Content-Type: text/plain",
+        "Content-Length: 99",
+        "",
+        "done",
+        "```",
+    ]);
+    let want = extract(&lf);
+    // The request's Content-Length counts the body with LF ends; the response's is wrong.
+    assert_eq!(
+        codes(&want),
+        vec![(Code::ContentLength, 13, Severity::Warning)],
+        "{:?}",
+        diags(&want)
+    );
+    let body = Some(Body::Text("first\n\nthird line".into()));
+    assert_eq!(only_case(&want).request.body, body);
+    for eols in LINE_END_VARIANTS {
+        let ex = extract(&with_line_ends(&lf, eols));
+        assert_eq!(diags(&ex), diags(&want), "{eols:?}");
+        let case = only_case(&ex);
+        assert_eq!(case.request.body, body, "{eols:?}");
+        assert_lines(case, 2, 12);
+    }
+    // A Content-Length counting CRLF line ends is right too, whatever the page's line ends.
+    let crlf_length = lf.replace("Content-Length: 17", "Content-Length: 19");
+    for eols in LINE_END_VARIANTS {
+        let ex = extract(&with_line_ends(&crlf_length, eols));
+        assert_eq!(diags(&ex), diags(&want), "{eols:?}");
+    }
+}
+
+#[test]
+fn seed_pages_with_cr_only_or_mixed_line_ends_read_like_lf() {
+    let schemas = conform::schema::SchemaSet::load_dir(&common::root().join("schemas"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut seeds: Vec<_> = std::fs::read_dir(common::seeds())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|e| e.unwrap_or_else(|e| panic!("{e}")).path())
+        .collect();
+    seeds.sort();
+    assert_eq!(seeds.len(), 5);
+    for path in seeds {
+        let lf = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !lf.contains('\r'),
+            "{}: the seeds are LF pages",
+            path.display()
+        );
+        let read = |text: &str| {
+            extract::extract_texts_with(&[("seed.md", "seed.md", text)], Some(&schemas))
+        };
+        let want = read(&lf);
+        assert!(!want.cases.is_empty());
+        let json = |ex: &Extraction| ex.cases.iter().map(Case::to_json).collect::<Vec<_>>();
+        for eols in LINE_END_VARIANTS {
+            let got = read(&with_line_ends(&lf, eols));
+            let name = format!("{} with {eols:?}", path.display());
+            assert_eq!(json(&got), json(&want), "{name}");
+            assert_eq!(diags(&got), diags(&want), "{name}");
+        }
     }
 }
 

@@ -4,6 +4,8 @@ pub mod diag;
 pub mod http;
 pub mod json;
 
+use std::borrow::Cow;
+
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use serde_json::{Map, Value};
 
@@ -133,9 +135,29 @@ pub fn is_method(word: &str) -> bool {
     METHODS.contains(&word)
 }
 
+/// The text with every line break as LF: CRLF and a lone CR (old Mac files, pages stitched
+/// from several editors) are line breaks to CommonMark too, and reading one kind of break
+/// everywhere makes each of them one line in the reader's counts and LF in the bodies.
+pub fn normalize_line_ends(text: &str) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('\r') {
+        out.push_str(&rest[..i]);
+        out.push('\n');
+        rest = &rest[i + 1..];
+        rest = rest.strip_prefix('\n').unwrap_or(rest);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 /// Reads one page. `file` is only used to label diagnostics.
 pub fn read_page(file: &str, raw: &str) -> Page {
-    let text = raw.strip_prefix('\u{feff}').unwrap_or(raw);
+    let raw = normalize_line_ends(raw);
+    let text = raw.strip_prefix('\u{feff}').unwrap_or(&raw);
     let lines = LineIndex::new(text);
     let mut page = Page::default();
     let mut pending: Option<Annotation> = None;
@@ -450,6 +472,7 @@ pub fn parse_lenient_object(text: &str) -> Result<(Map<String, Value>, Option<St
 
 /// Lines of the page outside code blocks that contain `TODO`.
 pub fn todo_lines(raw: &str) -> Vec<usize> {
+    let raw = normalize_line_ends(raw);
     let mut fence: Option<&str> = None;
     let mut out = Vec::new();
     for (i, line) in raw.lines().enumerate() {
@@ -578,6 +601,15 @@ mod tests {
         assert_eq!(page.blocks[0].lang, "indented");
         assert_eq!(page.blocks[0].line, 3);
         assert_eq!(page.blocks[0].content_line(), 3);
+    }
+
+    #[test]
+    fn every_line_break_becomes_one_lf() {
+        assert_eq!(
+            normalize_line_ends("a\rb\r\nc\n\r\nd\r\re\r"),
+            "a\nb\nc\n\nd\n\ne\n"
+        );
+        assert!(matches!(normalize_line_ends("a\nb"), Cow::Borrowed("a\nb")));
     }
 
     #[test]
