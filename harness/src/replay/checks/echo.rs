@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 
 use crate::case::Case;
-use crate::client::Prepared;
 use crate::placeholder::is_annotation;
+use crate::replay::request::Prepared;
 use crate::result::{CheckKind, CheckResult};
 use crate::schema::{display_pointer, escape, SchemaSet};
 

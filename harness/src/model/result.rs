@@ -4,6 +4,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::case::Source;
 
+/// One retried answer (a 429 or 503 before the one judged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retry {
+    /// The status that was retried (429 or 503).
+    pub status: u16,
+    /// How long the runner waited before retrying.
+    pub waited_ms: u64,
+}
+
 /// Whether a check held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -198,7 +207,7 @@ pub struct CaseResult {
     pub client_request_id: Option<String>,
     /// 429/503 answers that were retried before the judged one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub retries: Vec<crate::client::Retry>,
+    pub retries: Vec<Retry>,
     /// Every check made, in order.
     pub checks: Vec<CheckResult>,
     /// Things worth knowing that are not checks (placeholders replaced before sending).

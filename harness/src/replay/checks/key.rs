@@ -3,8 +3,8 @@
 use serde_json::Value;
 
 use crate::case::Case;
-use crate::client::Prepared;
 use crate::http::ResourcePath;
+use crate::replay::request::Prepared;
 use crate::result::{CheckKind, CheckResult};
 use crate::schema::SchemaSet;
 

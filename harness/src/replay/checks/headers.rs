@@ -1,8 +1,8 @@
 //! Header checks: media type and framing, documented headers, `Prefer`.
 
 use crate::case::{Body, Case};
-use crate::client::Exchange;
 use crate::http::{MediaType, Preferences, Return};
+use crate::replay::transport::Exchange;
 use crate::result::{CheckKind, CheckResult};
 
 use super::status_text;

@@ -1,4 +1,5 @@
-//! The runner: resolves parameters, sends each case, and turns the checks into case results.
+//! The runner: sends each case through the target's transport and turns the checks into case
+//! results.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -7,37 +8,57 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::case::{Body, Case};
-use crate::checks;
-use crate::client::{self, Client, ClientConfig, ClientError};
+use super::checks;
+use super::plan;
+use super::request::{self, PrepareError, Prepared};
+use super::retry::{self, RetryPolicy};
+use super::transport::{HttpConfig, HttpTransport, ServiceTransport, TargetError, Transport};
 use crate::http::ResourcePath;
-use crate::mock::{Mock, MockServer, PatchDefault};
+use crate::mock::{Mock, MockService, PatchDefault};
+use crate::model::case::{Body, Case};
+use crate::model::result::{CaseResult, CheckKind, CheckResult};
 use crate::redact::Redactor;
-use crate::result::{CaseResult, CheckKind, CheckResult};
 use crate::schema::SchemaSet;
 
 /// Errors that stop a run before anything is sent.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// A case cannot be prepared (missing parameter, bad header) or the client cannot be built.
+    /// A case cannot be turned into a request (missing parameter, bad header, bad path).
     #[error(transparent)]
-    Client(#[from] ClientError),
-    /// The embedded mock could not listen.
-    #[error("cannot start the embedded mock on 127.0.0.1: {0}")]
-    MockListen(std::io::Error),
+    Prepare(#[from] PrepareError),
+    /// The target cannot be reached as given.
+    #[error(transparent)]
+    Target(#[from] TargetError),
 }
 
 /// What the run is aimed at.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum Target {
-    /// The embedded mock, started on a free loopback port.
+    /// The embedded mock, built from all the cases and called in process.
     Mock,
-    /// A service root including the version.
+    /// A service root including the version, reached over HTTP.
     Url(String),
+    /// Any transport, such as a [`ServiceTransport`] around the user's own service.
+    Transport {
+        /// What reports call the target.
+        label: String,
+        /// How requests reach it.
+        transport: Arc<dyn Transport>,
+    },
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Mock => f.write_str("Mock"),
+            Target::Url(u) => f.debug_tuple("Url").field(u).finish(),
+            Target::Transport { label, .. } => f.debug_tuple("Transport").field(label).finish(),
+        }
+    }
 }
 
 /// How to run.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct RunOptions {
     /// Where to send requests.
     pub target: Target,
@@ -81,9 +102,10 @@ impl Default for RunOptions {
     }
 }
 
-/// A prepared run: the client, the parameters of every case, and the mock if one is used.
+/// A prepared run: the transport, the parameters of every case, and what the checks need.
 pub struct Runner {
-    client: Client,
+    transport: Arc<dyn Transport>,
+    retry: RetryPolicy,
     schemas: Arc<SchemaSet>,
     /// Shapes of the resource paths the documentation has a GET for (for read-back).
     readable: HashSet<String>,
@@ -92,52 +114,52 @@ pub struct Runner {
     jobs: usize,
     check_options: checks::CheckOptions,
     label: String,
-    _server: Option<MockServer>,
 }
 
 impl Runner {
-    /// Starts the mock (built from all cases) if needed and checks that every selected case
-    /// can be prepared, before anything is sent.
+    /// Builds the target's transport (the embedded mock from all cases, when it is the
+    /// target) and checks that every selected case can be prepared, before anything is sent.
     pub async fn start(
         all: &[Case],
         cases: &[Case],
         schemas: Arc<SchemaSet>,
         opts: RunOptions,
     ) -> Result<Runner, RunError> {
-        let (base, label, server, mock) = match &opts.target {
-            Target::Url(url) => (url.clone(), url.clone(), None, None),
+        let mut mock = None;
+        let (transport, label): (Arc<dyn Transport>, String) = match &opts.target {
+            Target::Url(url) => (
+                Arc::new(HttpTransport::new(HttpConfig {
+                    base: url.clone(),
+                    timeout: opts.timeout,
+                    max_body: opts.max_body,
+                    token: opts.token.clone(),
+                    follow_redirects: opts.follow_redirects,
+                })?),
+                url.clone(),
+            ),
             Target::Mock => {
-                let mock = Arc::new(Mock::new(all, schemas.clone(), opts.patch_default));
-                let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-                    .await
-                    .map_err(RunError::MockListen)?;
-                let server = mock.clone().serve(listener).map_err(RunError::MockListen)?;
-                (
-                    server.url(),
-                    "embedded mock".to_string(),
-                    Some(server),
-                    Some(mock),
-                )
+                let m = Arc::new(Mock::new(all, schemas.clone(), opts.patch_default));
+                mock = Some(m.clone());
+                let service = ServiceTransport::<_, http_body_util::Full<bytes::Bytes>>::new(
+                    MockService::new(m),
+                    "",
+                    opts.token.clone(),
+                    opts.timeout,
+                    opts.max_body,
+                );
+                (Arc::new(service), "embedded mock".to_string())
             }
+            Target::Transport { label, transport } => (transport.clone(), label.clone()),
         };
-        let client = Client::new(ClientConfig {
-            base,
-            timeout: opts.timeout,
-            max_body: opts.max_body,
-            token: opts.token.clone(),
-            retries: opts.retries,
-            max_retry_wait: opts.max_retry_wait,
-            follow_redirects: opts.follow_redirects,
-        })?;
         let mut params = HashMap::new();
         for case in cases.iter().filter(|c| c.request.host.is_none()) {
-            let mut p = mock
+            let target_values = mock
                 .as_ref()
                 .map(|m| m.params_for(case))
                 .unwrap_or_default();
-            p.extend(opts.params.iter().map(|(k, v)| (k.clone(), v.clone())));
+            let p = plan::parameters(target_values, &opts.params);
             // Preparing now reports a missing parameter or unsendable header before any request.
-            client::prepare(case, &p, None)?;
+            request::prepare(case, &p, None)?;
             params.insert(case.id.clone(), p);
         }
         let readable = all
@@ -146,7 +168,11 @@ impl Runner {
             .map(|c| ResourcePath::parse(&c.request.path).shape())
             .collect();
         Ok(Runner {
-            client,
+            transport,
+            retry: RetryPolicy {
+                retries: opts.retries,
+                max_wait: opts.max_retry_wait,
+            },
             schemas,
             readable,
             redactor: Redactor::new(opts.token.as_deref()),
@@ -154,7 +180,6 @@ impl Runner {
             jobs: opts.jobs.max(1),
             check_options: opts.checks,
             label,
-            _server: server,
         })
     }
 
@@ -189,6 +214,14 @@ impl Runner {
         result
     }
 
+    /// Sends a request through the transport, retrying throttled answers.
+    async fn send(
+        &self,
+        p: &Prepared,
+    ) -> Result<super::transport::Exchange, super::transport::TransportError> {
+        retry::send(self.transport.as_ref(), p, self.retry).await
+    }
+
     /// Sends a case's request and checks the answer; also returns the retried answers and the
     /// status judged, and adds the transport's notes to `notes`.
     async fn exchange(
@@ -197,9 +230,13 @@ impl Runner {
         json: Option<Value>,
         client_request_id: &str,
         notes: &mut Vec<String>,
-    ) -> (Vec<CheckResult>, Vec<client::Retry>, Option<u16>) {
+    ) -> (
+        Vec<CheckResult>,
+        Vec<crate::model::result::Retry>,
+        Option<u16>,
+    ) {
         let params = self.params.get(&case.id).cloned().unwrap_or_default();
-        let mut prepared = match client::prepare(case, &params, json) {
+        let mut prepared = match request::prepare(case, &params, json) {
             Ok(p) => p,
             Err(e) => {
                 return (
@@ -209,10 +246,10 @@ impl Runner {
                 )
             }
         };
-        if let Ok(v) = reqwest::header::HeaderValue::from_str(client_request_id) {
+        if let Ok(v) = http::HeaderValue::from_str(client_request_id) {
             prepared.headers.insert("client-request-id", v);
         }
-        match self.client.send(&prepared).await {
+        match self.send(&prepared).await {
             Ok(exchange) => {
                 let mut checks = checks::check_exchange(
                     case,
@@ -243,7 +280,7 @@ impl Runner {
     async fn read_back(
         &self,
         case: &Case,
-        write: &client::Prepared,
+        write: &Prepared,
         client_request_id: &str,
         notes: &mut Vec<String>,
     ) -> Option<CheckResult> {
@@ -259,22 +296,12 @@ impl Runner {
             ));
             return None;
         }
-        let mut get = client::Prepared {
-            method: reqwest::Method::GET,
-            path: write.path.split('?').next().unwrap_or_default().to_string(),
-            headers: reqwest::header::HeaderMap::new(),
-            json: None,
-            body: None,
-        };
-        get.headers.insert(
-            reqwest::header::ACCEPT,
-            reqwest::header::HeaderValue::from_static("application/json"),
-        );
-        if let Ok(v) = reqwest::header::HeaderValue::from_str(client_request_id) {
+        let mut get = Prepared::get(&write.path);
+        if let Ok(v) = http::HeaderValue::from_str(client_request_id) {
             get.headers.insert("client-request-id", v);
         }
         let fail = |why: String| Some(CheckResult::fail(CheckKind::Readback, why));
-        let exchange = match self.client.send(&get).await {
+        let exchange = match self.send(&get).await {
             Ok(e) => e,
             Err(e) => return fail(format!("the read-back GET {} failed: {e}", get.path)),
         };
@@ -298,12 +325,12 @@ impl Runner {
         checks::check_written(CheckKind::Readback, case, write, &body, &self.schemas)
     }
 
-    /// The resource a case addresses, however its path is spelled ([`ResourcePath::key`] of the
-    /// path with its parameters filled): cases with the same key run one at a time, in order.
+    /// The resource a case addresses, however its path is spelled (the key of the path with
+    /// its parameters filled): cases with the same key run one at a time, in order.
     pub fn resource_key(&self, case: &Case) -> String {
         let params = self.params.get(&case.id).cloned().unwrap_or_default();
-        let path = client::fill_path(case, &params).unwrap_or_else(|_| case.request.path.clone());
-        ResourcePath::parse(&path).key()
+        let path = request::fill_path(case, &params).unwrap_or_else(|_| case.request.path.clone());
+        plan::resource_key(&path)
     }
 
     /// Runs cases concurrently, one at a time per resource path and in source order; results come back in the given order.
@@ -321,15 +348,7 @@ impl Runner {
         cases: &[Case],
         stop: impl std::future::Future<Output = T>,
     ) -> (Vec<CaseResult>, Option<T>) {
-        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        let mut order: Vec<usize> = (0..cases.len()).collect();
-        order.sort_by(|&a, &b| cases[a].source.cmp(&cases[b].source));
-        for i in order {
-            groups
-                .entry(self.resource_key(&cases[i]))
-                .or_default()
-                .push(i);
-        }
+        let groups = plan::resource_groups(cases, |c| self.resource_key(c));
         // Each case's result is kept as soon as it is known, so an interruption loses none.
         let results: std::sync::Mutex<Vec<Option<CaseResult>>> =
             std::sync::Mutex::new(vec![None; cases.len()]);
@@ -337,7 +356,7 @@ impl Runner {
             let mut all = results.lock().unwrap_or_else(|p| p.into_inner());
             all[i] = Some(r);
         };
-        let mut stream = futures::stream::iter(groups.into_values())
+        let mut stream = futures::stream::iter(groups)
             .map(|group| {
                 let keep = &keep;
                 async move {
@@ -394,7 +413,7 @@ fn request_json(case: &Case, schemas: &SchemaSet, notes: &mut Vec<String>) -> Op
     };
     let mut json = doc.clone();
     // A POST body is repaired as the resource only when it looks like one (not action parameters).
-    let type_name = crate::case::request_type(case).filter(|t| {
+    let type_name = crate::model::case::request_type(case).filter(|t| {
         case.request.method != "POST" || doc.get("@odata.type").is_some() || schemas.fits(t, doc)
     });
     if let Some(t) = type_name {

@@ -14,7 +14,8 @@ mod key;
 mod status;
 
 use crate::case::Case;
-use crate::client::{Exchange, Prepared};
+use crate::replay::request::Prepared;
+use crate::replay::transport::Exchange;
 use crate::result::CheckResult;
 use crate::schema::SchemaSet;
 

@@ -3,8 +3,9 @@
 use serde_json::Value;
 
 use crate::case::{Body, Case};
-use crate::client::{Exchange, Prepared};
 use crate::placeholder::is_annotation;
+use crate::replay::request::Prepared;
+use crate::replay::transport::Exchange;
 use crate::result::{CheckKind, CheckResult, Severity};
 use crate::schema::{display_pointer, escape, SchemaSet};
 use crate::strict_json::Parsed;

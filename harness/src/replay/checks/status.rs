@@ -1,7 +1,7 @@
 //! The status check.
 
 use crate::case::Case;
-use crate::client::Exchange;
+use crate::replay::transport::Exchange;
 use crate::result::{CheckKind, CheckResult};
 
 /// `200 OK`-style text for a status code.

@@ -1,0 +1,160 @@
+//! The embedded reference mock: a stateful, validating implementation of the documented operations.
+//!
+//! Rooms: `routes` (the documented operations), `store` (entities and id counters), `seed`
+//! (filled from the response examples), `handler` (one request answered), `server` (the mock as
+//! a `tower::Service`, in process or over TCP).
+//!
+//! The mock is a hand-written service rather than wiremock or axum: its routes come from the
+//! cases at run time, so a router adds nothing over one catch-all handler, while wiremock answers
+//! every request under one write lock on a single-threaded runtime and cannot bind a chosen port
+//! without its own panicking set-up.
+
+mod handler;
+mod routes;
+mod seed;
+mod server;
+mod store;
+
+pub use server::{MockServer, MockService};
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::model::case::Case;
+use crate::schema::SchemaSet;
+
+use routes::{case_type, Route};
+use store::Store;
+
+/// Largest request body the mock reads.
+const MAX_REQUEST_BODY: usize = 16 * 1024 * 1024;
+
+/// The media type of every JSON answer, as Graph sends it.
+pub const JSON_CONTENT_TYPE: &str =
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
+/// What a PATCH without a `Prefer` header answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PatchDefault {
+    /// 200 with the updated entity.
+    Representation,
+    /// 204 with no body.
+    Minimal,
+}
+
+impl PatchDefault {
+    /// What most documented PATCH examples without `Prefer` show (ties go to representation).
+    pub fn from_cases(cases: &[Case]) -> PatchDefault {
+        let plain = cases
+            .iter()
+            .filter(|c| c.request.method == "PATCH" && c.request_header("prefer").is_none());
+        let (mut minimal, mut full) = (0, 0);
+        for c in plain {
+            match c.response.status {
+                204 => minimal += 1,
+                200 => full += 1,
+                _ => {}
+            }
+        }
+        if minimal > full {
+            PatchDefault::Minimal
+        } else {
+            PatchDefault::Representation
+        }
+    }
+}
+
+/// An answer from the mock, independent of the server that sends it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MockResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers to send.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+/// An entity the mock was seeded with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seeded {
+    /// The entity's path (template with values filled in).
+    pub path: String,
+    /// The type stored there.
+    pub type_name: String,
+    /// The case whose response example it came from.
+    pub from_case: String,
+}
+
+/// The mock's routes and state.
+pub struct Mock {
+    routes: Vec<Route>,
+    store: Store,
+    schemas: Arc<SchemaSet>,
+    patch_default: PatchDefault,
+    seeded: Vec<Seeded>,
+    params: HashMap<String, BTreeMap<String, String>>,
+    notes: Vec<String>,
+}
+
+impl Mock {
+    /// Builds the mock from the cases: their operations become routes, their response examples seed the store.
+    pub fn new(
+        cases: &[Case],
+        schemas: Arc<SchemaSet>,
+        patch_default: Option<PatchDefault>,
+    ) -> Mock {
+        let mut routes: Vec<Route> = Vec::new();
+        for c in cases {
+            let r = Route::new(&c.request.method, &c.request.path, case_type(c));
+            if !routes
+                .iter()
+                .any(|x| x.method == r.method && x.same_shape(&r))
+            {
+                routes.push(r);
+            }
+        }
+        let mut mock = Mock {
+            routes,
+            store: Store::default(),
+            schemas,
+            patch_default: patch_default.unwrap_or_else(|| PatchDefault::from_cases(cases)),
+            seeded: Vec::new(),
+            params: HashMap::new(),
+            notes: Vec::new(),
+        };
+        mock.seed(cases);
+        mock
+    }
+
+    /// Path parameter values for a case, naming seeded entities.
+    pub fn params_for(&self, case: &Case) -> BTreeMap<String, String> {
+        self.params.get(&case.id).cloned().unwrap_or_default()
+    }
+
+    /// What the mock was seeded with.
+    pub fn seeded(&self) -> &[Seeded] {
+        &self.seeded
+    }
+
+    /// Notes from seeding (placeholders repaired, examples not seeded).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// The documented operations, as `METHOD /template`.
+    pub fn routes(&self) -> Vec<String> {
+        let mut r: Vec<String> = self
+            .routes
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.template))
+            .collect();
+        r.sort();
+        r
+    }
+
+    /// What the mock answers when no Prefer header is sent.
+    pub fn patch_default(&self) -> PatchDefault {
+        self.patch_default
+    }
+}
