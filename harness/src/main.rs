@@ -358,7 +358,7 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     let written = report::write_reports(&report, &args.report_dir)?;
     let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
         && std::env::var_os("NO_COLOR").is_none();
-    print!("{}", report::to_console(&report, colour));
+    print!("{}", report::console::render(&report, colour));
     for w in written {
         eprintln!("wrote {}", w.display());
     }

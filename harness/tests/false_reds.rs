@@ -278,12 +278,12 @@ async fn failed_warnings_show_and_severities_are_the_ones_that_applied() {
         vec![r],
         Default::default(),
     );
-    let console = conform::report::to_console(&report, false);
+    let console = conform::report::console::render(&report, false);
     assert!(
         console.contains(HOST_CASE) && console.contains("undeclaredThing"),
         "{console}"
     );
-    let junit = conform::report::to_junit(&report).unwrap_or_default();
+    let junit = conform::report::junit::render(&report).unwrap_or_default();
     assert!(junit.contains("<system-out>"), "{junit}");
     assert!(junit.contains("undeclaredThing"), "{junit}");
     assert!(!junit.contains("<failure"), "{junit}");

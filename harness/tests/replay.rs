@@ -431,8 +431,8 @@ async fn token_is_sent_and_never_reported() {
         vec![r],
         Default::default(),
     );
-    let json = conform::report::to_json(&report);
-    let xml = conform::report::to_junit(&report).unwrap_or_default();
+    let json = conform::report::json::render(&report);
+    let xml = conform::report::junit::render(&report).unwrap_or_default();
     assert!(!json.contains(token) && !xml.contains(token));
 }
 

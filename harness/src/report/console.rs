@@ -1,0 +1,81 @@
+//! The console summary: cases that did not pass (and passing ones whose warnings failed),
+//! stale and expired baseline entries, totals and the gate.
+
+use super::failure_text;
+use crate::model::result::{CheckOutcome, Outcome, RunReport};
+
+/// Colours a diff line for a terminal: removals red, additions green, hunk headers cyan.
+fn paint(line: &str) -> String {
+    let code = if line.starts_with("---") || line.starts_with("+++") {
+        "1"
+    } else if line.starts_with('-') {
+        "31"
+    } else if line.starts_with('+') {
+        "32"
+    } else if line.starts_with("@@") {
+        "36"
+    } else {
+        return line.to_string();
+    };
+    format!("\x1b[{code}m{line}\x1b[0m")
+}
+
+/// The console summary: one line per case that did not pass, then the totals and the gate.
+/// `colour` paints diffs for a terminal; files always get plain text.
+pub fn render(report: &RunReport, colour: bool) -> String {
+    let mut out = String::new();
+    for case in &report.cases {
+        let warned = case
+            .checks
+            .iter()
+            .any(|c| c.outcome == CheckOutcome::Failed);
+        let label = match case.outcome {
+            // A passing case shows only when a warning failed.
+            Outcome::Passed if !warned => continue,
+            Outcome::Passed => "PASSED ",
+            Outcome::Failed => "FAILED ",
+            Outcome::Errored => "ERRORED",
+            Outcome::Skipped => "SKIPPED",
+            Outcome::Waived => "WAIVED ",
+        };
+        out.push_str(&format!(
+            "{label} {} ({}:{})\n",
+            case.id, case.source.file, case.source.line
+        ));
+        if let Some(w) = &case.waiver {
+            out.push_str(&format!("        waived: {w}\n"));
+        }
+        for n in case
+            .notes
+            .iter()
+            .filter(|n| n.starts_with("baseline entry"))
+        {
+            out.push_str(&format!("        {n}\n"));
+        }
+        for line in failure_text(case).lines() {
+            let line = if colour {
+                paint(line)
+            } else {
+                line.to_string()
+            };
+            out.push_str(&format!("        {line}\n"));
+        }
+    }
+    for s in &report.gate.stale_baseline {
+        out.push_str(&format!("STALE   baseline entry `{}`: {}\n", s.case, s.why));
+    }
+    for s in &report.gate.expired_baseline {
+        out.push_str(&format!("EXPIRED baseline entry `{}`: {}\n", s.case, s.why));
+    }
+    let s = &report.summary;
+    out.push_str(&format!(
+        "{} passed, {} failed, {} errored, {} skipped, {} waived ({} cases against {})\n",
+        s.passed, s.failed, s.errored, s.skipped, s.waived, s.total, report.target
+    ));
+    out.push_str(if report.gate.passed {
+        "gate: PASSED\n"
+    } else {
+        "gate: FAILED\n"
+    });
+    out
+}
