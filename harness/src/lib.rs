@@ -9,6 +9,7 @@ pub mod http;
 pub mod lint;
 pub mod mock;
 pub mod model;
+pub mod pipeline;
 pub mod placeholder;
 pub mod redact;
 pub mod replay;
@@ -18,4 +19,5 @@ pub mod strict_json;
 pub mod testing;
 
 pub use model::{case, result};
+pub use pipeline::Conformance;
 pub use replay::{checks, runner};

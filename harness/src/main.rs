@@ -1,19 +1,17 @@
 //! The `conform` command line: a thin layer over the library.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{anyhow, Context};
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use conform::baseline::Baseline;
 use conform::mock::{Mock, PatchDefault};
 use conform::report;
-use conform::runner::{RunOptions, Runner, Target};
 use conform::schema::SchemaSet;
+use conform::Conformance;
 use conform::{case, extract};
 
 /// Conformance tests for REST APIs documented the way Microsoft Graph is.
@@ -293,80 +291,52 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn run(args: RunArgs) -> anyhow::Result<u8> {
-    let all = case::load_dir(&args.cases)?;
-    let schemas = Arc::new(SchemaSet::load_dir(&args.schemas)?);
-    let selected: Vec<_> = all
-        .iter()
-        .filter(|c| {
-            args.filter
-                .as_ref()
-                .is_none_or(|f| c.id.contains(f.as_str()))
-        })
-        .cloned()
-        .collect();
-    if selected.is_empty() {
-        return Err(anyhow!(
-            "no case to run in {} (filter: {})",
-            args.cases.display(),
-            args.filter.as_deref().unwrap_or("none")
-        ));
+    let mut pipeline = Conformance::new()
+        .cases_dir(&args.cases)
+        .schemas_dir(&args.schemas)
+        .params(args.params.iter().cloned())
+        .reports(&args.report_dir)
+        .options(|o| {
+            o.timeout = Duration::from_secs(args.timeout.max(1));
+            o.max_body = args.max_body;
+            o.jobs = args.jobs;
+            o.retries = args.retries;
+            o.max_retry_wait = Duration::from_secs(args.max_retry_wait);
+            o.follow_redirects = args.follow_redirects;
+            o.patch_default = args.patch_default;
+            o.checks = conform::checks::CheckOptions {
+                strict: args.strict,
+                status: args.status,
+            };
+        });
+    if let Some(url) = &args.target {
+        pipeline = pipeline.target_url(url);
     }
-    let baseline = match &args.baseline {
-        Some(path) => Baseline::load(path)?,
-        None => {
-            let default = PathBuf::from("reports/baseline.json");
-            if default.exists() {
-                Baseline::load(&default)?
-            } else {
-                Baseline::default()
-            }
-        }
-    };
-    let token = std::env::var("CONFORM_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty());
-    let opts = RunOptions {
-        target: args.target.clone().map_or(Target::Mock, Target::Url),
-        params: args.params.iter().cloned().collect::<BTreeMap<_, _>>(),
-        timeout: Duration::from_secs(args.timeout.max(1)),
-        max_body: args.max_body,
-        jobs: args.jobs,
-        token,
-        retries: args.retries,
-        max_retry_wait: Duration::from_secs(args.max_retry_wait),
-        follow_redirects: args.follow_redirects,
-        patch_default: args.patch_default,
-        checks: conform::checks::CheckOptions {
-            strict: args.strict,
-            status: args.status,
-        },
-    };
+    if let Some(filter) = &args.filter {
+        pipeline = pipeline.filter(filter);
+    }
+    if let Ok(token) = std::env::var("CONFORM_TOKEN") {
+        pipeline = pipeline.token(token);
+    }
+    let default_baseline = PathBuf::from("reports/baseline.json");
+    match &args.baseline {
+        Some(path) => pipeline = pipeline.baseline(path),
+        None if default_baseline.exists() => pipeline = pipeline.baseline(default_baseline),
+        None => {}
+    }
     let rt = runtime()?;
-    let started_at = chrono::Utc::now();
-    let clock = Instant::now();
-    let (mut results, label, signal) = rt.block_on(async {
-        let runner = Runner::start(&all, &selected, schemas, opts).await?;
-        let (results, signal) = runner.run_all_until(&selected, Signal::first()).await;
-        Ok::<_, anyhow::Error>((results, runner.target_label().to_string(), signal))
-    })?;
-    let applied = baseline.apply(
-        &mut results,
-        selected.len() == all.len(),
-        started_at.date_naive(),
-    );
-    let report = report::build_report(&label, started_at, clock.elapsed(), results, applied);
-    let written = report::write_reports(&report, &args.report_dir)?;
+    let (run, signal) = rt.block_on(pipeline.run_until(Signal::first()))?;
     let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
         && std::env::var_os("NO_COLOR").is_none();
-    print!("{}", report::console::render(&report, colour));
-    for w in written {
+    print!("{}", report::console::render(&run.report, colour));
+    for w in &run.written {
         eprintln!("wrote {}", w.display());
     }
     if let Some(signal) = signal {
         eprintln!("conform: interrupted by {signal}; the reports hold the cases that finished");
         return Ok(signal.exit_code());
     }
-    Ok(u8::from(!report.gate.passed))
+    Ok(u8::from(!run.report.gate.passed))
 }
 
 /// A signal that ends a run early, with the reports written.

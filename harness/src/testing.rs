@@ -12,9 +12,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 use crate::baseline::Baseline;
-use crate::case::Case;
-use crate::result::Outcome;
-use crate::runner::Runner;
+use crate::model::case::Case;
+use crate::model::result::{CaseResult, Outcome};
+use crate::replay::runner::Runner;
 
 /// The turn of the trials of one resource.
 #[derive(Default)]
@@ -50,28 +50,27 @@ impl Drop for Advance {
     }
 }
 
-/// One trial per case, in documented order, for `libtest_mimic::run` with the same `args`.
+/// One trial per case, named by its id, in documented order, for `libtest_mimic::run` with the
+/// same `args`; each result, baseline applied, also goes to `sink` when one is given.
 pub fn case_trials(
     mut cases: Vec<Case>,
     runner: Arc<Runner>,
     runtime: Arc<tokio::runtime::Runtime>,
     baseline: Arc<Baseline>,
     args: &Arguments,
+    sink: Option<Arc<Mutex<Vec<CaseResult>>>>,
 ) -> Vec<Trial> {
     cases.sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
     let today = chrono::Utc::now().date_naive();
     let mut turns: HashMap<String, (Arc<Turn>, usize)> = HashMap::new();
     let mut trials = Vec::with_capacity(cases.len());
     for case in cases {
-        let kind = if baseline.lists(&case.id) {
-            "baseline"
-        } else {
-            ""
-        };
-        let probe = Trial::test(case.id.clone(), || Ok(())).with_kind(kind);
+        // Names are plain ids, so that `--exact ID` (as nextest passes it) finds the case.
+        let probe = Trial::test(case.id.clone(), || Ok(()));
         let runs = !args.is_filtered_out(&probe) && !args.is_ignored(&probe);
         let key = runner.resource_key(&case);
         let (runner, runtime, baseline) = (runner.clone(), runtime.clone(), baseline.clone());
+        let sink = sink.clone();
         // Only trials that run take a place in their resource's order.
         let place = runs.then(|| {
             let entry = turns.entry(key).or_insert_with(|| (Arc::default(), 0));
@@ -88,10 +87,10 @@ pub fn case_trials(
             let mut results = vec![runtime.block_on(runner.run_case(&case))];
             let applied = baseline.apply(&mut results, false, today);
             let result = &results[0];
-            match result.outcome {
+            let verdict = match result.outcome {
                 Outcome::Passed | Outcome::Waived | Outcome::Skipped => {
                     if let Some(w) = &result.waiver {
-                        eprintln!("{}: waived by the baseline: {w}", result.id);
+                        println!("{}: waived: {w}", result.id);
                     }
                     if let Some(s) = applied.stale.first() {
                         eprintln!("{}: stale baseline entry: {}", result.id, s.why);
@@ -114,9 +113,15 @@ pub fn case_trials(
                     }
                     Err(Failed::from(text))
                 }
+            };
+            if let Some(sink) = &sink {
+                sink.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .extend(results);
             }
+            verdict
         });
-        trials.push(trial.with_kind(kind));
+        trials.push(trial);
     }
     trials
 }

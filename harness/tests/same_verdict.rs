@@ -8,7 +8,6 @@ use common::{case, load, root};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use conform::baseline::Baseline;
 use conform::case::Case;
 use conform::mock::Mock as ConformMock;
 use conform::result::Outcome;
@@ -136,20 +135,16 @@ fn cargo_test_trials_keep_the_same_order() {
             .await;
         server
     });
-    // Runs the spellings as `cargo test` trials with these arguments.
+    // Runs the spellings as `cargo test` trials with these arguments, as a user's test would.
     let run = |folder: Vec<Case>, args: &libtest_mimic::Arguments| {
         let (_, schemas) = load();
-        let runner = rt
-            .block_on(Runner::start(&folder, &folder, schemas, opts(&server)))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let trials = conform::testing::case_trials(
-            folder,
-            Arc::new(runner),
-            rt.clone(),
-            Arc::new(Baseline::default()),
-            args,
-        );
-        libtest_mimic::run(args, trials)
+        let trials = conform::Conformance::new()
+            .cases(folder)
+            .schemas(schemas)
+            .target_url(server.uri())
+            .options(|o| o.jobs = 8)
+            .trials(args);
+        libtest_mimic::run(args, trials.trials)
     };
     let args = libtest_mimic::Arguments {
         test_threads: Some(4),

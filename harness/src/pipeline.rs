@@ -1,0 +1,524 @@
+//! The run pipeline, one for every user: load the cases and schemas, select, resolve
+//! parameters, run against the target, apply the baseline, build the result model and write
+//! the reports. The CLI, this repository's `cargo test` and users' own tests all go through
+//! [`Conformance`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), conform::pipeline::PipelineError> {
+//! let run = conform::Conformance::new()
+//!     .cases_dir("cases")
+//!     .schemas_dir("schemas")
+//!     .target_url("https://graph.example.com/beta")
+//!     .param("userId", "48d31887-5fad-4d73-a9f5-3c356e68a038")
+//!     .reports("reports")
+//!     .run()
+//!     .await?;
+//! assert!(run.report.gate.passed);
+//! # Ok(()) }
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use crate::baseline::{Baseline, BaselineError};
+use crate::extract::ExtractError;
+use crate::model::case::{self, Case, CaseError};
+use crate::model::result::{CaseResult, RunReport};
+use crate::replay::runner::{RunError, RunOptions, Runner, Target};
+use crate::replay::transport::{ServiceTransport, Transport};
+use crate::report::{self, ReportError};
+use crate::schema::{SchemaError, SchemaSet};
+
+/// Why a run could not be made (its inputs, not the target's answers).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The cases could not be read.
+    #[error(transparent)]
+    Cases(#[from] CaseError),
+    /// The doc pages could not be read.
+    #[error(transparent)]
+    Extract(#[from] ExtractError),
+    /// The schemas could not be read.
+    #[error(transparent)]
+    Schemas(#[from] SchemaError),
+    /// The baseline could not be read.
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    /// The run could not start (a missing parameter, a bad target).
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The reports could not be written.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// No case is selected.
+    #[error("no case to run in {source_name} (filter: {filter})")]
+    NoCases {
+        /// Where the cases came from.
+        source_name: String,
+        /// The filter given, or `none`.
+        filter: String,
+    },
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Where the cases come from.
+enum CaseSource {
+    Dir(PathBuf),
+    Docs(Vec<PathBuf>),
+    Given(Vec<Case>),
+}
+
+/// Where the schemas come from.
+enum SchemaSource {
+    Dir(PathBuf),
+    Given(Arc<SchemaSet>),
+}
+
+/// Builds the transport of a target given by the user, once the options are final.
+type MakeTransport = Box<dyn FnOnce(&RunOptions) -> Arc<dyn Transport> + Send>;
+
+/// What the run is aimed at, as the builder was told.
+enum TargetChoice {
+    Options,
+    Service { label: String, make: MakeTransport },
+}
+
+/// The pipeline's settings: a builder, then one of [`Conformance::run`] (the whole run,
+/// reports written), [`Conformance::trials`] (each case a libtest-mimic trial) or
+/// [`Conformance::run_tests`] (the trials run as a test binary's `main`).
+pub struct Conformance {
+    cases: CaseSource,
+    schemas: SchemaSource,
+    baseline: Option<PathBuf>,
+    report_dir: Option<PathBuf>,
+    filter: Option<String>,
+    target: TargetChoice,
+    options: RunOptions,
+}
+
+impl Default for Conformance {
+    fn default() -> Self {
+        Conformance::new()
+    }
+}
+
+/// A finished run: the result model and the report files written.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The result model every report is made from.
+    pub report: RunReport,
+    /// The report files written (none without [`Conformance::reports`]).
+    pub written: Vec<PathBuf>,
+}
+
+/// What the pipeline loaded: every case, the selected ones, the schemas and the baseline.
+struct Loaded {
+    all: Vec<Case>,
+    selected: Vec<Case>,
+    schemas: Arc<SchemaSet>,
+    baseline: Baseline,
+}
+
+impl Conformance {
+    /// The defaults: cases in `cases/`, schemas in `schemas/`, the embedded mock as the target,
+    /// no baseline, no reports written.
+    pub fn new() -> Conformance {
+        Conformance {
+            cases: CaseSource::Dir(PathBuf::from("cases")),
+            schemas: SchemaSource::Dir(PathBuf::from("schemas")),
+            baseline: None,
+            report_dir: None,
+            filter: None,
+            target: TargetChoice::Options,
+            options: RunOptions::default(),
+        }
+    }
+
+    /// Reads the cases from a folder of case files (as `conform extract` writes them).
+    pub fn cases_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cases = CaseSource::Dir(dir.into());
+        self
+    }
+
+    /// Extracts the cases from doc pages (files or folders) at run time.
+    pub fn docs<P: Into<PathBuf>>(mut self, docs: impl IntoIterator<Item = P>) -> Self {
+        self.cases = CaseSource::Docs(docs.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Runs these cases.
+    pub fn cases(mut self, cases: Vec<Case>) -> Self {
+        self.cases = CaseSource::Given(cases);
+        self
+    }
+
+    /// Reads the JSON Schemas from a folder.
+    pub fn schemas_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.schemas = SchemaSource::Dir(dir.into());
+        self
+    }
+
+    /// Uses this schema set.
+    pub fn schemas(mut self, schemas: Arc<SchemaSet>) -> Self {
+        self.schemas = SchemaSource::Given(schemas);
+        self
+    }
+
+    /// Aims at a service root over HTTP, including the version (`https://host/beta`).
+    pub fn target_url(mut self, url: impl Into<String>) -> Self {
+        self.options.target = Target::Url(url.into());
+        self.target = TargetChoice::Options;
+        self
+    }
+
+    /// Aims at the embedded mock, built from all the cases (the default).
+    pub fn embedded_mock(mut self) -> Self {
+        self.options.target = Target::Mock;
+        self.target = TargetChoice::Options;
+        self
+    }
+
+    /// Aims at a `tower::Service` called in process with no socket (an `axum::Router`, a
+    /// hyper service, a `tower::ServiceBuilder` stack); case paths are sent as documented,
+    /// relative to the version root.
+    pub fn service<S, B, RB>(self, service: S) -> Self
+    where
+        S: tower::Service<http::Request<B>, Response = http::Response<RB>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send,
+        S::Error: std::fmt::Display,
+        B: From<Bytes> + Send + 'static,
+        RB: http_body::Body + Send + 'static,
+        RB::Data: Send,
+        RB::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.service_at("", service)
+    }
+
+    /// Like [`Conformance::service`], for a service that serves the API under `root`
+    /// (such as `/beta`).
+    pub fn service_at<S, B, RB>(mut self, root: &str, service: S) -> Self
+    where
+        S: tower::Service<http::Request<B>, Response = http::Response<RB>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send,
+        S::Error: std::fmt::Display,
+        B: From<Bytes> + Send + 'static,
+        RB: http_body::Body + Send + 'static,
+        RB::Data: Send,
+        RB::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let root = root.to_string();
+        let label = if root.is_empty() {
+            "in-process service".to_string()
+        } else {
+            format!("in-process service at {root}")
+        };
+        let make: MakeTransport = Box::new(move |o: &RunOptions| {
+            Arc::new(ServiceTransport::<S, B>::new(
+                service,
+                root,
+                o.token.clone(),
+                o.timeout,
+                o.max_body,
+            )) as Arc<dyn Transport>
+        });
+        self.target = TargetChoice::Service { label, make };
+        self
+    }
+
+    /// Aims at any transport.
+    pub fn transport(mut self, label: impl Into<String>, transport: Arc<dyn Transport>) -> Self {
+        self.options.target = Target::Transport {
+            label: label.into(),
+            transport,
+        };
+        self.target = TargetChoice::Options;
+        self
+    }
+
+    /// A path parameter value, for every case that has a parameter of that name.
+    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.params.insert(name.into(), value.into());
+        self
+    }
+
+    /// Several path parameter values.
+    pub fn params<K: Into<String>, V: Into<String>>(
+        mut self,
+        params: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.options
+            .params
+            .extend(params.into_iter().map(|(k, v)| (k.into(), v.into())));
+        self
+    }
+
+    /// The bearer token sent to the target; it never appears in any output.
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.options.token = Some(token.into()).filter(|t| !t.is_empty());
+        self
+    }
+
+    /// Applies a baseline of known failures.
+    pub fn baseline(mut self, path: impl Into<PathBuf>) -> Self {
+        self.baseline = Some(path.into());
+        self
+    }
+
+    /// Writes the reports (`report.json`, `junit.xml`) into a folder.
+    pub fn reports(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.report_dir = Some(dir.into());
+        self
+    }
+
+    /// Runs only the cases whose id contains this text.
+    pub fn filter(mut self, text: impl Into<String>) -> Self {
+        self.filter = Some(text.into());
+        self
+    }
+
+    /// Adjusts the other run options (timeouts, concurrency, retries, strictness).
+    pub fn options(mut self, adjust: impl FnOnce(&mut RunOptions)) -> Self {
+        adjust(&mut self.options);
+        self
+    }
+
+    /// The options with the chosen target in place.
+    fn final_options(&mut self) -> RunOptions {
+        let mut options = self.options.clone();
+        if let TargetChoice::Service { label, make } =
+            std::mem::replace(&mut self.target, TargetChoice::Options)
+        {
+            let transport = make(&options);
+            options.target = Target::Transport { label, transport };
+            self.options.target = options.target.clone();
+        }
+        options
+    }
+
+    /// Loads cases, schemas and baseline, and selects the cases to run.
+    fn load(&mut self) -> Result<Loaded, PipelineError> {
+        let (all, source_name) =
+            match std::mem::replace(&mut self.cases, CaseSource::Given(Vec::new())) {
+                CaseSource::Dir(dir) => {
+                    let name = dir.display().to_string();
+                    let all = case::load_dir(&dir)?;
+                    self.cases = CaseSource::Dir(dir);
+                    (all, name)
+                }
+                CaseSource::Docs(docs) => {
+                    let extraction = crate::extract::extract_paths(&docs)?;
+                    let name = docs
+                        .iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    self.cases = CaseSource::Docs(docs);
+                    (extraction.cases, name)
+                }
+                CaseSource::Given(cases) => (cases, "the cases given".to_string()),
+            };
+        let schemas = match &self.schemas {
+            SchemaSource::Dir(dir) => Arc::new(SchemaSet::load_dir(dir)?),
+            SchemaSource::Given(set) => set.clone(),
+        };
+        let baseline = match &self.baseline {
+            Some(path) => Baseline::load(path)?,
+            None => Baseline::default(),
+        };
+        let selected: Vec<Case> = crate::replay::plan::select(&all, self.filter.as_deref())
+            .into_iter()
+            .cloned()
+            .collect();
+        if selected.is_empty() {
+            return Err(PipelineError::NoCases {
+                source_name,
+                filter: self.filter.clone().unwrap_or_else(|| "none".into()),
+            });
+        }
+        Ok(Loaded {
+            all,
+            selected,
+            schemas,
+            baseline,
+        })
+    }
+
+    /// Runs every selected case, applies the baseline, builds the report and writes it.
+    pub async fn run(self) -> Result<Run, PipelineError> {
+        let (run, _) = self.run_until(std::future::pending::<String>()).await?;
+        Ok(run)
+    }
+
+    /// Like [`Conformance::run`], but stops early when `stop` completes (on a signal, say):
+    /// the cases that had not finished are `errored`, and the reports are still written.
+    pub async fn run_until<T: std::fmt::Display>(
+        mut self,
+        stop: impl std::future::Future<Output = T>,
+    ) -> Result<(Run, Option<T>), PipelineError> {
+        let loaded = self.load()?;
+        let options = self.final_options();
+        let started_at = chrono::Utc::now();
+        let clock = Instant::now();
+        let runner = Runner::start(&loaded.all, &loaded.selected, loaded.schemas, options).await?;
+        let (mut results, stopped) = runner.run_all_until(&loaded.selected, stop).await;
+        let complete = loaded.selected.len() == loaded.all.len();
+        let applied = loaded
+            .baseline
+            .apply(&mut results, complete, started_at.date_naive());
+        let report = report::build_report(
+            runner.target_label(),
+            started_at,
+            clock.elapsed(),
+            results,
+            applied,
+        );
+        let written = match &self.report_dir {
+            Some(dir) => report::write_reports(&report, dir)?,
+            None => Vec::new(),
+        };
+        Ok((Run { report, written }, stopped))
+    }
+
+    /// Each selected case as its own libtest-mimic trial, in documented order per resource,
+    /// for a test binary with `harness = false`. Setup failures become one failing trial
+    /// named `setup` that says why.
+    pub fn trials(mut self, args: &libtest_mimic::Arguments) -> Trials {
+        let collected = Arc::new(Mutex::new(Vec::new()));
+        let setup = |why: String| Trials {
+            trials: vec![libtest_mimic::Trial::test("setup", move || {
+                Err(libtest_mimic::Failed::from(why))
+            })],
+            collected: collected.clone(),
+            finish: None,
+        };
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => Arc::new(rt),
+            Err(e) => return setup(PipelineError::Runtime(e).to_string()),
+        };
+        let loaded = match self.load() {
+            Ok(l) => l,
+            Err(e) => return setup(e.to_string()),
+        };
+        let options = self.final_options();
+        let runner = match runtime.block_on(Runner::start(
+            &loaded.all,
+            &loaded.selected,
+            loaded.schemas,
+            options,
+        )) {
+            Ok(r) => Arc::new(r),
+            Err(e) => return setup(e.to_string()),
+        };
+        let label = runner.target_label().to_string();
+        let baseline = Arc::new(loaded.baseline);
+        let trials = crate::testing::case_trials(
+            loaded.selected,
+            runner,
+            runtime,
+            baseline.clone(),
+            args,
+            Some(collected.clone()),
+        );
+        Trials {
+            trials,
+            collected,
+            finish: Some(Finish {
+                label,
+                report_dir: self.report_dir.clone(),
+                started_at: chrono::Utc::now(),
+                clock: Instant::now(),
+            }),
+        }
+    }
+
+    /// The `main` of a test binary with `harness = false`: reads libtest's arguments, runs every
+    /// case as a trial, writes the reports when asked, and exits as libtest does.
+    pub fn run_tests(self) -> ! {
+        let args = libtest_mimic::Arguments::from_args();
+        let trials = self.trials(&args);
+        let collected = trials.collected.clone();
+        let finish = trials.finish;
+        let conclusion = libtest_mimic::run(&args, trials.trials);
+        if let Some(finish) = finish {
+            let results = std::mem::take(&mut *collected.lock().unwrap_or_else(|p| p.into_inner()));
+            if let Err(e) = finish.write(results) {
+                eprintln!("conform: {e}");
+                std::process::exit(2);
+            }
+        }
+        conclusion.exit()
+    }
+}
+
+/// The trials of a test binary and what is needed to report on them afterwards.
+pub struct Trials {
+    /// One trial per case (or one `setup` trial that fails with the reason).
+    pub trials: Vec<libtest_mimic::Trial>,
+    collected: Arc<Mutex<Vec<CaseResult>>>,
+    finish: Option<Finish>,
+}
+
+impl Trials {
+    /// After `libtest_mimic::run`: the result model of the trials that ran, with the reports
+    /// written when the pipeline was asked for them.
+    pub fn finish(self) -> Result<Option<Run>, PipelineError> {
+        let results =
+            std::mem::take(&mut *self.collected.lock().unwrap_or_else(|p| p.into_inner()));
+        match self.finish {
+            Some(f) => f.write(results).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// What writing the reports of trials needs.
+struct Finish {
+    label: String,
+    report_dir: Option<PathBuf>,
+    started_at: chrono::DateTime<chrono::Utc>,
+    clock: Instant,
+}
+
+impl Finish {
+    fn write(self, results: Vec<CaseResult>) -> Result<Run, PipelineError> {
+        let report = report::build_report(
+            &self.label,
+            self.started_at,
+            self.clock.elapsed(),
+            results,
+            Default::default(),
+        );
+        let written = match &self.report_dir {
+            Some(dir) => report::write_reports(&report, dir)?,
+            None => Vec::new(),
+        };
+        Ok(Run { report, written })
+    }
+}
+
+/// Path parameters from `name=value;name=value` (as `CONFORM_PARAMS` gives them).
+pub fn params_from_list(list: &str) -> BTreeMap<String, String> {
+    list.split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .collect()
+}
