@@ -34,9 +34,6 @@ pub enum ExtractError {
         /// The case written there.
         other: String,
     },
-    /// Walking a DOCS folder failed.
-    #[error("{0}")]
-    Walk(#[from] walkdir::Error),
 }
 
 /// The result of extracting a set of pages.
@@ -59,8 +56,11 @@ struct PageFile {
 }
 
 /// Lists the files named by the DOCS arguments, each with its path relative to the argument.
-fn page_files(docs: &[PathBuf]) -> Result<Vec<PageFile>, ExtractError> {
+/// A folder inside them that cannot be read is a diagnostic, so the pages beside it are still
+/// read; only a DOCS argument that does not exist stops the listing.
+fn page_files(docs: &[PathBuf]) -> Result<(Vec<PageFile>, Vec<Diagnostic>), ExtractError> {
     let mut files = Vec::new();
+    let mut unreadable = Vec::new();
     for root in docs {
         let meta = std::fs::metadata(root).map_err(|source| ExtractError::Io {
             path: root.clone(),
@@ -79,7 +79,23 @@ fn page_files(docs: &[PathBuf]) -> Result<Vec<PageFile>, ExtractError> {
         }
         let walker = walkdir::WalkDir::new(root).sort_by_file_name();
         for entry in walker {
-            let entry = entry?;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let path = e.path().unwrap_or(root).display().to_string();
+                    let why = e
+                        .io_error()
+                        .map_or_else(|| e.to_string(), ToString::to_string);
+                    unreadable.push(Diagnostic::new(
+                        &path,
+                        1,
+                        Severity::Error,
+                        Code::Unreadable,
+                        format!("cannot be read ({why}); skipped"),
+                    ));
+                    continue;
+                }
+            };
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -97,7 +113,7 @@ fn page_files(docs: &[PathBuf]) -> Result<Vec<PageFile>, ExtractError> {
             });
         }
     }
-    Ok(files)
+    Ok((files, unreadable))
 }
 
 /// Extracts every page under the DOCS arguments.
@@ -111,15 +127,28 @@ pub fn extract_paths_with<'a>(
     schemas: impl Into<LintSchemas<'a>>,
 ) -> Result<Extraction, ExtractError> {
     let schemas = schemas.into();
-    let mut out = Extraction::default();
+    let (files, unreadable) = page_files(docs)?;
+    let mut out = Extraction {
+        diagnostics: unreadable,
+        ..Extraction::default()
+    };
     let mut pages = Vec::new();
-    for file in page_files(docs)? {
+    for file in files {
         let display = file.path.display().to_string();
         out.pages += 1;
-        let bytes = std::fs::read(&file.path).map_err(|source| ExtractError::Io {
-            path: file.path.clone(),
-            source,
-        })?;
+        let bytes = match std::fs::read(&file.path) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                out.diagnostics.push(Diagnostic::new(
+                    &display,
+                    1,
+                    Severity::Error,
+                    Code::Unreadable,
+                    format!("cannot be read ({e}); page skipped"),
+                ));
+                continue;
+            }
+        };
         match String::from_utf8(bytes) {
             Ok(text) => pages.push((file.rel, display, text)),
             Err(e) => out.diagnostics.push(Diagnostic::new(

@@ -1,12 +1,12 @@
 //! Doc lint: what the pages say against themselves, against each other, and against the schemas.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
 use crate::case::{self, Body, Case};
 use crate::doc::http::{self, split_message, split_url};
-use crate::doc::{Code, Diagnostic, Page, Severity};
+use crate::doc::{Code, Diagnostic, LineIndex, Page, Severity};
 use crate::placeholder;
 use crate::schema::SchemaSet;
 
@@ -40,6 +40,107 @@ impl<'a> LintSchemas<'a> {
     }
 }
 
+/// How many lines of the HTTP request section a `syntax-mismatch` message lists: a section of
+/// thousands of lines (pages stitched together) would otherwise make every message that long.
+const LISTED_SYNTAX_LINES: usize = 50;
+
+/// What the HTTP request section says about an example's method and path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SyntaxMatch {
+    /// A line has the example's path and method.
+    Documented,
+    /// Lines have the example's path, none its method.
+    OtherMethod,
+    /// No line has the example's path.
+    NoPath,
+}
+
+/// The HTTP request section's lines, indexed once per page by the literal segment each has at
+/// each position, so an example is compared only with the lines that share its most selective
+/// segment, not with every line of the section. Matching is [`http::paths_match`]'s: segments
+/// equal ignoring ASCII case, a parameter segment on either side matching any segment, no
+/// query, no trailing slash.
+#[derive(Debug, Default)]
+struct SyntaxIndex {
+    /// Distinct lines: their segments (lower-cased literals; `None` for parameters) and method.
+    lines: Vec<(Vec<Option<String>>, String)>,
+    /// Lines by segment count, position and the literal they have there.
+    literal: HashMap<(usize, usize, String), Vec<usize>>,
+    /// Lines by segment count and a position where they have a parameter.
+    param: HashMap<(usize, usize), Vec<usize>>,
+    /// Lines by segment count.
+    by_len: HashMap<usize, Vec<usize>>,
+}
+
+/// A path's segments as matching sees them: lower-cased literals, `None` for parameters.
+fn match_segments(path: &str) -> Vec<Option<String>> {
+    http::path_segments(path)
+        .map(|s| (!http::is_param_segment(s)).then(|| s.to_ascii_lowercase()))
+        .collect()
+}
+
+impl SyntaxIndex {
+    fn new(lines: &[(usize, String, String)]) -> Self {
+        let mut index = SyntaxIndex::default();
+        let mut distinct = HashSet::new();
+        for (_, method, path) in lines {
+            let segs = match_segments(path);
+            if !distinct.insert((segs.clone(), method.clone())) {
+                continue;
+            }
+            let id = index.lines.len();
+            let len = segs.len();
+            for (i, seg) in segs.iter().enumerate() {
+                match seg {
+                    Some(lit) => index.literal.entry((len, i, lit.clone())).or_default(),
+                    None => index.param.entry((len, i)).or_default(),
+                }
+                .push(id);
+            }
+            index.by_len.entry(len).or_default().push(id);
+            index.lines.push((segs, method.clone()));
+        }
+        index
+    }
+
+    /// Looks an example up: whether a line has its path, and one with its method too.
+    fn lookup(&self, method: &str, path: &str) -> SyntaxMatch {
+        const NONE: &[usize] = &[];
+        let segs = match_segments(path);
+        let len = segs.len();
+        // The lines that can match have, at each literal position of the example, that literal
+        // or a parameter; the position with the fewest such lines bounds the search.
+        let mut candidates: [&[usize]; 2] =
+            [self.by_len.get(&len).map_or(NONE, Vec::as_slice), NONE];
+        for (i, seg) in segs.iter().enumerate() {
+            let Some(lit) = seg else { continue };
+            let same = self
+                .literal
+                .get(&(len, i, lit.clone()))
+                .map_or(NONE, Vec::as_slice);
+            let param = self.param.get(&(len, i)).map_or(NONE, Vec::as_slice);
+            if same.len() + param.len() < candidates[0].len() + candidates[1].len() {
+                candidates = [same, param];
+            }
+        }
+        let mut found = SyntaxMatch::NoPath;
+        for &id in candidates.iter().flat_map(|c| c.iter()) {
+            let (line, line_method) = &self.lines[id];
+            let matches = line
+                .iter()
+                .zip(&segs)
+                .all(|(a, b)| a.is_none() || b.is_none() || a == b);
+            if matches {
+                if line_method == method {
+                    return SyntaxMatch::Documented;
+                }
+                found = SyntaxMatch::OtherMethod;
+            }
+        }
+        found
+    }
+}
+
 /// Lints that need the whole page: syntax agreement and placeholder spelling.
 pub(crate) fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
@@ -52,39 +153,48 @@ pub(crate) fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagn
         .map(|s| (s.line, s.method.clone(), split_url(&s.path).path))
         .collect();
     if !syntax.is_empty() {
+        let index = SyntaxIndex::new(&syntax);
+        // Pages repeat examples of one operation, so each (method, path) is looked up once.
+        let mut seen: HashMap<String, SyntaxMatch> = HashMap::new();
+        let listing = std::cell::OnceCell::new();
+        let lines = || {
+            listing
+                .get_or_init(|| {
+                    let mut listed = syntax
+                        .iter()
+                        .take(LISTED_SYNTAX_LINES)
+                        .map(|(l, m, p)| format!("{m} {p} (line {l})"))
+                        .collect::<Vec<_>>();
+                    if syntax.len() > LISTED_SYNTAX_LINES {
+                        listed.push(format!("and {} more", syntax.len() - LISTED_SYNTAX_LINES));
+                    }
+                    listed.join(", ")
+                })
+                .clone()
+        };
         for case in cases {
-            let same_path: Vec<_> = syntax
-                .iter()
-                .filter(|(_, _, p)| http::paths_match(p, &case.request.path))
-                .collect();
-            let lines = || {
-                syntax
-                    .iter()
-                    .map(|(l, m, p)| format!("{m} {p} (line {l})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            if same_path.is_empty() {
-                diags.push(diag(
+            let (method, path) = (&case.request.method, &case.request.path);
+            let found = *seen
+                .entry(http::operation_key(method, path))
+                .or_insert_with(|| index.lookup(method, path));
+            match found {
+                SyntaxMatch::Documented => {}
+                SyntaxMatch::NoPath => diags.push(diag(
                     case.request.line,
                     Code::SyntaxMismatch,
                     format!(
-                        "example `{} {}` matches no path of the HTTP request section: {}",
-                        case.request.method,
-                        case.request.path,
+                        "example `{method} {path}` matches no path of the HTTP request section: {}",
                         lines()
                     ),
-                ));
-            } else if !same_path.iter().any(|(_, m, _)| *m == case.request.method) {
-                diags.push(diag(
+                )),
+                SyntaxMatch::OtherMethod => diags.push(diag(
                     case.request.line,
                     Code::SyntaxMismatch,
                     format!(
-                        "example uses {} but the HTTP request section documents {} for this path",
-                        case.request.method,
+                        "example uses {method} but the HTTP request section documents {} for this path",
                         lines()
                     ),
-                ));
+                )),
             }
         }
     }
@@ -113,7 +223,7 @@ pub(crate) fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagn
     }
     written.sort();
     let mut first_seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
-    let mut reported = std::collections::HashSet::new();
+    let mut reported = HashSet::new();
     for (line, w) in written {
         let key: String = w
             .chars()
@@ -144,7 +254,7 @@ pub(crate) fn collapse_no_schema(diags: &mut Vec<Diagnostic>) {
     for d in diags.iter().filter(|d| d.code == Code::NoSchema) {
         *counts.entry(d.message.clone()).or_insert(0) += 1;
     }
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     diags.retain(|d| d.code != Code::NoSchema || seen.insert(d.message.clone()));
     for d in diags.iter_mut().filter(|d| d.code == Code::NoSchema) {
         if let Some(n) = counts.get(&d.message).filter(|n| **n > 1) {
@@ -153,19 +263,57 @@ pub(crate) fn collapse_no_schema(diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The 0-based line within a JSON text where a pointer's last named key appears (best effort).
-fn locate(text: &str, pointer: &str) -> usize {
-    let mut pos = 0;
-    for seg in pointer.split('/').skip(1) {
-        if seg.parse::<usize>().is_ok() {
-            continue;
+/// Where the keys of JSON pointers appear in an example body's text, indexed once per body:
+/// scanning the text from its start for each of thousands of findings would be quadratic.
+struct KeyLocator<'t> {
+    text: &'t str,
+    lines: LineIndex,
+    /// Offsets of the quotes that open each `"…"` span (a quote and the next one), by content.
+    quoted: HashMap<&'t str, Vec<usize>>,
+}
+
+impl<'t> KeyLocator<'t> {
+    fn new(text: &'t str) -> Self {
+        let quotes: Vec<usize> = text.match_indices('"').map(|(i, _)| i).collect();
+        let mut quoted: HashMap<&str, Vec<usize>> = HashMap::new();
+        for pair in quotes.windows(2) {
+            quoted
+                .entry(&text[pair[0] + 1..pair[1]])
+                .or_default()
+                .push(pair[0]);
         }
-        let key = seg.replace("~1", "/").replace("~0", "~");
-        if let Some(i) = text[pos..].find(&format!("\"{key}\"")) {
-            pos += i;
+        KeyLocator {
+            text,
+            lines: LineIndex::new(text),
+            quoted,
         }
     }
-    text[..pos].matches('\n').count()
+
+    /// The 0-based line where a pointer's last named key appears (best effort): each named key
+    /// is the first `"key"` after the previous one.
+    fn line(&self, pointer: &str) -> usize {
+        let mut pos = 0;
+        for seg in pointer.split('/').skip(1) {
+            if seg.parse::<usize>().is_ok() {
+                continue;
+            }
+            let key = seg.replace("~1", "/").replace("~0", "~");
+            // Without a quote in the key, `"key"` starts at a quote whose next quote ends it.
+            let found = if key.contains('"') {
+                self.text[pos..]
+                    .find(&format!("\"{key}\""))
+                    .map(|i| pos + i)
+            } else {
+                self.quoted
+                    .get(key.as_str())
+                    .and_then(|at| at.get(at.partition_point(|&o| o < pos)).copied())
+            };
+            if let Some(p) = found {
+                pos = p;
+            }
+        }
+        self.lines.line(pos) - 1
+    }
 }
 
 /// One example body to lint: which side, its type, its instances by pointer prefix, its block's line.
@@ -182,9 +330,7 @@ pub(crate) fn lint_bodies(
     let mut validated = 0;
     let mut diags = Vec::new();
     let body_of = |line: usize| {
-        page.blocks
-            .iter()
-            .find(|b| b.line == line)
+        page.block_at(line)
             .and_then(|b| split_message(&b.text, b.content_line()))
             .and_then(|m| m.body.map(|t| (m.body_line, t)))
     };
@@ -232,8 +378,11 @@ pub(crate) fn lint_bodies(
             continue;
         }
         validated += 1;
+        let locator = std::cell::OnceCell::new();
         for (prefix, instance) in instances {
-            let at = |pointer: &str| body_line + locate(&text, pointer);
+            let at = |pointer: &str| {
+                body_line + locator.get_or_init(|| KeyLocator::new(&text)).line(pointer)
+            };
             for u in schemas.undeclared(&type_name, instance) {
                 let pointer = format!("{prefix}{}", u.pointer);
                 let derived = schemas.derived_declaring(&u.type_name, &u.property);
@@ -399,7 +548,11 @@ pub(crate) fn lint_required_headers(page: &Page, cases: &[Case], display: &str) 
                 .any(|c| c.to_ascii_lowercase().contains("required"));
             // Only headers that label a body are checked: the others (Prefer, ConsistencyLevel)
             // often differ between examples on purpose.
-            if says_required && name.eq_ignore_ascii_case("content-type") {
+            // Once, however many tables say it: a page of many operations repeats its table.
+            let known = required
+                .iter()
+                .any(|r: &String| r.eq_ignore_ascii_case(&name));
+            if says_required && name.eq_ignore_ascii_case("content-type") && !known {
                 required.push(name);
             }
         }
@@ -498,26 +651,34 @@ pub(crate) fn cross_page_lint(
         by_op.entry((key, prefer)).or_default().push(c);
     }
     for ((op, prefer), group) in &by_op {
-        // One representative per version and answer keeps this linear in the group's size.
+        // One representative per version and answer, found in a set: a page of thousands of
+        // examples of one operation, each showing other properties, stays linear.
         let mut answers: Vec<(Option<String>, u16, Shape, &Case)> = Vec::new();
+        let mut distinct: HashSet<(Option<String>, u16, Shape)> = HashSet::new();
         for c in group {
             let (sc, st, sh) = (scope(c), c.response.status, Shape::of(c));
-            if !answers
-                .iter()
-                .any(|(s, t, h, _)| *s == sc && *t == st && *h == sh)
-            {
+            if distinct.insert((sc.clone(), st, sh.clone())) {
                 answers.push((sc, st, sh, c));
             }
         }
         if answers.len() < 2 {
             continue;
         }
+        // Only an answer from another page is cited, so when one page gave every answer its
+        // own cases need no search.
+        let files: HashSet<&str> = answers
+            .iter()
+            .map(|(_, _, _, o)| o.source.file.as_str())
+            .collect();
         let prefer = if prefer.is_empty() {
             "no Prefer header".to_string()
         } else {
             format!("Prefer: {prefer}")
         };
         for a in group {
+            if files.len() == 1 && files.contains(a.source.file.as_str()) {
+                continue;
+            }
             let (sc, shape) = (scope(a), Shape::of(a));
             let other = answers.iter().find(|(s, t, h, o)| {
                 same_scope(s, &sc)
@@ -545,7 +706,7 @@ pub(crate) fn cross_page_lint(
 
 /// What a documented answer shows of its body: whether there is one and, when the example is
 /// complete (not truncated), its top-level properties.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Shape {
     body: bool,
     keys: Option<Vec<String>>,
@@ -585,5 +746,191 @@ impl std::fmt::Display for Shape {
             (true, Some(k)) => write!(f, "a body of properties {}", k.join(", ")),
             (true, None) => f.write_str("a body"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::doc::Code;
+    use crate::extract::extract_page;
+
+    /// A request/response pair sending `request_line`.
+    fn example(name: &str, request_line: &str) -> String {
+        format!(
+            "<!-- {{ \"blockType\": \"request\", \"name\": \"{name}\" }} -->\n```http\n{request_line}\n```\n<!-- {{ \"blockType\": \"response\" }} -->\n```http\nHTTP/1.1 204 No Content\n```\n"
+        )
+    }
+
+    /// The `syntax-mismatch` diagnostics of a page, as `line: message`.
+    fn mismatches(page: &str) -> Vec<String> {
+        let (_, diags) = extract_page("p.md", "p.md", page);
+        diags
+            .iter()
+            .filter(|d| d.code == Code::SyntaxMismatch)
+            .map(|d| format!("{}: {}", d.line, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn examples_are_matched_against_every_line_of_the_http_request_section() {
+        let mut page = String::from(
+            "## HTTP request\n```http\nGET /Things/{id}\nPATCH /things/<thing-id>/\nPOST https://graph.microsoft.com/v1.0/things?$x=1\nDELETE /things/{id}/parts/{part-id}\nGET /a/x{b}y/c\n```\n\n## Examples\n",
+        );
+        for (name, line) in [
+            ("get", "GET /things/1"),
+            ("patch", "PATCH /THINGS/{other-id}"),
+            ("post", "POST /things/"),
+            ("get_all", "GET /things?$top=2"),
+            ("wild", "GET /{p}/{q}"),
+            ("put", "PUT /things/1"),
+            ("delete", "DELETE /things/{id}/parts"),
+            ("nowhere", "GET /elsewhere/1"),
+            ("param_in_segment", "GET /A/anything/C/"),
+            ("deep", "DELETE /things/{id}/parts/7"),
+        ] {
+            page.push_str(&example(name, line));
+        }
+        let section =
+            "GET /Things/{id} (line 3), PATCH /things/{thing-id}/ (line 4), POST /things?$x=1 (line 5), DELETE /things/{id}/parts/{part-id} (line 6), GET /a/x{b}y/c (line 7)";
+        assert_eq!(
+            mismatches(&page),
+            vec![
+                // A query is no part of the path: only POST is documented for `/things`.
+                format!("36: example uses GET but the HTTP request section documents {section} for this path"),
+                format!("52: example uses PUT but the HTTP request section documents {section} for this path"),
+                format!("60: example `DELETE /things/{{id}}/parts` matches no path of the HTTP request section: {section}"),
+                format!("68: example `GET /elsewhere/1` matches no path of the HTTP request section: {section}"),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_syntax_index_agrees_with_comparing_every_line() {
+        use super::{SyntaxIndex, SyntaxMatch};
+        use crate::doc::http::paths_match;
+        // Every path of up to three segments from these, bare, with a trailing slash, with a query.
+        let segs = ["a", "A", "b", "{x}", "<y>", "p{q}r", ""];
+        let mut paths = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..3 {
+            last = last
+                .iter()
+                .flat_map(|p| segs.iter().map(move |s| format!("{p}/{s}")))
+                .collect();
+            paths.extend(last.iter().cloned());
+        }
+        let paths: Vec<String> = paths
+            .iter()
+            .flat_map(|p| [p.clone(), format!("{p}/"), format!("{p}?$top=1")])
+            .collect();
+        let methods = ["GET", "PATCH"];
+        let mut sets = 0;
+        for start in (0..paths.len()).step_by(37) {
+            let lines: Vec<(usize, String, String)> = paths[start..]
+                .iter()
+                .step_by(101)
+                .take(1 + start % 6)
+                .enumerate()
+                .map(|(i, p)| (i + 1, methods[(start + i) % 2].to_string(), p.clone()))
+                .collect();
+            let index = SyntaxIndex::new(&lines);
+            sets += 1;
+            for path in &paths {
+                for method in methods {
+                    let same: Vec<_> = lines
+                        .iter()
+                        .filter(|(_, _, p)| paths_match(p, path))
+                        .collect();
+                    let want = if same.is_empty() {
+                        SyntaxMatch::NoPath
+                    } else if same.iter().any(|(_, m, _)| m == method) {
+                        SyntaxMatch::Documented
+                    } else {
+                        SyntaxMatch::OtherMethod
+                    };
+                    assert_eq!(
+                        index.lookup(method, path),
+                        want,
+                        "{method} {path} in {lines:?}"
+                    );
+                }
+            }
+        }
+        assert!(sets > 20);
+    }
+
+    #[test]
+    fn keys_are_located_as_by_scanning_the_text() {
+        // The first `"key"` after the previous key's, counting the lines before it.
+        fn scan(text: &str, pointer: &str) -> usize {
+            let mut pos = 0;
+            for seg in pointer.split('/').skip(1) {
+                if seg.parse::<usize>().is_ok() {
+                    continue;
+                }
+                let key = seg.replace("~1", "/").replace("~0", "~");
+                if let Some(i) = text[pos..].find(&format!("\"{key}\"")) {
+                    pos += i;
+                }
+            }
+            text[..pos].matches('\n').count()
+        }
+        let text = "{\n  \"a\": \"b\",\n  \"b\": {\"a\": [\n    {\"c\": \"a\"},\n    {\"c/d\": 1, \"e~f\": \"\"}\n  ]},\n  \"\": \"x\\\"y\",\n  \"q\\\"r\": 2,\n  \"é\": {\"b\": 3}\n}";
+        let locator = super::KeyLocator::new(text);
+        for pointer in [
+            "",
+            "/a",
+            "/b",
+            "/b/a",
+            "/b/a/0/c",
+            "/b/a/1/c~1d",
+            "/b/a/1/e~0f",
+            "/",
+            "/q\"r",
+            "/é/b",
+            "/missing",
+            "/b/missing/c",
+            "/c",
+            "/x\\",
+            "/0/a",
+        ] {
+            assert_eq!(locator.line(pointer), scan(text, pointer), "{pointer}");
+        }
+        assert_eq!(locator.line("/b/a/1/c~1d"), 4);
+        assert_eq!(locator.line("/é/b"), 8);
+    }
+
+    #[test]
+    fn a_huge_http_request_section_is_listed_in_part() {
+        let mut page = String::from("## HTTP request\n```http\n");
+        for i in 0..60 {
+            page.push_str(&format!("GET /things{i}\n"));
+        }
+        page.push_str("```\n");
+        page.push_str(&example("nowhere", "GET /elsewhere"));
+        let found = mismatches(&page);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("GET /things0 (line 3), GET /things1 (line 4), ")
+                && found[0].ends_with("GET /things49 (line 52), and 10 more"),
+            "{}",
+            found[0]
+        );
+    }
+
+    #[test]
+    fn a_header_required_by_two_tables_is_reported_once_per_example() {
+        let table =
+            "| Name | Description |\n|:--|:--|\n| Content-Type | application/json. Required. |\n\n";
+        let page = format!(
+            "## Request headers\n{table}## More headers\n{table}{}",
+            example("post", "POST /things\n\n{\"a\": 1}")
+        );
+        let (_, diags) = extract_page("p.md", "p.md", &page);
+        let missing: Vec<_> = diags
+            .iter()
+            .filter(|d| d.code == Code::MissingHeader)
+            .collect();
+        assert_eq!(missing.len(), 1, "{missing:?}");
     }
 }

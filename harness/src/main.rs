@@ -186,7 +186,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 out.display(),
                 ex.diagnostics.len()
             );
-            if !written.failed.is_empty() {
+            if !written.failed.is_empty() || skipped_unreadable(&ex) {
                 return Ok(BAD_INPUT);
             }
             Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
@@ -205,6 +205,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 ex.examples_validated,
                 ex.diagnostics.len()
             );
+            if skipped_unreadable(&ex) {
+                return Ok(BAD_INPUT);
+            }
             Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
         }
         Command::Run(args) => run(args),
@@ -281,6 +284,14 @@ fn extract_and_print(
         println!("{d}");
     }
     Ok(ex)
+}
+
+/// Whether a page or folder under DOCS could not be read: the others were still read and
+/// reported, but the input was not all there, which is bad input (exit 2).
+fn skipped_unreadable(ex: &extract::Extraction) -> bool {
+    ex.diagnostics
+        .iter()
+        .any(|d| d.code == conform::doc::Code::Unreadable)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -397,3 +397,40 @@ fn extract_reports_a_case_file_it_cannot_write_and_writes_the_rest() {
         .count();
     assert_eq!(written, 5, "the other cases are written: {stderr}");
 }
+
+#[test]
+fn a_folder_that_cannot_be_read_is_bad_input_but_spares_the_other_pages() {
+    let docs = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let page = "<!-- { \"blockType\": \"request\", \"name\": \"alone\" } -->\n```http\nGET /me\n```\n<!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 204 No Content\n```\n<!-- { \"blockType\": \"request\", \"name\": \"orphan\" } -->\n```http\nGET /you\n```\n";
+    std::fs::write(docs.path().join("z.md"), page).unwrap_or_else(|e| panic!("{e}"));
+    common::unreadable_folder(&docs.path().join("a"), page);
+    let docs_arg = docs.path().to_string_lossy().into_owned();
+    let out = conform(&["lint", &docs_arg], &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("z.md:10: error[orphan-request]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(": error[unreadable]: cannot be read ("),
+        "{stdout}"
+    );
+
+    let cases = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = conform(
+        &[
+            "extract",
+            &docs_arg,
+            "--out",
+            &cases.path().to_string_lossy(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        cases.path().join("z.alone.json").is_file(),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -234,3 +234,22 @@ fn two_cases_never_share_a_file() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(kept.id, "x/");
 }
+
+#[test]
+fn a_folder_that_cannot_be_read_spares_the_other_pages() {
+    let docs = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(docs.path().join("a.md"), pair("first", "x")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(docs.path().join("z.md"), pair("last", "y")).unwrap_or_else(|e| panic!("{e}"));
+    common::unreadable_folder(&docs.path().join("m"), &pair("deep", "z"));
+    let ex = extract::extract_paths(&[docs.path().to_path_buf()]).unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = ex.cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, vec!["first", "last"]);
+    let unreadable: Vec<_> = ex
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == conform::doc::Code::Unreadable)
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{:?}", ex.diagnostics);
+    assert_eq!(unreadable[0].severity, conform::doc::Severity::Error);
+    assert!(unreadable[0].file.contains("/m/000"), "{}", unreadable[0]);
+}

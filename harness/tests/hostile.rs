@@ -2,7 +2,9 @@
 //! extractor must not panic or overflow the stack, must say what is wrong, and must still
 //! extract every good example the problem does not swallow.
 
-use std::collections::HashSet;
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
 use conform::case::Body;
@@ -33,14 +35,19 @@ fn good(name: &str) -> String {
 /// end one line.
 fn page_lines(text: &str) -> Vec<&str> {
     let mut lines = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find(['\r', '\n']) {
-        lines.push(&rest[..i]);
-        let eol = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
-        rest = &rest[i + eol..];
-    }
-    if !rest.is_empty() {
-        lines.push(rest);
+    // Split on LF first (fast), then on the CRs left in each piece; a CR before the LF is CRLF.
+    for piece in text.split_inclusive('\n') {
+        match piece.strip_suffix('\n') {
+            Some(ended) => lines.extend(ended.strip_suffix('\r').unwrap_or(ended).split('\r')),
+            // The last piece: a final empty line after a CR is no line, as with `str::lines`.
+            None => {
+                let mut parts: Vec<&str> = piece.split('\r').collect();
+                if parts.last() == Some(&"") {
+                    parts.pop();
+                }
+                lines.extend(parts);
+            }
+        }
     }
     lines
 }
@@ -337,6 +344,249 @@ fn a_50_mb_page_of_real_examples_is_extracted_whole_and_fast() {
         "every repeat of the name is reported once"
     );
     eprintln!("50 MB page took {took:.2?}");
+}
+
+/// Diagnostics counted by code.
+fn count_codes(ex: &Extraction) -> BTreeMap<Code, usize> {
+    let mut counts = BTreeMap::new();
+    for d in &ex.diagnostics {
+        *counts.entry(d.code).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[test]
+fn lint_time_grows_linearly_with_page_size() {
+    // A seed page repeated, as the issue's big pages were: every copy has an HTTP request
+    // section, property tables and examples, so the section grows with the page and every
+    // example is matched against it and validated against the schemas.
+    let seed = std::fs::read_to_string(common::seeds().join("000_6e3310d0f32980d1.txt"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let schemas = conform::schema::SchemaSet::load_dir(&common::root().join("schemas"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let extract =
+        |text: &str| extract::extract_texts_with(&[("big.md", "big.md", text)], Some(&schemas));
+    let single = extract(&seed);
+    let per_copy = single.cases.len();
+    assert_eq!(per_copy, 2);
+    // The seed has no final newline, so each copy adds exactly its newlines to the page.
+    let lines_per_copy = seed.matches('\n').count();
+    let names: HashSet<&str> = single.cases.iter().map(|c| c.name.as_str()).collect();
+    let mut timings = Vec::new();
+    for mb in [5, 10, 20, 40] {
+        let copies = mb * 1024 * 1024 / seed.len() + 1;
+        let text = seed.repeat(copies);
+        let started = Instant::now();
+        let ex = extract(&text);
+        let took = started.elapsed();
+        let ms_per_mb = took.as_secs_f64() * 1000.0 / mb as f64;
+        eprintln!(
+            "hostile: {mb} MB page ({copies} copies of a seed page, {} examples): extraction and lint took {took:.2?}, {ms_per_mb:.1} ms/MB",
+            ex.cases.len()
+        );
+        timings.push((mb, ms_per_mb));
+
+        // Every copy reads like the seed, at its own lines.
+        assert_eq!(ex.cases.len(), copies * per_copy);
+        let mut cases: Vec<_> = ex.cases.iter().collect();
+        cases.sort_by_key(|c| c.request.line);
+        for (i, c) in cases.iter().enumerate() {
+            let want = &single.cases[i % per_copy];
+            let shift = (i / per_copy) * lines_per_copy;
+            assert_eq!(c.request.line, want.request.line + shift, "{}", c.id);
+            assert_eq!(c.response.line, want.response.line + shift, "{}", c.id);
+            assert_eq!(
+                (&c.request.method, &c.request.path, &c.request.body),
+                (&want.request.method, &want.request.path, &want.request.body)
+            );
+            assert_eq!(c.response.body, want.response.body);
+        }
+        // Each copy's diagnostics once per copy; a repeated name is reported at each repeat, a
+        // placeholder spelling once per page.
+        let want: BTreeMap<Code, usize> = count_codes(&single)
+            .into_iter()
+            .map(|(code, n)| match code {
+                Code::DuplicateName => (code, ex.cases.len() - names.len()),
+                Code::PlaceholderStyle => (code, n),
+                _ => (code, n * copies),
+            })
+            .collect();
+        assert_eq!(count_codes(&ex), want);
+        // The section grows with the page; messages list its first lines and count the rest.
+        let syntax_lines = copies;
+        let more = format!("and {} more for this path", syntax_lines - 50);
+        for d in ex
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::SyntaxMismatch)
+        {
+            assert!(d.message.ends_with(&more), "{}", d.message);
+            assert_eq!(d.message.matches("(line ").count(), 50, "{}", d.message);
+        }
+    }
+    let ratios: Vec<String> = timings
+        .iter()
+        .map(|(mb, ms)| format!("{mb} MB: {ms:.1}"))
+        .collect();
+    let (min, max) = timings
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(lo, hi), (_, ms)| {
+            (lo.min(*ms), hi.max(*ms))
+        });
+    eprintln!(
+        "hostile: ms per MB by page size ({}); largest / smallest {:.2} (1 is linear, 8 would be quadratic)",
+        ratios.join(", "),
+        max / min
+    );
+}
+
+/// `unit(i)` for i = 0, 1, … until the page holds `bytes`; returns the page and how many units.
+fn fill(bytes: usize, head: &str, unit: impl Fn(usize) -> String) -> (String, usize) {
+    let mut text = head.to_string();
+    let mut n = 0;
+    while text.len() < bytes {
+        text.push_str(&unit(n));
+        n += 1;
+    }
+    (text, n)
+}
+
+/// Extracts a page at two sizes, printing the time per MB of each, and checks each extraction.
+fn time_two_sizes(
+    what: &str,
+    page: impl Fn(usize) -> (String, usize),
+    check: impl Fn(&Extraction, &str, usize),
+) {
+    let schemas = conform::schema::SchemaSet::load_dir(&common::root().join("schemas"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut per_mb = Vec::new();
+    for mb in [1, 4] {
+        let (text, n) = page(mb * 1024 * 1024);
+        let started = Instant::now();
+        let ex = extract::extract_texts_with(&[("big.md", "big.md", &text)], Some(&schemas));
+        let took = started.elapsed();
+        per_mb.push(took.as_secs_f64() * 1000.0 / mb as f64);
+        eprintln!("hostile: {what}, {mb} MB ({n} units): took {took:.2?}");
+        check(&ex, &text, n);
+    }
+    eprintln!(
+        "hostile: {what}: {:.1} ms/MB at 1 MB, {:.1} at 4 MB (ratio {:.2}; 4 would be quadratic)",
+        per_mb[0],
+        per_mb[1],
+        per_mb[1] / per_mb[0]
+    );
+}
+
+#[test]
+fn one_operation_answered_with_thousands_of_different_bodies() {
+    // Complete examples of one operation, each showing other properties: once compared each
+    // with each other in the cross-page lint.
+    time_two_sizes(
+        "one operation, a different body each",
+        |bytes| {
+            fill(bytes, "", |i| {
+                good(&format!("n{i}")).replace(
+                    &format!("{{\"id\": \"n{i}\"}}"),
+                    &format!("{{\"id\": \"n{i}\", \"p{i}\": 1}}"),
+                )
+            })
+        },
+        |ex, _, n| {
+            assert_eq!(ex.cases.len(), n);
+            // One page never conflicts with itself.
+            assert!(ex.diagnostics.is_empty(), "{:?}", first_diags(ex));
+        },
+    );
+}
+
+#[test]
+fn a_heading_of_half_the_page_over_thousands_of_examples() {
+    // Each block used to carry its own copy of the heading above it.
+    time_two_sizes(
+        "a heading of half the page",
+        |bytes| {
+            let head = format!("# {}\n\n", "h".repeat(bytes / 2));
+            fill(bytes, &head, |i| good(&format!("n{i}")))
+        },
+        |ex, text, n| {
+            assert_eq!(ex.cases.len(), n);
+            assert!(ex.diagnostics.is_empty(), "{:?}", first_diags(ex));
+            assert_good(ex, text, &format!("n{}", n - 1));
+        },
+    );
+}
+
+#[test]
+fn thousands_of_http_request_sections_with_examples_that_start_with_a_parameter() {
+    // Each example matches one line of the (ever longer) section; its parameter segment
+    // matches every line there, so only its last segment tells the lines apart.
+    time_two_sizes(
+        "many HTTP request sections",
+        |bytes| {
+            fill(bytes, "", |i| {
+                format!(
+                    "## HTTP request\n```http\nGET /a{i}/b{i}\n```\n{}",
+                    good(&format!("n{i}")).replace("good/", &format!("{{x}}/b{i}?n="))
+                )
+            })
+        },
+        |ex, _, n| {
+            assert_eq!(ex.cases.len(), n);
+            assert!(ex.diagnostics.is_empty(), "{:?}", first_diags(ex));
+        },
+    );
+    // The same with one example that matches no line: reported, listing the first 50.
+    let text = format!(
+        "{}{}",
+        fill(100_000, "", |i| format!(
+            "## HTTP request\n```http\nGET /a{i}/b{i}\n```\n"
+        ))
+        .0,
+        good("nowhere")
+    );
+    let ex = extract::extract_texts(&[("p.md", "p.md", &text)]);
+    let d: Vec<_> = ex
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::SyntaxMismatch)
+        .collect();
+    assert_eq!(d.len(), 1, "{:?}", first_diags(&ex));
+    assert!(
+        d[0].message.contains("GET /a0/b0 (line 3)"),
+        "{}",
+        d[0].message
+    );
+    assert!(d[0].message.ends_with(" more"), "{}", d[0].message);
+}
+
+#[test]
+fn one_body_with_a_hundred_thousand_unknown_properties() {
+    // Each finding was located by scanning the body from its start.
+    time_two_sizes(
+        "one body of many unknown properties",
+        |bytes| {
+            let head = "<!-- { \"blockType\": \"request\", \"name\": \"g\" } -->\n```http\nGET https://graph.microsoft.com/beta/security/hostSecurityProfiles/{id}\n```\n<!-- { \"blockType\": \"response\", \"@odata.type\": \"microsoft.graph.hostSecurityProfile\" } -->\n```http\nHTTP/1.1 200 OK\nContent-Type: application/json\n\n{\n  \"id\": \"1\"";
+            let (mut text, n) = fill(bytes, head, |i| format!(",\n  \"u{i}\": {i}"));
+            text.push_str("\n}\n```\n");
+            (text, n)
+        },
+        |ex, text, n| {
+            assert_eq!(ex.cases.len(), 1);
+            let unknown: Vec<_> = ex
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == Code::UnknownProperty)
+                .collect();
+            assert_eq!(unknown.len(), n, "{:?}", first_diags(ex));
+            assert_eq!(ex.diagnostics.len(), n, "{:?}", first_diags(ex));
+            // Property `ui` is on the i-th line after the id's.
+            let id = line_of(text, "\"id\": \"1\"");
+            for (i, d) in unknown.iter().enumerate() {
+                assert_eq!(d.line, id + 1 + i, "{d}");
+                assert!(d.message.contains(&format!("`u{i}`")), "{d}");
+            }
+        },
+    );
 }
 
 #[test]

@@ -187,14 +187,19 @@ fn page() -> impl Strategy<Value = String> {
 /// end one line.
 fn page_lines(text: &str) -> Vec<&str> {
     let mut lines = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find(['\r', '\n']) {
-        lines.push(&rest[..i]);
-        let eol = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
-        rest = &rest[i + eol..];
-    }
-    if !rest.is_empty() {
-        lines.push(rest);
+    // Split on LF first (fast), then on the CRs left in each piece; a CR before the LF is CRLF.
+    for piece in text.split_inclusive('\n') {
+        match piece.strip_suffix('\n') {
+            Some(ended) => lines.extend(ended.strip_suffix('\r').unwrap_or(ended).split('\r')),
+            // The last piece: a final empty line after a CR is no line, as with `str::lines`.
+            None => {
+                let mut parts: Vec<&str> = piece.split('\r').collect();
+                if parts.last() == Some(&"") {
+                    parts.pop();
+                }
+                lines.extend(parts);
+            }
+        }
     }
     lines
 }

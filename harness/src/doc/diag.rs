@@ -70,6 +70,7 @@ codes! {
     EmptyTable = "empty-table": "A property table has a header and no rows.",
     Todo = "todo": "A page still contains TODO text.",
     NotMarkdown = "not-markdown": "A file could not be read as UTF-8 text.",
+    Unreadable = "unreadable": "A file or folder under DOCS could not be read at all; it was skipped and the command exits 2.",
 }
 
 impl fmt::Display for Code {

@@ -288,16 +288,8 @@ fn templatize(seg: &str, params: &mut Vec<String>, written: &mut Vec<String>) ->
 /// Whether two path templates name the same operation: segments equal ignoring case,
 /// any parameter matching any segment.
 pub fn paths_match(a: &str, b: &str) -> bool {
-    let strip = |p: &str| {
-        p.split('?')
-            .next()
-            .unwrap_or("")
-            .trim_end_matches('/')
-            .to_string()
-    };
-    let (a, b) = (strip(a), strip(b));
-    let sa: Vec<&str> = a.split('/').collect();
-    let sb: Vec<&str> = b.split('/').collect();
+    let sa: Vec<&str> = path_segments(a).collect();
+    let sb: Vec<&str> = path_segments(b).collect();
     sa.len() == sb.len()
         && sa
             .iter()
@@ -305,8 +297,18 @@ pub fn paths_match(a: &str, b: &str) -> bool {
             .all(|(x, y)| x.eq_ignore_ascii_case(y) || is_param_segment(x) || is_param_segment(y))
 }
 
+/// The segments of a path template as operations are compared: no query, no trailing slash;
+/// the empty segment before the leading `/` included.
+pub fn path_segments(path: &str) -> std::str::Split<'_, char> {
+    path.split('?')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches('/')
+        .split('/')
+}
+
 /// Whether a path segment is (or contains) a parameter.
-fn is_param_segment(seg: &str) -> bool {
+pub fn is_param_segment(seg: &str) -> bool {
     (seg.contains('{') && seg.contains('}')) || (seg.contains('<') && seg.contains('>'))
 }
 

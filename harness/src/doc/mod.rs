@@ -5,6 +5,7 @@ pub mod http;
 pub mod json;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use serde_json::{Map, Value};
@@ -55,8 +56,9 @@ pub struct Block {
     pub text: String,
     /// The annotation bound to this block.
     pub annotation: Option<Annotation>,
-    /// Text of the nearest heading above the block.
-    pub section: String,
+    /// Text of the nearest heading above the block, shared by the blocks under it (a heading
+    /// of megabytes over thousands of blocks is held once).
+    pub section: Arc<str>,
 }
 
 impl Block {
@@ -104,6 +106,15 @@ pub struct Page {
     pub tables: Vec<Table>,
     /// Problems found while reading.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Page {
+    /// The first block whose opening fence is on this line. Blocks are in page order, so this
+    /// is a binary search: a page of many examples looks each one up in logarithmic time.
+    pub fn block_at(&self, line: usize) -> Option<&Block> {
+        let i = self.blocks.partition_point(|b| b.line < line);
+        self.blocks.get(i).filter(|b| b.line == line)
+    }
 }
 
 /// Maps byte offsets to 1-based line numbers.
@@ -162,7 +173,7 @@ pub fn read_page(file: &str, raw: &str) -> Page {
     let mut page = Page::default();
     let mut pending: Option<Annotation> = None;
     let mut heading: Option<String> = None;
-    let mut section = String::new();
+    let mut section: Arc<str> = Arc::from("");
     let mut html = String::new();
     let mut html_start: Option<usize> = None;
     let mut code: Option<(usize, String, String)> = None;
@@ -180,7 +191,7 @@ pub fn read_page(file: &str, raw: &str) -> Page {
         match event {
             Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
             Event::End(TagEnd::Heading(_)) => {
-                section = heading.take().unwrap_or_default().trim().to_string();
+                section = Arc::from(heading.take().unwrap_or_default().trim());
             }
             Event::Start(Tag::HtmlBlock) => {
                 html.clear();

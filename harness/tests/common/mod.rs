@@ -68,3 +68,19 @@ pub fn host_body(case: &Case) -> serde_json::Value {
     body["id"] = serde_json::json!(HOST_ID);
     body
 }
+
+/// Makes under `at` a folder that cannot be read, even by root, holding a page of `text`:
+/// folders nested past PATH_MAX (4096 bytes) cannot be opened by their full path. Each of two
+/// chains of 2,500 bytes can be made; moving one into the other (a rename of short enough
+/// paths) nests the page past the limit.
+pub fn unreadable_folder(at: &std::path::Path, text: &str) {
+    let segment = "0".repeat(250);
+    let chain = |root: PathBuf| (0..10).fold(root, |p, _| p.join(&segment));
+    let deep = chain(at.to_path_buf());
+    std::fs::create_dir_all(&deep).unwrap_or_else(|e| panic!("{e}"));
+    let moved = at.with_extension("moved");
+    let other = chain(moved.clone());
+    std::fs::create_dir_all(&other).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(other.join("page.md"), text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::rename(&moved, deep.join("t")).unwrap_or_else(|e| panic!("{e}"));
+}
