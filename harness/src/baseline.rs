@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::result::{CaseResult, CheckKind, CheckResult, Outcome, StaleEntry};
+use crate::model::result::{CaseResult, CheckKind, CheckResult, Outcome, StaleEntry};
 
 /// Errors reading a baseline.
 #[derive(Debug, thiserror::Error)]
@@ -305,7 +305,7 @@ impl Baseline {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case::Source;
+    use crate::model::case::Source;
 
     fn parse(text: &str) -> Result<Baseline, String> {
         Baseline::parse(text, Path::new("b.json")).map_err(|e| e.to_string())

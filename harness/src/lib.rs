@@ -18,6 +18,4 @@ pub mod schema;
 pub mod strict_json;
 pub mod testing;
 
-pub use model::{case, result};
 pub use pipeline::Conformance;
-pub use replay::{checks, runner};

@@ -8,11 +8,12 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use conform::extract;
 use conform::mock::{Mock, PatchDefault};
+use conform::model::case;
 use conform::report;
 use conform::schema::SchemaSet;
 use conform::Conformance;
-use conform::{case, extract};
 
 /// Conformance tests for REST APIs documented the way Microsoft Graph is.
 #[derive(Parser)]
@@ -128,7 +129,7 @@ struct RunArgs {
     strict: bool,
     /// How statuses are compared: `exact`, or `class` (another status of the same class only warns).
     #[arg(long, value_enum, default_value = "exact")]
-    status: conform::checks::StatusMatch,
+    status: conform::replay::checks::StatusMatch,
     /// How many times a 429 or 503 answer is retried (honouring Retry-After).
     #[arg(long, default_value_t = 3)]
     retries: usize,
@@ -315,7 +316,7 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
             o.max_retry_wait = Duration::from_secs(args.max_retry_wait);
             o.follow_redirects = args.follow_redirects;
             o.patch_default = args.patch_default;
-            o.checks = conform::checks::CheckOptions {
+            o.checks = conform::replay::checks::CheckOptions {
                 strict: args.strict,
                 status: args.status,
             };

@@ -4,7 +4,7 @@
 
 use aho_corasick::AhoCorasick;
 
-use crate::result::CaseResult;
+use crate::model::result::CaseResult;
 
 /// What a secret is replaced by.
 pub const REDACTED: &str = "‹redacted›";

@@ -331,7 +331,7 @@ fn readme_documents_every_diagnostic_code() {
 #[test]
 fn readme_documents_every_check_kind() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
-    for kind in conform::result::CheckKind::ALL {
+    for kind in conform::model::result::CheckKind::ALL {
         let row = format!("| `{}` | ", kind.as_str());
         assert!(
             readme.contains(&row),

@@ -70,8 +70,9 @@ fn extraction_does_not_depend_on_where_the_pages_lie() {
     }
     let a = extract::extract_paths(&[seeds]).unwrap_or_else(|e| panic!("{e}"));
     let b = extract::extract_paths(&[nested]).unwrap_or_else(|e| panic!("{e}"));
-    let json =
-        |cases: &[conform::case::Case]| cases.iter().map(|c| c.to_json()).collect::<Vec<_>>();
+    let json = |cases: &[conform::model::case::Case]| {
+        cases.iter().map(|c| c.to_json()).collect::<Vec<_>>()
+    };
     assert_eq!(json(&a.cases), json(&b.cases));
 }
 
@@ -135,7 +136,7 @@ fn file_names(dir: &std::path::Path) -> Vec<String> {
 }
 
 /// Writes cases, asserting nothing failed.
-fn write(dir: &std::path::Path, cases: &[conform::case::Case]) -> extract::Written {
+fn write(dir: &std::path::Path, cases: &[conform::model::case::Case]) -> extract::Written {
     let written = extract::write_cases(dir, cases).unwrap_or_else(|e| panic!("{e}"));
     assert!(written.failed.is_empty(), "{:?}", written.failed);
     written
@@ -159,9 +160,10 @@ fn long_example_names_get_short_stable_file_names_and_go_when_stale() {
     assert!(names.iter().all(|n| n.len() <= 200), "{names:?}");
     assert!(names.contains(&"long.short.json".to_string()), "{names:?}");
     // The id inside the file is the case's, whatever its file is called.
-    let loaded = conform::case::load_dir(out.path()).unwrap_or_else(|e| panic!("{e}"));
-    let ids =
-        |cases: &[conform::case::Case]| cases.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+    let loaded = conform::model::case::load_dir(out.path()).unwrap_or_else(|e| panic!("{e}"));
+    let ids = |cases: &[conform::model::case::Case]| {
+        cases.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
+    };
     assert_eq!(ids(&loaded), ids(&ex.cases));
     assert!(ids(&loaded).contains(&format!("long.{long}")));
 
@@ -230,7 +232,7 @@ fn two_cases_never_share_a_file() {
         message[0].contains(&slashed.file_name()) && message[0].contains(&lookalike.id),
         "{message:?}"
     );
-    let kept = conform::case::load_file(&out.path().join(slashed.file_name()))
+    let kept = conform::model::case::load_file(&out.path().join(slashed.file_name()))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(kept.id, "x/");
 }

@@ -8,10 +8,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use conform::baseline::Baseline;
-use conform::case::{Case, Header};
-use conform::checks::{CheckOptions, StatusMatch};
-use conform::result::{CaseResult, CheckKind, CheckOutcome, Outcome};
-use conform::runner::{RunOptions, Target};
+use conform::model::case::{Case, Header};
+use conform::model::result::{CaseResult, CheckKind, CheckOutcome, Outcome};
+use conform::replay::checks::{CheckOptions, StatusMatch};
+use conform::replay::runner::{RunOptions, Target};
 use serde_json::{json, Value};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -325,7 +325,7 @@ fn with_documented_get(cases: &[Case]) -> (Case, Vec<Case>) {
 
 async fn readback_run(server: &MockServer, all: &[Case], patch: &Case) -> CaseResult {
     let (_, schemas) = load();
-    let runner = conform::runner::Runner::start(
+    let runner = conform::replay::runner::Runner::start(
         all,
         std::slice::from_ref(patch),
         schemas,

@@ -7,9 +7,9 @@ use common::{case, host_body, load, run_one, HOST_ID};
 use std::sync::Arc;
 use std::time::Duration;
 
-use conform::case::{Body, Case, Header};
-use conform::result::{CaseResult, CheckKind, CheckOutcome, Outcome, Severity};
-use conform::runner::{RunOptions, Target};
+use conform::model::case::{Body, Case, Header};
+use conform::model::result::{CaseResult, CheckKind, CheckOutcome, Outcome, Severity};
+use conform::replay::runner::{RunOptions, Target};
 use conform::schema::SchemaSet;
 use serde_json::{json, Value};
 use wiremock::matchers::method;

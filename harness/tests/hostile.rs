@@ -7,9 +7,9 @@ mod common;
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
-use conform::case::Body;
 use conform::doc::{self, Code, Diagnostic, Severity};
 use conform::extract::{self, Extraction};
+use conform::model::case::Body;
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
 struct Rng(u64);

@@ -6,10 +6,10 @@ use common::{load, run_one};
 
 use std::time::Duration;
 
-use conform::case::{self, Case, Header};
-use conform::checks::{CheckOptions, StatusMatch};
-use conform::result::{CaseResult, CheckKind, CheckOutcome, Outcome, Severity};
-use conform::runner::{RunOptions, Runner, Target};
+use conform::model::case::{self, Case, Header};
+use conform::model::result::{CaseResult, CheckKind, CheckOutcome, Outcome, Severity};
+use conform::replay::checks::{CheckOptions, StatusMatch};
+use conform::replay::runner::{RunOptions, Runner, Target};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -55,7 +55,7 @@ async fn serve(resp: ResponseTemplate) -> MockServer {
     server
 }
 
-fn check<'a>(r: &'a CaseResult, kind: &str) -> Vec<&'a conform::result::CheckResult> {
+fn check<'a>(r: &'a CaseResult, kind: &str) -> Vec<&'a conform::model::result::CheckResult> {
     r.checks
         .iter()
         .filter(|c| c.kind.as_str() == kind)

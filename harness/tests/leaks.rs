@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use conform::case::{Case, Header};
+use conform::model::case::{Case, Header};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const TOKEN: &str = "eyJhbGciOi.Sup3r-Secret_token/with+chars";

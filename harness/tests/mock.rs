@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use conform::baseline::Baseline;
 use conform::mock::{Mock, MockResponse, PatchDefault};
-use conform::result::{CheckKind, Outcome};
-use conform::runner::{RunOptions, Runner, Target};
+use conform::model::result::{CheckKind, Outcome};
+use conform::replay::runner::{RunOptions, Runner, Target};
 use serde_json::{json, Value};
 
 const HOST: &str = "/beta/Security/hostSecurityProfiles/753b6489-6489-753b-8964-3b7589643b75";
@@ -322,7 +322,10 @@ async fn concurrent_patches_lose_no_update() {
 }
 
 /// A one-type world: `t.thing` with a read-only `computed` property, and one documented PATCH.
-fn read_only_world() -> (Vec<conform::case::Case>, Arc<conform::schema::SchemaSet>) {
+fn read_only_world() -> (
+    Vec<conform::model::case::Case>,
+    Arc<conform::schema::SchemaSet>,
+) {
     let thing = json!({"$id": "t.thing", "x-kind": "entity", "type": "object",
         "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]},
             "computed": {"type": ["string", "null"], "readOnly": true}},

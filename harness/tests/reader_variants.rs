@@ -3,9 +3,9 @@
 
 mod common;
 
-use conform::case::{Body, Case};
 use conform::doc::{self, Code, Diagnostic, Severity};
 use conform::extract::{self, Extraction};
+use conform::model::case::{Body, Case};
 use serde_json::json;
 
 /// Joins lines with LF, ending with one; line `n` of the page is `lines[n - 1]`.

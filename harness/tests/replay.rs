@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use conform::case::{self, Case};
-use conform::result::{CaseResult, CheckKind, CheckOutcome, Outcome};
-use conform::runner::{RunError, RunOptions, Runner, Target};
+use conform::model::case::{self, Case};
+use conform::model::result::{CaseResult, CheckKind, CheckOutcome, Outcome};
+use conform::replay::runner::{RunError, RunOptions, Runner, Target};
 use conform::schema::SchemaSet;
 use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path};
@@ -478,7 +478,7 @@ async fn answer_ip_with(
     let opts = RunOptions {
         target: Target::Url(format!("{}/beta", server.uri())),
         params: [("ipSecurityProfileId".to_string(), IP_ID.to_string())].into(),
-        checks: conform::checks::CheckOptions {
+        checks: conform::replay::checks::CheckOptions {
             strict,
             ..Default::default()
         },
@@ -567,7 +567,7 @@ async fn undeclared_property_warns_and_fails_when_strict() {
         .find(|c| c.kind == CheckKind::Unknown)
         .unwrap_or_else(|| panic!("no unknown check"));
     assert_eq!(unknown.outcome, CheckOutcome::Failed);
-    assert_eq!(unknown.severity, conform::result::Severity::Warning);
+    assert_eq!(unknown.severity, conform::model::result::Severity::Warning);
     assert!(
         unknown.message.contains("/threatLevel"),
         "{}",

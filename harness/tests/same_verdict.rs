@@ -8,10 +8,10 @@ use common::{case, load, root};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use conform::case::Case;
 use conform::mock::Mock as ConformMock;
-use conform::result::Outcome;
-use conform::runner::{RunOptions, Runner, Target};
+use conform::model::case::Case;
+use conform::model::result::Outcome;
+use conform::replay::runner::{RunOptions, Runner, Target};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const HOST_CASE: &str = "003_e135c242e05b0c0b.update_hostsecurityprofile";

@@ -7,9 +7,9 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use conform::case::Case;
-use conform::result::{CaseResult, Outcome};
-use conform::runner::{RunOptions, Runner, Target};
+use conform::model::case::Case;
+use conform::model::result::{CaseResult, Outcome};
+use conform::replay::runner::{RunOptions, Runner, Target};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use wiremock::matchers::method;
@@ -163,7 +163,10 @@ async fn a_patch_sent_into_the_keep_alive_race_is_errored_not_resent() {
     assert_eq!(results[0].outcome, Outcome::Passed, "{:#?}", results[0]);
     let r = &results[1];
     assert_eq!(r.outcome, Outcome::Errored, "{r:#?}");
-    assert_eq!(r.checks[0].kind, conform::result::CheckKind::Transport);
+    assert_eq!(
+        r.checks[0].kind,
+        conform::model::result::CheckKind::Transport
+    );
     assert!(
         r.checks[0].message.contains("not retried"),
         "{}",

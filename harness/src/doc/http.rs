@@ -1,6 +1,6 @@
 //! Reads the HTTP messages inside documented request and response blocks.
 
-use crate::case::Header;
+use crate::model::case::Header;
 
 /// A problem found in a message, with the 1-based line (relative to the page).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::case::Source;
+use crate::model::case::Source;
 
 /// One retried answer (a 429 or 503 before the one judged).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -220,7 +220,7 @@ pub struct CaseResult {
 
 impl CaseResult {
     /// A result for a case that has not run (yet): skipped, no checks.
-    pub fn unrun(case: &crate::case::Case) -> CaseResult {
+    pub fn unrun(case: &crate::model::case::Case) -> CaseResult {
         CaseResult {
             id: case.id.clone(),
             source: case.source.clone(),

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use conform::case::{self, Body, Case};
-use conform::result::CaseResult;
-use conform::runner::{RunOptions, Runner};
+use conform::model::case::{self, Body, Case};
+use conform::model::result::CaseResult;
+use conform::replay::runner::{RunOptions, Runner};
 use conform::schema::SchemaSet;
 
 /// The repository root.

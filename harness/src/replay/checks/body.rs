@@ -2,11 +2,11 @@
 
 use serde_json::Value;
 
-use crate::case::{Body, Case};
+use crate::model::case::{Body, Case};
+use crate::model::result::{CheckKind, CheckResult, Severity};
 use crate::placeholder::is_annotation;
 use crate::replay::request::Prepared;
 use crate::replay::transport::Exchange;
-use crate::result::{CheckKind, CheckResult, Severity};
 use crate::schema::{display_pointer, escape, SchemaSet};
 use crate::strict_json::Parsed;
 
@@ -21,7 +21,7 @@ pub fn answer_type(case: &Case) -> Option<String> {
     case.response.odata_type.clone().or_else(|| {
         (is_bodiless(case.response.status)
             && matches!(case.request.method.as_str(), "PATCH" | "PUT"))
-        .then(|| crate::case::request_type(case))
+        .then(|| crate::model::case::request_type(case))
         .flatten()
     })
 }

@@ -2,10 +2,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::case::Case;
+use crate::model::case::Case;
+use crate::model::result::{CheckKind, CheckResult};
 use crate::placeholder::is_annotation;
 use crate::replay::request::Prepared;
-use crate::result::{CheckKind, CheckResult};
 use crate::schema::{display_pointer, escape, SchemaSet};
 
 use super::diff::bounded_diff;
@@ -23,7 +23,7 @@ pub fn check_written(
     // A POST's body is the resource only for a create; an action's body is its parameters.
     let writes = match sent.method.as_str() {
         "PATCH" | "PUT" => true,
-        "POST" => crate::case::request_type(case).is_some(),
+        "POST" => crate::model::case::request_type(case).is_some(),
         _ => false,
     };
     if !writes {
@@ -86,7 +86,7 @@ pub(crate) fn written_properties<'a>(
     sent: &'a Prepared,
     schemas: &SchemaSet,
 ) -> Option<Vec<(&'a String, &'a Value)>> {
-    let written_type = crate::case::request_type(case);
+    let written_type = crate::model::case::request_type(case);
     let writable = |k: &str| {
         written_type
             .as_deref()

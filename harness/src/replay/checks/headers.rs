@@ -1,9 +1,9 @@
 //! Header checks: media type and framing, documented headers, `Prefer`.
 
-use crate::case::{Body, Case};
 use crate::http::{MediaType, Preferences, Return};
+use crate::model::case::{Body, Case};
+use crate::model::result::{CheckKind, CheckResult};
 use crate::replay::transport::Exchange;
-use crate::result::{CheckKind, CheckResult};
 
 use super::status_text;
 

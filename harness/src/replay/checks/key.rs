@@ -2,10 +2,10 @@
 
 use serde_json::Value;
 
-use crate::case::Case;
 use crate::http::ResourcePath;
+use crate::model::case::Case;
+use crate::model::result::{CheckKind, CheckResult};
 use crate::replay::request::Prepared;
-use crate::result::{CheckKind, CheckResult};
 use crate::schema::SchemaSet;
 
 use super::answer_type;

@@ -13,10 +13,10 @@ mod headers;
 mod key;
 mod status;
 
-use crate::case::Case;
+use crate::model::case::Case;
+use crate::model::result::CheckResult;
 use crate::replay::request::Prepared;
 use crate::replay::transport::Exchange;
-use crate::result::CheckResult;
 use crate::schema::SchemaSet;
 
 pub use body::answer_type;
@@ -70,7 +70,7 @@ pub fn check_exchange(
     out.extend(body::check_unknown(case, body, schemas, opts));
     out.extend(body::check_coverage(case, body));
     out.extend(echo::check_written(
-        crate::result::CheckKind::Echo,
+        crate::model::result::CheckKind::Echo,
         case,
         sent,
         body,

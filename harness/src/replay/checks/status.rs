@@ -1,8 +1,8 @@
 //! The status check.
 
-use crate::case::Case;
+use crate::model::case::Case;
+use crate::model::result::{CheckKind, CheckResult};
 use crate::replay::transport::Exchange;
-use crate::result::{CheckKind, CheckResult};
 
 /// `200 OK`-style text for a status code.
 pub fn status_text(code: u16) -> String {

@@ -1,17 +1,26 @@
 //! Extraction: turns doc pages into cases and diagnostics, and lints across pages.
+//!
+//! Rooms: `pages` (finding and reading the pages), `pair` (request and response blocks into
+//! cases), `write` (case files written); this module pairs the blocks of a page and gives ids.
+
+mod pages;
+mod pair;
+mod write;
+
+use pages::page_files;
+use pair::{read_request, read_response};
+pub use write::{write_cases, Written};
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use serde_json::Value;
-
-use crate::case::{self, Body, Case, Request, Response, Source};
-use crate::doc::http::{self, split_message, split_url};
-use crate::doc::{self, Annotation, Block, Code, Diagnostic, Severity};
+use crate::doc::http::{self, split_message};
+use crate::doc::{self, Code, Diagnostic, Severity};
 pub use crate::lint::LintSchemas;
 use crate::lint::{
     collapse_no_schema, cross_page_lint, lint_bodies, lint_page, lint_required_headers, lint_tables,
 };
+use crate::model::case::{Case, Request, Source};
 
 /// Errors that stop an extraction (a missing DOCS argument, an unwritable output folder).
 #[derive(Debug, thiserror::Error)]
@@ -47,73 +56,6 @@ pub struct Extraction {
     pub pages: usize,
     /// How many example bodies were validated against a schema.
     pub examples_validated: usize,
-}
-
-/// A page found under a DOCS argument.
-struct PageFile {
-    path: PathBuf,
-    rel: String,
-}
-
-/// Lists the files named by the DOCS arguments, each with its path relative to the argument.
-/// A folder inside them that cannot be read is a diagnostic, so the pages beside it are still
-/// read; only a DOCS argument that does not exist stops the listing.
-fn page_files(docs: &[PathBuf]) -> Result<(Vec<PageFile>, Vec<Diagnostic>), ExtractError> {
-    let mut files = Vec::new();
-    let mut unreadable = Vec::new();
-    for root in docs {
-        let meta = std::fs::metadata(root).map_err(|source| ExtractError::Io {
-            path: root.clone(),
-            source,
-        })?;
-        if meta.is_file() {
-            let rel = root
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            files.push(PageFile {
-                path: root.clone(),
-                rel,
-            });
-            continue;
-        }
-        let walker = walkdir::WalkDir::new(root).sort_by_file_name();
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    let path = e.path().unwrap_or(root).display().to_string();
-                    let why = e
-                        .io_error()
-                        .map_or_else(|| e.to_string(), ToString::to_string);
-                    unreadable.push(Diagnostic::new(
-                        &path,
-                        1,
-                        Severity::Error,
-                        Code::Unreadable,
-                        format!("cannot be read ({why}); skipped"),
-                    ));
-                    continue;
-                }
-            };
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .unwrap_or(entry.path())
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/");
-            files.push(PageFile {
-                path: entry.path().to_path_buf(),
-                rel,
-            });
-        }
-    }
-    Ok((files, unreadable))
 }
 
 /// Extracts every page under the DOCS arguments.
@@ -404,220 +346,6 @@ fn extract_page_counted(
     (cases, diags, validated)
 }
 
-/// Reads a request block; `None` (with a diagnostic) when it has no request line.
-fn read_request(
-    block: &Block,
-    annotation: &Annotation,
-    display: &str,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<(Request, Option<String>)> {
-    let diag = |line, severity, code, message: String| {
-        Diagnostic::new(display, line, severity, code, message)
-    };
-    let Some(msg) = split_message(&block.text, block.content_line()) else {
-        diags.push(diag(
-            block.line,
-            Severity::Error,
-            Code::BadRequestLine,
-            "request block is empty; no case made".into(),
-        ));
-        return None;
-    };
-    push_problems(&msg, display, diags);
-    let Some(line) = http::parse_request_line(&msg.start) else {
-        diags.push(diag(
-            msg.start_line,
-            Severity::Error,
-            Code::BadRequestLine,
-            format!("`{}` is not `METHOD URL [HTTP/x]`; no case made", msg.start),
-        ));
-        return None;
-    };
-    let url = split_url(&line.url);
-    if let Some(host) = &url.foreign_host {
-        diags.push(diag(
-            msg.start_line,
-            Severity::Warning,
-            Code::ForeignHost,
-            format!(
-                "request goes to `{host}`, not the service; the case is kept but skipped at replay"
-            ),
-        ));
-    }
-    if let Some(what) = &url.repaired {
-        diags.push(diag(
-            msg.start_line,
-            Severity::Warning,
-            Code::BrokenUrl,
-            what.clone(),
-        ));
-    } else if url.absolute && url.version.is_none() {
-        diags.push(diag(
-            msg.start_line,
-            Severity::Warning,
-            Code::MissingVersion,
-            format!("`{}` names no API version (beta or v1.0)", line.url),
-        ));
-    }
-    let body = read_body(&msg, display, diags);
-    Some((
-        Request {
-            method: line.method,
-            path: url.path,
-            params: url.params,
-            host: url.foreign_host,
-            headers: msg.headers,
-            body,
-            line: block.line,
-            annotation: annotation.map.clone(),
-        },
-        url.version,
-    ))
-}
-
-/// Reads a response block; `None` (with a diagnostic) when it has no status line.
-fn read_response(
-    block: &Block,
-    annotation: &Annotation,
-    display: &str,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<Response> {
-    let diag = |line, severity, code, message: String| {
-        Diagnostic::new(display, line, severity, code, message)
-    };
-    let Some(msg) = split_message(&block.text, block.content_line()) else {
-        diags.push(diag(
-            block.line,
-            Severity::Error,
-            Code::BadStatusLine,
-            "response block is empty; no case made".into(),
-        ));
-        return None;
-    };
-    push_problems(&msg, display, diags);
-    let Some((status, reason)) = http::parse_status_line(&msg.start) else {
-        diags.push(diag(
-            msg.start_line,
-            Severity::Error,
-            Code::BadStatusLine,
-            format!(
-                "`{}` is not `HTTP/x CODE [reason]`; no case made",
-                msg.start
-            ),
-        ));
-        return None;
-    };
-    let body = read_body(&msg, display, diags);
-    let odata_type = annotation
-        .str("@odata.type")
-        .map(|t| t.trim_start_matches('#').to_string())
-        .or_else(|| match &body {
-            Some(Body::Json(Value::Object(m))) => m
-                .get("@odata.type")
-                .and_then(Value::as_str)
-                .map(|t| t.trim_start_matches('#').to_string()),
-            _ => None,
-        })
-        .filter(|t| !t.is_empty());
-    // `"@odata.type": "Collection(microsoft.graph.x)"` says in one key what isCollection says in two.
-    let (odata_type, in_collection) = match odata_type {
-        Some(t) if t.starts_with("Collection(") && t.ends_with(')') => (
-            Some(
-                t["Collection(".len()..t.len() - 1]
-                    .trim_start_matches('#')
-                    .to_string(),
-            ),
-            true,
-        ),
-        other => (other, false),
-    };
-    Some(Response {
-        status,
-        reason,
-        headers: msg.headers,
-        body,
-        odata_type,
-        is_collection: in_collection || annotation.flag("isCollection"),
-        truncated: annotation.flag("truncated"),
-        line: block.line,
-        annotation: annotation.map.clone(),
-    })
-}
-
-fn push_problems(msg: &http::RawMessage, display: &str, diags: &mut Vec<Diagnostic>) {
-    diags.extend(msg.problems.iter().map(|p| {
-        Diagnostic::new(
-            display,
-            p.line,
-            Severity::Warning,
-            p.code,
-            p.message.clone(),
-        )
-    }));
-}
-
-/// Reads a message body: JSON when the content type or the text says so, else text.
-fn read_body(msg: &http::RawMessage, display: &str, diags: &mut Vec<Diagnostic>) -> Option<Body> {
-    let text = msg.body.as_ref()?;
-    let diag = |line, severity, code, message: String| {
-        Diagnostic::new(display, line, severity, code, message)
-    };
-    if let Some(claimed) = case::find_header(&msg.headers, "content-length") {
-        if let Ok(n) = claimed.trim().parse::<usize>() {
-            // HTTP/1.1 examples are framed with CRLF, so a body of k lines is k-1 bytes
-            // longer on the wire than in the page; either count is a correct label.
-            let lf = text.len();
-            let crlf = lf + text.matches('\n').count();
-            if n != lf && n != crlf {
-                diags.push(diag(
-                    msg.start_line,
-                    Severity::Warning,
-                    Code::ContentLength,
-                    format!(
-                        "Content-Length says {n} but the body shown is {lf} bytes ({crlf} with CRLF line ends)"
-                    ),
-                ));
-            }
-        }
-    }
-    let content_type = case::find_header(&msg.headers, "content-type").unwrap_or("");
-    let looks_json = content_type.to_ascii_lowercase().contains("json")
-        || (content_type.is_empty() && (text.starts_with('{') || text.starts_with('[')));
-    if !looks_json {
-        return Some(Body::Text(text.clone()));
-    }
-    match doc::json::parse(text) {
-        doc::json::Parsed::Strict(v) => Some(Body::Json(v)),
-        doc::json::Parsed::Relaxed(v, fixes) => {
-            diags.push(diag(
-                msg.body_line,
-                Severity::Warning,
-                Code::LenientJson,
-                format!(
-                    "body is not strict JSON ({}); read leniently",
-                    fixes.join(", ")
-                ),
-            ));
-            Some(Body::Json(v))
-        }
-        doc::json::Parsed::Invalid {
-            line,
-            column,
-            message,
-        } => {
-            diags.push(diag(
-                msg.body_line + line.saturating_sub(1),
-                Severity::Error,
-                Code::InvalidJson,
-                format!(
-                    "body is not JSON: {message} (body line {line}, column {column}); kept as text"
-                ),
-            ));
-            Some(Body::Text(text.clone()))
-        }
-    }
-}
-
 /// Gives every case a unique id; a clash (two DOCS folders with the same page path) gets a suffix.
 fn make_ids_unique(
     cases: &mut [Case],
@@ -645,79 +373,10 @@ fn make_ids_unique(
     }
 }
 
-/// What [`write_cases`] did.
-#[derive(Debug, Default)]
-pub struct Written {
-    /// Case files written, in case order.
-    pub written: Vec<PathBuf>,
-    /// Stale case files removed.
-    pub removed: Vec<PathBuf>,
-    /// Files that could not be written or removed, each error naming its file.
-    pub failed: Vec<ExtractError>,
-}
-
-/// Writes cases to a folder, one file each, and removes case files no longer produced. A file
-/// that cannot be written or removed is reported in [`Written::failed`] and the others are
-/// still written; only a folder that cannot be made or listed stops it.
-pub fn write_cases(dir: &Path, cases: &[Case]) -> Result<Written, ExtractError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ExtractError::Io { path, source }
-    };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut out = Written::default();
-    // Each file name with the case that gets it; a second case with the same name (a hash
-    // collision) would silently overwrite the first, so it is reported and not written.
-    let mut files: Vec<(PathBuf, &Case)> = Vec::with_capacity(cases.len());
-    let mut taken: HashMap<String, &str> = HashMap::with_capacity(cases.len());
-    for c in cases {
-        let name = c.file_name();
-        let path = dir.join(&name);
-        match taken.get(&name) {
-            Some(other) => out.failed.push(ExtractError::FileNameTaken {
-                path,
-                id: c.id.clone(),
-                other: other.to_string(),
-            }),
-            None => {
-                taken.insert(name, &c.id);
-                files.push((path, c));
-            }
-        }
-    }
-    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
-        let path = match entry {
-            Ok(e) => e.path(),
-            Err(e) => {
-                out.failed.push(io(dir)(e));
-                continue;
-            }
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        // Only files that are cases are removed, so pointing --out at a folder with other
-        // JSON in it loses nothing but stale cases.
-        if name.ends_with(".json") && !taken.contains_key(&name) && case::load_file(&path).is_ok() {
-            match std::fs::remove_file(&path) {
-                Ok(()) => out.removed.push(path),
-                Err(e) => out.failed.push(io(&path)(e)),
-            }
-        }
-    }
-    for (path, c) in files {
-        match std::fs::write(&path, c.to_json()) {
-            Ok(()) => out.written.push(path),
-            Err(e) => out.failed.push(io(&path)(e)),
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::case::Body;
 
     const PAGE: &str = "## HTTP request\n<!-- { \"blockType\": \"ignored\" } -->\n```http\nPOST /things/{id}\n```\n\n<!-- { \"blockType\": \"request\", \"name\": \"upd\" } -->\n```http\nPATCH https://graph.microsoft.com/beta/things/{id}\nContent-Type: application/json\nContent-Length: 3\n\n{\"a\": 1}\n```\n<!-- { \"blockType\": \"response\", \"@odata.type\": \"microsoft.graph.thing\" } -->\n```http\nHTTP/1.1 204 No Content\n```\n<!-- { \"blockType\": \"request\", \"name\": \"upd\" } -->\n```http\nPATCH https://graph.microsoft.com/beta/things/<id>\n```\n";
 
