@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bytes::Bytes;
+use http_body_util::Full;
 
 use crate::baseline::{Baseline, BaselineError};
 use crate::extract::ExtractError;
@@ -185,28 +186,51 @@ impl Conformance {
     }
 
     /// Aims at a `tower::Service` called in process with no socket (an `axum::Router`, a
-    /// hyper service, a `tower::ServiceBuilder` stack); case paths are sent as documented,
-    /// relative to the version root.
-    pub fn service<S, B, RB>(self, service: S) -> Self
+    /// hyper service, a `tower::ServiceBuilder` stack) that takes requests with any body type
+    /// built from bytes (`http_body_util::Full<Bytes>` is used); case paths are sent as
+    /// documented, relative to the version root.
+    ///
+    /// ```no_run
+    /// # fn app() -> axum::Router { axum::Router::new() }
+    /// conform::Conformance::new().service(app()).run_tests()
+    /// ```
+    pub fn service<S, RB>(self, service: S) -> Self
     where
-        S: tower::Service<http::Request<B>, Response = http::Response<RB>>
+        S: tower::Service<http::Request<Full<Bytes>>, Response = http::Response<RB>>
             + Clone
             + Send
             + Sync
             + 'static,
         S::Future: Send,
         S::Error: std::fmt::Display,
-        B: From<Bytes> + Send + 'static,
         RB: http_body::Body + Send + 'static,
         RB::Data: Send,
         RB::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        self.service_at("", service)
+        self.service_with_body::<Full<Bytes>, S, RB>("", service)
     }
 
-    /// Like [`Conformance::service`], for a service that serves the API under `root`
-    /// (such as `/beta`).
-    pub fn service_at<S, B, RB>(mut self, root: &str, service: S) -> Self
+    /// Like [`Conformance::service`], for a service that serves the API under `root` (such
+    /// as `/beta`).
+    pub fn service_at<S, RB>(self, root: &str, service: S) -> Self
+    where
+        S: tower::Service<http::Request<Full<Bytes>>, Response = http::Response<RB>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send,
+        S::Error: std::fmt::Display,
+        RB: http_body::Body + Send + 'static,
+        RB::Data: Send,
+        RB::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        self.service_with_body::<Full<Bytes>, S, RB>(root, service)
+    }
+
+    /// Like [`Conformance::service_at`], for a service that takes one request body type `B`
+    /// (such as `axum::body::Body`).
+    pub fn service_with_body<B, S, RB>(mut self, root: &str, service: S) -> Self
     where
         S: tower::Service<http::Request<B>, Response = http::Response<RB>>
             + Clone
