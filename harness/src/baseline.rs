@@ -318,7 +318,7 @@ mod tests {
                 file: "p.md".into(),
                 line: 1,
             },
-            method: "PATCH".into(),
+            method: crate::model::case::Method::Patch,
             path: "/x".into(),
             outcome: CaseResult::outcome_from_checks(&checks),
             status: Some(status),

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use conform::extract;
 use conform::mock::{Mock, PatchDefault};
 use conform::model::case;
+use conform::replay::checks::StatusMatch;
 use conform::report;
 use conform::schema::SchemaSet;
 use conform::Conformance;
@@ -85,7 +86,7 @@ enum Command {
         schemas: PathBuf,
         /// What PATCH without Prefer answers (default: what most pages document).
         #[arg(long, value_enum)]
-        patch_default: Option<PatchDefault>,
+        patch_default: Option<PatchArg>,
     },
 }
 
@@ -123,13 +124,13 @@ struct RunArgs {
     filter: Option<String>,
     /// What the embedded mock answers to PATCH without Prefer.
     #[arg(long, value_enum)]
-    patch_default: Option<PatchDefault>,
+    patch_default: Option<PatchArg>,
     /// A property the response type does not declare fails the case (default: a warning).
     #[arg(long)]
     strict: bool,
     /// How statuses are compared: `exact`, or `class` (another status of the same class only warns).
     #[arg(long, value_enum, default_value = "exact")]
-    status: conform::replay::checks::StatusMatch,
+    status: StatusArg,
     /// How many times a 429 or 503 answer is retried (honouring Retry-After).
     #[arg(long, default_value_t = 3)]
     retries: usize,
@@ -139,6 +140,42 @@ struct RunArgs {
     /// Follow redirects within the target's origin (a redirect to another origin is never followed).
     #[arg(long)]
     follow_redirects: bool,
+}
+
+/// What PATCH without Prefer answers, as the command line spells it.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PatchArg {
+    /// 200 with the updated entity.
+    Representation,
+    /// 204 with no body.
+    Minimal,
+}
+
+impl From<PatchArg> for PatchDefault {
+    fn from(a: PatchArg) -> PatchDefault {
+        match a {
+            PatchArg::Representation => PatchDefault::Representation,
+            PatchArg::Minimal => PatchDefault::Minimal,
+        }
+    }
+}
+
+/// How statuses are compared, as the command line spells it.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum StatusArg {
+    /// Only the documented status passes.
+    Exact,
+    /// Another status of the same class only warns.
+    Class,
+}
+
+impl From<StatusArg> for StatusMatch {
+    fn from(a: StatusArg) -> StatusMatch {
+        match a {
+            StatusArg::Exact => StatusMatch::Exact,
+            StatusArg::Class => StatusMatch::Class,
+        }
+    }
 }
 
 fn parse_param(s: &str) -> Result<(String, String), String> {
@@ -315,10 +352,10 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
             o.retries = args.retries;
             o.max_retry_wait = Duration::from_secs(args.max_retry_wait);
             o.follow_redirects = args.follow_redirects;
-            o.patch_default = args.patch_default;
+            o.patch_default = args.patch_default.map(Into::into);
             o.checks = conform::replay::checks::CheckOptions {
                 strict: args.strict,
-                status: args.status,
+                status: args.status.into(),
             };
         });
     if let Some(url) = &args.target {
@@ -406,11 +443,11 @@ fn serve(
     port: u16,
     cases: PathBuf,
     schemas: PathBuf,
-    patch_default: Option<PatchDefault>,
+    patch_default: Option<PatchArg>,
 ) -> anyhow::Result<u8> {
     let all = case::load_dir(&cases)?;
     let schemas = Arc::new(SchemaSet::load_dir(&schemas)?);
-    let mock = Arc::new(Mock::new(&all, schemas, patch_default));
+    let mock = Arc::new(Mock::new(&all, schemas, patch_default.map(Into::into)));
     let rt = runtime()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))

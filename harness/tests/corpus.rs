@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use conform::doc::{self, Block, Code, Diagnostic, Severity};
+use conform::doc::{self, Block, BlockType, Code, Diagnostic, Severity};
 use conform::extract;
 
 const CORPUS: &str = concat!(
@@ -60,7 +60,7 @@ fn end_line(block: &Block) -> usize {
     block.line + block.text.matches('\n').count() + 1
 }
 
-fn is(block: &Block, kind: &str) -> bool {
+fn is(block: &Block, kind: BlockType) -> bool {
     block
         .annotation
         .as_ref()
@@ -75,10 +75,10 @@ fn reason_span(blocks: &[Block], i: usize) -> (usize, usize) {
     let req = &blocks[i];
     let mut last = end_line(req);
     for b in &blocks[i + 1..] {
-        if is(b, "request") {
+        if is(b, BlockType::Request) {
             break;
         }
-        if is(b, "response") {
+        if is(b, BlockType::Response) {
             last = end_line(b);
             break;
         }
@@ -179,7 +179,7 @@ fn every_annotated_request_of_the_real_corpus_becomes_a_case_or_an_error() {
         }
         let page = doc::read_page(&display, &text);
         for (i, block) in page.blocks.iter().enumerate() {
-            if !is(block, "request") {
+            if !is(block, BlockType::Request) {
                 continue;
             }
             annotated_requests += 1;

@@ -316,7 +316,7 @@ fn with_documented_get(cases: &[Case]) -> (Case, Vec<Case>) {
     let patch = case(cases, HOST_CASE);
     let mut get = patch.clone();
     get.id = "get_hostsecurityprofile".into();
-    get.request.method = "GET".into();
+    get.request.method = conform::model::case::Method::Get;
     get.request.path = "/security/hostSecurityProfiles/{id}/".into();
     get.request.params = vec!["id".into()];
     get.request.body = None;

@@ -170,7 +170,7 @@ async fn a_documented_204_that_lists_content_type_demands_no_body() {
 /// A case for `POST /things/{id}/getNames` answered with a primitive type.
 fn primitive_case(cases: &[Case], odata_type: &str, collection: bool) -> Case {
     let mut c = case(cases, HOST_CASE);
-    c.request.method = "POST".into();
+    c.request.method = conform::model::case::Method::Post;
     c.request.path = "/things/{id}/getNames".into();
     c.request.params = vec!["id".into()];
     c.request.body = Some(Body::Json(json!({"securityEnabledOnly": true})));

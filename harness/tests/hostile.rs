@@ -76,7 +76,7 @@ fn assert_good(ex: &Extraction, text: &str, name: &str) {
         .position(|l| l.ends_with(&url))
         .map(|i| i + 1)
         .unwrap_or_else(|| panic!("`{url}` is not in the page"));
-    assert_eq!(case.request.method, "GET");
+    assert_eq!(case.request.method, conform::model::case::Method::Get);
     assert_eq!(case.request.path, format!("/good/{name}"));
     assert_eq!(case.request.line, get - 1, "{name}: request fence line");
     assert_eq!(case.response.status, 200);
@@ -328,7 +328,7 @@ fn a_50_mb_page_of_real_examples_is_extracted_whole_and_fast() {
     check_invariants(&ex, &text);
     let per_copy = line_count(REAL_EXAMPLE);
     for (i, c) in ex.cases.iter().enumerate() {
-        assert_eq!(c.request.method, "PATCH");
+        assert_eq!(c.request.method, conform::model::case::Method::Patch);
         assert_eq!(c.response.status, 200);
         assert_eq!(c.request.line % per_copy, 10 % per_copy, "{}: line", c.id);
         assert!(matches!(c.request.body, Some(Body::Json(_))), "{i}");

@@ -86,7 +86,7 @@ const CLEAN: &[&str] = &[
 
 fn assert_clean_case(case: &Case) {
     assert_eq!(case.id, "dir.page.update_thing");
-    assert_eq!(case.request.method, "PATCH");
+    assert_eq!(case.request.method, conform::model::case::Method::Patch);
     assert_eq!(case.request.path, "/things/{thing-id}");
     assert_eq!(case.request.params, vec!["thing-id".to_string()]);
     assert_eq!(case.version.as_deref(), Some("v1.0"));
@@ -288,7 +288,7 @@ fn tabs_between_method_and_url_in_headers_and_in_bodies() {
     let ex = extract(&text);
     assert_clean(&ex);
     let case = only_case(&ex);
-    assert_eq!(case.request.method, "POST");
+    assert_eq!(case.request.method.as_str(), "POST");
     assert_eq!(case.request.path, "/things");
     assert_eq!(
         case.request_header("content-type"),
@@ -322,7 +322,7 @@ fn runs_of_spaces_in_request_and_status_lines() {
     let ex = extract(&text);
     assert_clean(&ex);
     let case = only_case(&ex);
-    assert_eq!(case.request.method, "GET");
+    assert_eq!(case.request.method, conform::model::case::Method::Get);
     assert_eq!(case.request.path, "/me/messages?$filter=subject eq 'a b'");
     assert_eq!(case.response.status, 200);
     assert_eq!(case.response.reason.as_deref(), Some("OK"));
@@ -356,7 +356,7 @@ fn assert_fenced_get(open_request: &str, close: &str) {
     let ex = extract(&text);
     assert_clean(&ex);
     let case = only_case(&ex);
-    assert_eq!(case.request.method, "GET", "{open_request}");
+    assert_eq!(case.request.method.as_str(), "GET", "{open_request}");
     assert_eq!(case.request.path, "/me?$select=displayName");
     assert_eq!(case.request.body, None);
     assert_eq!(case.response.status, 200);
@@ -433,7 +433,7 @@ fn fences_inside_list_items() {
     assert_eq!(ex.cases.len(), 2, "{:?}", diags(&ex));
     let del = &ex.cases[1];
     assert_eq!(del.name, "in_list");
-    assert_eq!(del.request.method, "DELETE");
+    assert_eq!(del.request.method.as_str(), "DELETE");
     assert_eq!(del.request.path, "/things/{id}");
     assert_eq!(del.response.status, 204);
     assert_eq!(del.response.body, None);
@@ -496,7 +496,7 @@ fn annotations_spanning_several_lines() {
     assert_clean(&ex);
     let case = only_case(&ex);
     assert_eq!(case.name, "multi_line");
-    assert_eq!(case.request.method, "GET");
+    assert_eq!(case.request.method, conform::model::case::Method::Get);
     assert_eq!(case.request.path, "/me");
     assert_eq!(case.response.status, 200);
     assert_eq!(case.response.body, None);
@@ -581,7 +581,7 @@ fn request_and_response_separated_by_prose_and_headings() {
     let ex = extract(&text);
     assert_clean(&ex);
     let case = only_case(&ex);
-    assert_eq!(case.request.method, "POST");
+    assert_eq!(case.request.method.as_str(), "POST");
     assert_eq!(case.request.path, "/groups/{id}/members/$ref");
     assert_eq!(
         case.request.body,
@@ -631,7 +631,7 @@ fn assert_lenient_body(body: &[&str], want: serde_json::Value, fix: &str) {
         ex.diagnostics[0]
     );
     let case = only_case(&ex);
-    assert_eq!(case.request.method, "POST");
+    assert_eq!(case.request.method.as_str(), "POST");
     assert_eq!(case.request.path, "/things");
     assert_eq!(case.request.body, Some(Body::Json(want)));
     assert_eq!(case.response.status, 204);
@@ -705,7 +705,7 @@ fn json_body_without_content_type_is_still_json() {
     let ex = extract(&text);
     assert_clean(&ex);
     let case = only_case(&ex);
-    assert_eq!(case.request.method, "POST");
+    assert_eq!(case.request.method.as_str(), "POST");
     assert_eq!(case.request.path, "/me/sendMail");
     assert!(case.request.headers.is_empty());
     assert_eq!(
@@ -747,7 +747,7 @@ fn non_json_bodies_are_kept_as_text() {
         let ex = extract(&text);
         assert_clean(&ex);
         let case = only_case(&ex);
-        assert_eq!(case.request.method, "PUT");
+        assert_eq!(case.request.method.as_str(), "PUT");
         assert_eq!(case.request.path, "/me/drive/root:/file.txt:/content");
         assert_eq!(case.request.body, Some(Body::Text(body.to_string())));
         assert_eq!(case.response.status, 200);
@@ -774,7 +774,7 @@ fn no_content_response_with_headers_and_no_body() {
     let ex = extract(&text);
     assert_clean(&ex);
     let case = only_case(&ex);
-    assert_eq!(case.request.method, "DELETE");
+    assert_eq!(case.request.method.as_str(), "DELETE");
     assert_eq!(case.request.path, "/things/{id}");
     assert_eq!(case.response.status, 204);
     assert_eq!(case.response.reason.as_deref(), Some("No Content"));
@@ -809,7 +809,7 @@ fn several_request_lines_use_the_first_and_warn() {
         diags(&ex)
     );
     let case = only_case(&ex);
-    assert_eq!(case.request.method, "GET");
+    assert_eq!(case.request.method, conform::model::case::Method::Get);
     assert_eq!(case.request.path, "/me/events");
     assert_eq!(case.request.params, Vec::<String>::new());
     assert_eq!(
@@ -842,7 +842,7 @@ fn truncated_response_without_body() {
     let ex = extract(&text);
     assert_clean(&ex);
     let case = only_case(&ex);
-    assert_eq!(case.request.method, "GET");
+    assert_eq!(case.request.method, conform::model::case::Method::Get);
     assert_eq!(case.request.path, "/things?$top=2");
     assert_eq!(case.response.status, 200);
     assert_eq!(case.response.body, None);

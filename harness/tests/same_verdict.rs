@@ -45,7 +45,7 @@ fn spellings(cases: &[Case]) -> Vec<Case> {
         let mut c = base.clone();
         c.id = format!("folder.delete-{i}");
         c.source.line = 10 * (i + 1);
-        c.request.method = "DELETE".into();
+        c.request.method = conform::model::case::Method::Delete;
         c.request.path = (*path).into();
         c.request.params.clear();
         c.request.body = None;
@@ -168,7 +168,7 @@ fn cargo_test_trials_keep_the_same_order() {
 fn create_case(cases: &[Case]) -> Case {
     let mut c = case(cases, HOST_CASE);
     c.id = "hosts.create".into();
-    c.request.method = "POST".into();
+    c.request.method = conform::model::case::Method::Post;
     c.request.path = "/Security/hostSecurityProfiles".into();
     c.request.params.clear();
     c.response.status = 201;

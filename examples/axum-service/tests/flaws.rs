@@ -43,7 +43,7 @@ async fn a_service_that_forgets_writes_fails_when_it_is_read_back() {
         .unwrap_or_else(|| panic!("no host case"));
     let mut get = host.clone();
     get.id = "get_hostsecurityprofile".into();
-    get.request.method = "GET".into();
+    get.request.method = conform::model::case::Method::Get;
     get.request.body = None;
     get.request.headers.clear();
     let run = conform::Conformance::new()

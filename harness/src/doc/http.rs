@@ -1,6 +1,6 @@
 //! Reads the HTTP messages inside documented request and response blocks.
 
-use crate::model::case::Header;
+use crate::model::case::{Header, Method};
 
 /// A problem found in a message, with the 1-based line (relative to the page).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,8 +99,8 @@ fn is_token(s: &str) -> bool {
 /// A parsed request line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestLine {
-    /// Method, upper case.
-    pub method: String,
+    /// The method.
+    pub method: Method,
     /// The URL as written.
     pub url: String,
 }
@@ -109,10 +109,7 @@ pub struct RequestLine {
 pub fn parse_request_line(line: &str) -> Option<RequestLine> {
     let line = line.trim();
     let (method, rest) = line.split_once(char::is_whitespace)?;
-    let method = method.to_ascii_uppercase();
-    if !super::is_method(&method) {
-        return None;
-    }
+    let method = Method::parse(method)?;
     let mut url = rest.trim();
     if let Some((before, last)) = url.rsplit_once(char::is_whitespace) {
         if last.to_ascii_uppercase().starts_with("HTTP/") {
@@ -312,21 +309,13 @@ pub fn is_param_segment(seg: &str) -> bool {
     (seg.contains('{') && seg.contains('}')) || (seg.contains('<') && seg.contains('>'))
 }
 
-/// The operation key of a path template: lower case, parameters as `{}`, no query.
-pub fn operation_key(method: &str, path: &str) -> String {
-    let path = path.split('?').next().unwrap_or("");
-    let segs: Vec<String> = path
-        .trim_end_matches('/')
-        .split('/')
-        .map(|s| {
-            if is_param_segment(s) {
-                "{}".to_string()
-            } else {
-                s.to_ascii_lowercase()
-            }
-        })
-        .collect();
-    format!("{} {}", method.to_ascii_uppercase(), segs.join("/"))
+/// The operation key of a path template: the method and the path's shape (see
+/// [`ResourcePath::shape`](crate::http::ResourcePath::shape)).
+pub fn operation_key(method: Method, path: &str) -> String {
+    format!(
+        "{method} /{}",
+        crate::http::ResourcePath::parse(path).shape()
+    )
 }
 
 #[cfg(test)]
@@ -370,7 +359,7 @@ mod tests {
         assert_eq!(
             parse_request_line("patch /me HTTP/1.1"),
             Some(RequestLine {
-                method: "PATCH".into(),
+                method: crate::model::case::Method::Patch,
                 url: "/me".into()
             })
         );
@@ -413,7 +402,7 @@ mod tests {
         assert!(paths_match("/Security/x/{a}", "/security/X/{b}"));
         assert!(!paths_match("/security/x", "/security/x/{b}"));
         assert_eq!(
-            operation_key("patch", "/Security/X/{a}?$x=1"),
+            operation_key(Method::Patch, "/Security/X/{a}?$x=1"),
             "PATCH /security/x/{}"
         );
     }

@@ -21,13 +21,43 @@ pub struct Annotation {
     pub map: Map<String, Value>,
 }
 
+/// What an annotation says its block is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockType {
+    /// A request example.
+    Request,
+    /// A response example.
+    Response,
+    /// A block taken out of replay (with the response examples after it).
+    Ignored,
+    /// Any other block type (`resource`, `example`…), lower-cased.
+    Other(String),
+}
+
+impl BlockType {
+    /// The block type a `blockType` value names, in any letter case.
+    pub fn parse(value: &str) -> BlockType {
+        match value.to_ascii_lowercase().as_str() {
+            "request" => BlockType::Request,
+            "response" => BlockType::Response,
+            "ignored" => BlockType::Ignored,
+            other => BlockType::Other(other.to_string()),
+        }
+    }
+
+    /// Whether the block is an HTTP example (a request or a response).
+    pub fn is_example(&self) -> bool {
+        matches!(self, BlockType::Request | BlockType::Response)
+    }
+}
+
 impl Annotation {
-    /// The `blockType` value, lower-cased.
-    pub fn block_type(&self) -> Option<String> {
+    /// The `blockType` the annotation gives, if any.
+    pub fn block_type(&self) -> Option<BlockType> {
         self.map
             .get("blockType")
             .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
+            .map(BlockType::parse)
     }
 
     /// A string-valued key.
@@ -79,7 +109,7 @@ pub struct SyntaxLine {
     /// 1-based line in the page.
     pub line: usize,
     /// HTTP method, upper case.
-    pub method: String,
+    pub method: crate::model::case::Method,
     /// Path template as written.
     pub path: String,
 }
@@ -137,13 +167,6 @@ impl LineIndex {
             Err(i) => i,
         }
     }
-}
-
-const METHODS: [&str; 7] = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"];
-
-/// Whether a word is an HTTP method we replay.
-pub fn is_method(word: &str) -> bool {
-    METHODS.contains(&word)
 }
 
 /// The text with every line break as LF: CRLF and a lone CR (old Mac files, pages stitched
@@ -294,9 +317,9 @@ pub fn read_page(file: &str, raw: &str) -> Page {
                     if lang == "indented" && annotation.is_none() {
                         continue;
                     }
-                    let is_example = annotation.as_ref().is_some_and(|a| {
-                        matches!(a.block_type().as_deref(), Some("request" | "response"))
-                    });
+                    let is_example = annotation
+                        .as_ref()
+                        .is_some_and(|a| a.block_type().is_some_and(|b| b.is_example()));
                     if section_is_syntax(&section) && !is_example {
                         page.syntax.extend(syntax_lines(&body, line + 1));
                     }
@@ -530,7 +553,7 @@ mod tests {
             page.syntax,
             vec![SyntaxLine {
                 line: 8,
-                method: "POST".into(),
+                method: crate::model::case::Method::Post,
                 path: "/a/{id}".into()
             }]
         );

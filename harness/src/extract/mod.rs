@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::doc::http::{self, split_message};
-use crate::doc::{self, Code, Diagnostic, Severity};
+use crate::doc::{self, BlockType, Code, Diagnostic, Severity};
 pub use crate::lint::LintSchemas;
 use crate::lint::{
     collapse_no_schema, cross_page_lint, lint_bodies, lint_page, lint_required_headers, lint_tables,
@@ -241,12 +241,12 @@ fn extract_page_counted(
             continue;
         };
         let kind = annotation.block_type();
-        if kind.as_deref() == Some("response") && pending.is_none() && ignored_request {
+        if kind == Some(BlockType::Response) && pending.is_none() && ignored_request {
             continue;
         }
-        match kind.as_deref() {
-            Some("request") => ignored_request = false,
-            Some("ignored")
+        match &kind {
+            Some(BlockType::Request) => ignored_request = false,
+            Some(BlockType::Ignored)
                 if split_message(&block.text, block.content_line())
                     .is_some_and(|m| http::parse_request_line(&m.start).is_some()) =>
             {
@@ -254,8 +254,8 @@ fn extract_page_counted(
             }
             _ => {}
         }
-        match kind.as_deref() {
-            Some("request") => {
+        match kind {
+            Some(BlockType::Request) => {
                 request_index += 1;
                 if let Some((req, _, _)) = pending.take() {
                     diags.push(diag(
@@ -283,7 +283,7 @@ fn extract_page_counted(
                     pending = Some((req, name, version));
                 }
             }
-            Some("response") => {
+            Some(BlockType::Response) => {
                 let Some((req, name, version)) = pending.take() else {
                     diags.push(diag(
                         block.line,

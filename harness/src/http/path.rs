@@ -56,21 +56,37 @@ impl ResourcePath {
             .to_lowercase()
     }
 
-    /// For a path template: its shape, with every `{name}` parameter segment as `{}`, so that
-    /// templates naming their parameters differently compare equal.
+    /// For a path template: its shape, lower case, with every parameter (`{name}` or `<name>`,
+    /// a whole segment or inside one, as in `users('{id}')`) as `{}`, so that templates naming
+    /// their parameters differently compare equal.
     pub fn shape(&self) -> String {
         self.segments
             .iter()
-            .map(|s| {
-                if is_param(s) {
-                    "{}".to_string()
-                } else {
-                    s.to_lowercase()
-                }
-            })
+            .map(|s| shape_segment(s))
             .collect::<Vec<_>>()
             .join("/")
     }
+}
+
+/// A template segment with each `{name}` or `<name>` parameter as `{}`, lower case.
+fn shape_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    let mut rest = segment;
+    while let Some(open) = rest.find(['{', '<']) {
+        let close = if rest[open..].starts_with('{') {
+            '}'
+        } else {
+            '>'
+        };
+        let Some(len) = rest[open..].find(close) else {
+            break;
+        };
+        out.push_str(&rest[..open].to_lowercase());
+        out.push_str("{}");
+        rest = &rest[open + len + 1..];
+    }
+    out.push_str(&rest.to_lowercase());
+    out
 }
 
 /// Whether a template segment is a whole parameter (`{id}`).
@@ -101,7 +117,11 @@ mod tests {
         assert_ne!(k("/me/mailFolders/a%2Fb"), k("/me/mailFolders/a/b"));
         assert_eq!(
             ResourcePath::parse("/users/{id}/events/{event-id}").shape(),
-            ResourcePath::parse("/Users/{user-id}/Events/{x}/").shape()
+            ResourcePath::parse("/Users/{user-id}/Events/<x>/").shape()
+        );
+        assert_eq!(
+            ResourcePath::parse("/users('{id}')/get(p='<v>')").shape(),
+            "users('{}')/get(p='{}')"
         );
     }
 }

@@ -82,7 +82,7 @@ pub(crate) fn lint_bodies(
             .and_then(|m| m.body.map(|t| (m.body_line, t)))
     };
     let request_type = case::request_type(case).filter(|t| {
-        case.request.method != "POST"
+        case.request.method != crate::model::case::Method::Post
             || matches!(&case.request.body, Some(Body::Json(v)) if v.get("@odata.type").is_some() || schemas.fits(t, v))
     });
     let mut targets: Vec<BodyTarget> = Vec::new();

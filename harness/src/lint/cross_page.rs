@@ -66,7 +66,7 @@ pub(crate) fn cross_page_lint(
             .request_header("prefer")
             .map(|p| p.to_ascii_lowercase().replace(' ', ""))
             .unwrap_or_default();
-        let key = http::operation_key(&c.request.method, &c.request.path);
+        let key = http::operation_key(c.request.method, &c.request.path);
         by_op.entry((key, prefer)).or_default().push(c);
     }
     for ((op, prefer), group) in &by_op {

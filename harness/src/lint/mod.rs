@@ -144,6 +144,7 @@ mod tests {
     fn the_syntax_index_agrees_with_comparing_every_line() {
         use super::syntax::{SyntaxIndex, SyntaxMatch};
         use crate::doc::http::paths_match;
+        use crate::model::case::Method;
         // Every path of up to three segments from these, bare, with a trailing slash, with a query.
         let segs = ["a", "A", "b", "{x}", "<y>", "p{q}r", ""];
         let mut paths = vec![String::new()];
@@ -159,15 +160,15 @@ mod tests {
             .iter()
             .flat_map(|p| [p.clone(), format!("{p}/"), format!("{p}?$top=1")])
             .collect();
-        let methods = ["GET", "PATCH"];
+        let methods = [Method::Get, Method::Patch];
         let mut sets = 0;
         for start in (0..paths.len()).step_by(37) {
-            let lines: Vec<(usize, String, String)> = paths[start..]
+            let lines: Vec<(usize, Method, String)> = paths[start..]
                 .iter()
                 .step_by(101)
                 .take(1 + start % 6)
                 .enumerate()
-                .map(|(i, p)| (i + 1, methods[(start + i) % 2].to_string(), p.clone()))
+                .map(|(i, p)| (i + 1, methods[(start + i) % 2], p.clone()))
                 .collect();
             let index = SyntaxIndex::new(&lines);
             sets += 1;
@@ -179,7 +180,7 @@ mod tests {
                         .collect();
                     let want = if same.is_empty() {
                         SyntaxMatch::NoPath
-                    } else if same.iter().any(|(_, m, _)| m == method) {
+                    } else if same.iter().any(|(_, m, _)| *m == method) {
                         SyntaxMatch::Documented
                     } else {
                         SyntaxMatch::OtherMethod

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::doc::http::{self, split_message, split_url};
 use crate::doc::{Code, Diagnostic, Page, Severity};
-use crate::model::case::Case;
+use crate::model::case::{Case, Method};
 
 /// How many lines of the HTTP request section a `syntax-mismatch` message lists: a section of
 /// thousands of lines (pages stitched together) would otherwise make every message that long.
@@ -29,7 +29,7 @@ pub(super) enum SyntaxMatch {
 #[derive(Debug, Default)]
 pub(super) struct SyntaxIndex {
     /// Distinct lines: their segments (lower-cased literals; `None` for parameters) and method.
-    lines: Vec<(Vec<Option<String>>, String)>,
+    lines: Vec<(Vec<Option<String>>, Method)>,
     /// Lines by segment count, position and the literal they have there.
     literal: HashMap<(usize, usize, String), Vec<usize>>,
     /// Lines by segment count and a position where they have a parameter.
@@ -46,12 +46,12 @@ fn match_segments(path: &str) -> Vec<Option<String>> {
 }
 
 impl SyntaxIndex {
-    pub(super) fn new(lines: &[(usize, String, String)]) -> Self {
+    pub(super) fn new(lines: &[(usize, Method, String)]) -> Self {
         let mut index = SyntaxIndex::default();
         let mut distinct = HashSet::new();
         for (_, method, path) in lines {
             let segs = match_segments(path);
-            if !distinct.insert((segs.clone(), method.clone())) {
+            if !distinct.insert((segs.clone(), *method)) {
                 continue;
             }
             let id = index.lines.len();
@@ -64,13 +64,13 @@ impl SyntaxIndex {
                 .push(id);
             }
             index.by_len.entry(len).or_default().push(id);
-            index.lines.push((segs, method.clone()));
+            index.lines.push((segs, *method));
         }
         index
     }
 
     /// Looks an example up: whether a line has its path, and one with its method too.
-    pub(super) fn lookup(&self, method: &str, path: &str) -> SyntaxMatch {
+    pub(super) fn lookup(&self, method: Method, path: &str) -> SyntaxMatch {
         const NONE: &[usize] = &[];
         let segs = match_segments(path);
         let len = segs.len();
@@ -97,7 +97,7 @@ impl SyntaxIndex {
                 .zip(&segs)
                 .all(|(a, b)| a.is_none() || b.is_none() || a == b);
             if matches {
-                if line_method == method {
+                if *line_method == method {
                     return SyntaxMatch::Documented;
                 }
                 found = SyntaxMatch::OtherMethod;
@@ -113,10 +113,10 @@ pub(crate) fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagn
     let diag = |line, code, message: String| {
         Diagnostic::new(display, line, Severity::Warning, code, message)
     };
-    let syntax: Vec<(usize, String, String)> = page
+    let syntax: Vec<(usize, Method, String)> = page
         .syntax
         .iter()
-        .map(|s| (s.line, s.method.clone(), split_url(&s.path).path))
+        .map(|s| (s.line, s.method, split_url(&s.path).path))
         .collect();
     if !syntax.is_empty() {
         let index = SyntaxIndex::new(&syntax);
@@ -141,8 +141,8 @@ pub(crate) fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagn
         for case in cases {
             let (method, path) = (&case.request.method, &case.request.path);
             let found = *seen
-                .entry(http::operation_key(method, path))
-                .or_insert_with(|| index.lookup(method, path));
+                .entry(http::operation_key(*method, path))
+                .or_insert_with(|| index.lookup(*method, path));
             match found {
                 SyntaxMatch::Documented => {}
                 SyntaxMatch::NoPath => diags.push(diag(
@@ -173,7 +173,7 @@ pub(crate) fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagn
     let request_blocks = page.blocks.iter().filter(|b| {
         b.annotation
             .as_ref()
-            .is_some_and(|a| a.block_type().as_deref() == Some("request"))
+            .is_some_and(|a| a.block_type() == Some(crate::doc::BlockType::Request))
     });
     for block in request_blocks {
         if let Some(msg) = split_message(&block.text, block.content_line()) {

@@ -5,6 +5,7 @@ use serde_json::{json, Map, Value};
 use super::routes::{segments, Route};
 use super::{Mock, MockResponse, PatchDefault, JSON_CONTENT_TYPE};
 use crate::http::{Preferences, Return};
+use crate::model::case::Method;
 use crate::placeholder::is_annotation;
 
 impl Mock {
@@ -45,7 +46,7 @@ impl Mock {
         request_id: &str,
     ) -> MockResponse {
         let segs = segments(path);
-        let method = method.to_ascii_uppercase();
+        let named = method;
         let matching: Vec<(&Route, Vec<String>)> = self
             .routes
             .iter()
@@ -62,7 +63,8 @@ impl Mock {
                 request_id,
             );
         }
-        let Some((route, values)) = matching.iter().find(|(r, _)| r.method == method) else {
+        let method = Method::parse(named);
+        let Some((route, values)) = matching.iter().find(|(r, _)| Some(r.method) == method) else {
             let mut allowed: Vec<&str> = matching.iter().map(|(r, _)| r.method.as_str()).collect();
             allowed.sort();
             allowed.dedup();
@@ -70,7 +72,7 @@ impl Mock {
                 405,
                 "MethodNotAllowed",
                 &format!(
-                    "{method} is not documented for this path; documented: {}",
+                    "{named} is not documented for this path; documented: {}",
                     allowed.join(", ")
                 ),
                 request_id,
@@ -80,22 +82,22 @@ impl Mock {
         };
         let key = route.key(values);
         let type_name = route.type_name.clone();
-        match method.as_str() {
-            "GET" => self.get(&key, type_name.as_deref(), request_id),
-            "PATCH" | "PUT" => {
+        match route.method {
+            Method::Get => self.get(&key, type_name.as_deref(), request_id),
+            Method::Patch | Method::Put => {
                 let prefer = header("prefer");
                 let ct = header("content-type");
                 self.update(
                     &key,
                     type_name.as_deref(),
-                    method == "PUT",
+                    route.method == Method::Put,
                     ct,
                     prefer,
                     body,
                     request_id,
                 )
             }
-            "DELETE" => {
+            Method::Delete => {
                 let removed = self.store.entities().remove(&key);
                 match removed {
                     Some(_) => MockResponse {
@@ -106,7 +108,7 @@ impl Mock {
                     None => not_found(&key, request_id),
                 }
             }
-            "POST" => self.create(
+            Method::Post => self.create(
                 &key,
                 type_name.as_deref(),
                 header("content-type"),
@@ -116,7 +118,7 @@ impl Mock {
             _ => error(
                 405,
                 "MethodNotAllowed",
-                &format!("{method} is not supported"),
+                &format!("{named} is not supported"),
                 request_id,
             ),
         }

@@ -20,7 +20,7 @@ pub use server::{MockServer, MockService};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::model::case::Case;
+use crate::model::case::{Case, Method};
 use crate::schema::SchemaSet;
 
 use routes::{case_type, Route};
@@ -34,7 +34,7 @@ pub const JSON_CONTENT_TYPE: &str =
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 /// What a PATCH without a `Prefer` header answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PatchDefault {
     /// 200 with the updated entity.
     Representation,
@@ -47,7 +47,7 @@ impl PatchDefault {
     pub fn from_cases(cases: &[Case]) -> PatchDefault {
         let plain = cases
             .iter()
-            .filter(|c| c.request.method == "PATCH" && c.request_header("prefer").is_none());
+            .filter(|c| c.request.method == Method::Patch && c.request_header("prefer").is_none());
         let (mut minimal, mut full) = (0, 0);
         for c in plain {
             match c.response.status {
@@ -106,7 +106,7 @@ impl Mock {
     ) -> Mock {
         let mut routes: Vec<Route> = Vec::new();
         for c in cases {
-            let r = Route::new(&c.request.method, &c.request.path, case_type(c));
+            let r = Route::new(c.request.method, &c.request.path, case_type(c));
             if !routes
                 .iter()
                 .any(|x| x.method == r.method && x.same_shape(&r))

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::http::ResourcePath;
-use crate::model::case::{Body, Case};
+use crate::model::case::{Body, Case, Method};
 
 /// A path segment of a route.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +15,7 @@ pub(super) enum Seg {
 /// A documented operation the mock answers.
 #[derive(Debug, Clone)]
 pub(super) struct Route {
-    pub(super) method: String,
+    pub(super) method: Method,
     pub(super) template: String,
     pub(super) segs: Vec<Seg>,
     pub(super) type_name: Option<String>,
@@ -27,7 +27,7 @@ pub(super) fn segments(path: &str) -> Vec<String> {
 }
 
 impl Route {
-    pub(super) fn new(method: &str, template: &str, type_name: Option<String>) -> Route {
+    pub(super) fn new(method: Method, template: &str, type_name: Option<String>) -> Route {
         let segs = template
             .split('?')
             .next()
@@ -43,7 +43,7 @@ impl Route {
             })
             .collect();
         Route {
-            method: method.to_ascii_uppercase(),
+            method,
             template: template.split('?').next().unwrap_or("").to_string(),
             segs,
             type_name,

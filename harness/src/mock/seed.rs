@@ -16,7 +16,7 @@ impl Mock {
         let mut by_shape: Vec<(Route, Vec<String>)> = Vec::new();
         let mut store = HashMap::new();
         for c in cases {
-            let route = Route::new(&c.request.method, &c.request.path, case_type(c));
+            let route = Route::new(c.request.method, &c.request.path, case_type(c));
             let Some(type_name) = case_type(c) else {
                 continue;
             };
@@ -74,7 +74,7 @@ impl Mock {
             by_shape.push((route, values));
         }
         for c in cases {
-            let route = Route::new(&c.request.method, &c.request.path, None);
+            let route = Route::new(c.request.method, &c.request.path, None);
             if let Some((_, values)) = by_shape.iter().find(|(r, _)| r.same_shape(&route)) {
                 let map = c
                     .request

@@ -78,11 +78,88 @@ pub enum Body {
     Text(String),
 }
 
+/// An HTTP method the docs document and the runner replays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+    /// PUT.
+    Put,
+    /// PATCH.
+    Patch,
+    /// DELETE.
+    Delete,
+    /// HEAD.
+    Head,
+    /// OPTIONS.
+    Options,
+}
+
+impl Method {
+    /// Every method, in the order the docs list them most.
+    pub const ALL: [Method; 7] = [
+        Method::Get,
+        Method::Post,
+        Method::Patch,
+        Method::Put,
+        Method::Delete,
+        Method::Head,
+        Method::Options,
+    ];
+
+    /// The method as written on the wire (upper case).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+        }
+    }
+
+    /// The method a word names, in any letter case.
+    pub fn parse(word: &str) -> Option<Method> {
+        Method::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(word))
+    }
+
+    /// The same method for the HTTP stack.
+    pub fn to_http(self) -> http::Method {
+        match self {
+            Method::Get => http::Method::GET,
+            Method::Post => http::Method::POST,
+            Method::Put => http::Method::PUT,
+            Method::Patch => http::Method::PATCH,
+            Method::Delete => http::Method::DELETE,
+            Method::Head => http::Method::HEAD,
+            Method::Options => http::Method::OPTIONS,
+        }
+    }
+
+    /// Whether the method updates a resource in place (PATCH merges, PUT replaces).
+    pub fn is_update(self) -> bool {
+        matches!(self, Method::Patch | Method::Put)
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The documented request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Request {
-    /// HTTP method, upper case.
-    pub method: String,
+    /// HTTP method.
+    pub method: Method,
     /// Path relative to the version root, starting with `/`, with `{name}` parameters; may carry a query.
     pub path: String,
     /// Names of the path parameters, in order of appearance.
@@ -249,8 +326,8 @@ pub fn request_type(case: &Case) -> Option<String> {
     if let Some(t) = m.get("@odata.type").and_then(Value::as_str) {
         return Some(t.trim_start_matches('#').to_string());
     }
-    let writes_resource = matches!(case.request.method.as_str(), "PATCH" | "PUT")
-        || (case.request.method == "POST" && case.response.status == 201);
+    let writes_resource = case.request.method.is_update()
+        || (case.request.method == Method::Post && case.response.status == 201);
     writes_resource
         .then(|| case.response.odata_type.clone())
         .flatten()

@@ -192,7 +192,7 @@ pub struct CaseResult {
     /// Where the case was documented.
     pub source: Source,
     /// HTTP method sent.
-    pub method: String,
+    pub method: crate::model::case::Method,
     /// The documented path template.
     pub path: String,
     /// The verdict.
@@ -224,7 +224,7 @@ impl CaseResult {
         CaseResult {
             id: case.id.clone(),
             source: case.source.clone(),
-            method: case.request.method.clone(),
+            method: case.request.method,
             path: case.request.path.clone(),
             outcome: Outcome::Skipped,
             status: None,

@@ -38,14 +38,6 @@ pub enum PrepareError {
         /// Why not.
         why: String,
     },
-    /// A documented method is not valid HTTP.
-    #[error("case `{case}`: `{method}` is not an HTTP method")]
-    BadMethod {
-        /// The case id.
-        case: String,
-        /// The method.
-        method: String,
-    },
 }
 
 /// A request ready to send.
@@ -112,12 +104,7 @@ pub fn prepare(
     params: &BTreeMap<String, String>,
     json: Option<Value>,
 ) -> Result<Prepared, PrepareError> {
-    let method = http::Method::from_bytes(case.request.method.as_bytes()).map_err(|_| {
-        PrepareError::BadMethod {
-            case: case.id.clone(),
-            method: case.request.method.clone(),
-        }
-    })?;
+    let method = case.request.method.to_http();
     crate::model::case::check_request_path(&case.request.path).map_err(|why| {
         PrepareError::BadPath {
             case: case.id.clone(),
@@ -177,7 +164,7 @@ mod tests {
             },
             version: None,
             request: Request {
-                method: "PATCH".into(),
+                method: crate::model::case::Method::Patch,
                 path: "/things/{id}".into(),
                 params: vec!["id".into()],
                 host: None,

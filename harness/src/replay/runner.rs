@@ -15,7 +15,7 @@ use super::retry::{self, RetryPolicy};
 use super::transport::{HttpConfig, HttpTransport, ServiceTransport, TargetError, Transport};
 use crate::http::ResourcePath;
 use crate::mock::{Mock, MockService, PatchDefault};
-use crate::model::case::{Body, Case};
+use crate::model::case::{Body, Case, Method};
 use crate::model::result::{CaseResult, CheckKind, CheckResult};
 use crate::redact::Redactor;
 use crate::schema::SchemaSet;
@@ -164,7 +164,7 @@ impl Runner {
         }
         let readable = all
             .iter()
-            .filter(|c| c.request.method.eq_ignore_ascii_case("GET") && c.request.host.is_none())
+            .filter(|c| c.request.method == Method::Get && c.request.host.is_none())
             .map(|c| ResourcePath::parse(&c.request.path).shape())
             .collect();
         Ok(Runner {
@@ -414,7 +414,9 @@ fn request_json(case: &Case, schemas: &SchemaSet, notes: &mut Vec<String>) -> Op
     let mut json = doc.clone();
     // A POST body is repaired as the resource only when it looks like one (not action parameters).
     let type_name = crate::model::case::request_type(case).filter(|t| {
-        case.request.method != "POST" || doc.get("@odata.type").is_some() || schemas.fits(t, doc)
+        case.request.method != Method::Post
+            || doc.get("@odata.type").is_some()
+            || schemas.fits(t, doc)
     });
     if let Some(t) = type_name {
         notes.extend(

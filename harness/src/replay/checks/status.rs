@@ -16,7 +16,7 @@ pub fn status_text(code: u16) -> String {
 }
 
 /// How a status is compared with the documented one.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum StatusMatch {
     /// Only the documented status passes.
     #[default]
