@@ -1,7 +1,5 @@
 //! Request and response blocks read into the halves of a case.
 
-use serde_json::Value;
-
 use crate::doc::http::{self, split_message, split_url};
 use crate::doc::{self, Annotation, Block, Code, Diagnostic, Severity};
 use crate::model::case::{self, Body, Request, Response};
@@ -114,10 +112,7 @@ pub(super) fn read_response(
         .str("@odata.type")
         .map(|t| t.trim_start_matches('#').to_string())
         .or_else(|| match &body {
-            Some(Body::Json(Value::Object(m))) => m
-                .get("@odata.type")
-                .and_then(Value::as_str)
-                .map(|t| t.trim_start_matches('#').to_string()),
+            Some(Body::Json(v)) => crate::schema::named_type(v).map(str::to_string),
             _ => None,
         })
         .filter(|t| !t.is_empty());
@@ -183,7 +178,7 @@ fn read_body(msg: &http::RawMessage, display: &str, diags: &mut Vec<Diagnostic>)
         }
     }
     let content_type = case::find_header(&msg.headers, "content-type").unwrap_or("");
-    let looks_json = content_type.to_ascii_lowercase().contains("json")
+    let looks_json = crate::http::media::names_json(content_type)
         || (content_type.is_empty() && (text.starts_with('{') || text.starts_with('[')));
     if !looks_json {
         return Some(Body::Text(text.clone()));

@@ -81,6 +81,15 @@ impl MediaType {
     }
 }
 
+/// Whether a `Content-Type` value labels JSON: a JSON media type, or, when the text is no valid
+/// media type (a doc's typo such as `application/json;;`), one that says `json`.
+pub fn names_json(content_type: &str) -> bool {
+    match MediaType::parse(content_type) {
+        Ok(m) => m.is_json(),
+        Err(_) => content_type.to_ascii_lowercase().contains("json"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

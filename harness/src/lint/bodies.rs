@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::doc::http::split_message;
 use crate::doc::{Code, Diagnostic, LineIndex, Page, Severity};
-use crate::model::case::{self, Body, Case};
+use crate::model::case::{Body, Case};
 use crate::placeholder;
 use crate::schema::SchemaSet;
 
@@ -81,10 +81,7 @@ pub(crate) fn lint_bodies(
             .and_then(|b| split_message(&b.text, b.content_line()))
             .and_then(|m| m.body.map(|t| (m.body_line, t)))
     };
-    let request_type = case::request_type(case).filter(|t| {
-        case.request.method != crate::model::case::Method::Post
-            || matches!(&case.request.body, Some(Body::Json(v)) if v.get("@odata.type").is_some() || schemas.fits(t, v))
-    });
+    let request_type = crate::schema::request_body_type(case, schemas);
     let mut targets: Vec<BodyTarget> = Vec::new();
     if let (Some(t), Some(Body::Json(v))) = (request_type, &case.request.body) {
         targets.push(("request", t, vec![(String::new(), v)], case.request.line));

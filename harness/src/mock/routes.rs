@@ -1,7 +1,5 @@
 //! Routes: the documented operations the mock answers, matched by resource path.
 
-use serde_json::Value;
-
 use crate::http::ResourcePath;
 use crate::model::case::{Body, Case, Method};
 
@@ -91,10 +89,7 @@ pub(super) fn case_type(case: &Case) -> Option<String> {
         .odata_type
         .clone()
         .or_else(|| match &case.request.body {
-            Some(Body::Json(Value::Object(m))) => m
-                .get("@odata.type")
-                .and_then(Value::as_str)
-                .map(|t| t.trim_start_matches('#').to_string()),
+            Some(Body::Json(v)) => crate::schema::named_type(v).map(str::to_string),
             _ => None,
         })
 }

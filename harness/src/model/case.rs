@@ -320,11 +320,11 @@ fn is_device_name(name: &str) -> bool {
 /// PUT) or a create (POST answered 201), the response's type. An action's body is its
 /// parameters, not the resource, so it gets no type.
 pub fn request_type(case: &Case) -> Option<String> {
-    let Some(Body::Json(Value::Object(m))) = &case.request.body else {
+    let Some(Body::Json(body @ Value::Object(_))) = &case.request.body else {
         return None;
     };
-    if let Some(t) = m.get("@odata.type").and_then(Value::as_str) {
-        return Some(t.trim_start_matches('#').to_string());
+    if let Some(t) = crate::schema::named_type(body) {
+        return Some(t.to_string());
     }
     let writes_resource = case.request.method.is_update()
         || (case.request.method == Method::Post && case.response.status == 201);

@@ -413,11 +413,7 @@ fn request_json(case: &Case, schemas: &SchemaSet, notes: &mut Vec<String>) -> Op
     };
     let mut json = doc.clone();
     // A POST body is repaired as the resource only when it looks like one (not action parameters).
-    let type_name = crate::model::case::request_type(case).filter(|t| {
-        case.request.method != Method::Post
-            || doc.get("@odata.type").is_some()
-            || schemas.fits(t, doc)
-    });
+    let type_name = crate::schema::request_body_type(case, schemas);
     if let Some(t) = type_name {
         notes.extend(
             schemas

@@ -182,6 +182,27 @@ pub fn primitive(name: &str) -> Option<&'static str> {
     })
 }
 
+/// The type a JSON object names with `@odata.type`, without the leading `#`.
+pub fn named_type(value: &Value) -> Option<&str> {
+    value
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .map(type_name)
+}
+
+/// The type of a case's request body, as a schema would judge it: [`request_type`], except that a
+/// POST body counts as the resource only when it names an `@odata.type` or fits the type's
+/// schema (an action's body is its parameters).
+///
+/// [`request_type`]: crate::model::case::request_type
+pub fn request_body_type(case: &crate::model::case::Case, schemas: &SchemaSet) -> Option<String> {
+    use crate::model::case::{Body, Method};
+    crate::model::case::request_type(case).filter(|t| {
+        case.request.method != Method::Post
+            || matches!(&case.request.body, Some(Body::Json(v)) if named_type(v).is_some() || schemas.fits(t, v))
+    })
+}
+
 /// Strips a leading `#` from an `@odata.type` value.
 pub fn type_name(odata_type: &str) -> &str {
     odata_type.trim_start_matches('#')
@@ -371,8 +392,7 @@ impl SchemaSet {
         let (schema, owner) = self.resolve_named(schema, owner);
         match value {
             Value::Object(map) => {
-                if let Some(named) = map.get("@odata.type").and_then(Value::as_str) {
-                    let named = self::type_name(named);
+                if let Some(named) = named_type(value) {
                     if named != owner && !named.starts_with("Collection(") {
                         out.push((pointer, owner, named.to_string()));
                         return;
@@ -517,8 +537,7 @@ impl SchemaSet {
         match value {
             Value::Object(map) => {
                 // A derived type named by `@odata.type` declares more than the base.
-                if let Some(named) = map.get("@odata.type").and_then(Value::as_str) {
-                    let named = self::type_name(named);
+                if let Some(named) = named_type(value) {
                     if let Some(derived) = self.get(named) {
                         if self.is_derived_from(named, &owner) {
                             schema = derived;
