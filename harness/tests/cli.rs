@@ -434,3 +434,21 @@ fn a_folder_that_cannot_be_read_is_bad_input_but_spares_the_other_pages() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn readme_shows_the_example_test_file_as_it_is() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap_or_default();
+    let example = std::fs::read_to_string(
+        root()
+            .join("examples")
+            .join("axum-service")
+            .join("tests")
+            .join("conformance.rs"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let block = format!("```rust\n{example}```");
+    assert!(
+        readme.contains(&block),
+        "README.md's \"Use it from your own cargo test\" must show examples/axum-service/tests/conformance.rs as it is"
+    );
+}
