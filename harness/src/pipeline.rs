@@ -333,8 +333,15 @@ impl Conformance {
         options
     }
 
-    /// Loads cases, schemas and baseline, and selects the cases to run.
-    fn load(&mut self) -> Result<Loaded, PipelineError> {
+    /// Loads cases, schemas and baseline, and selects the cases to run. With `focus` (one case
+    /// id, as `--exact` gives it when a runner such as nextest starts one process per test),
+    /// only that case and what it needs are read.
+    fn load(&mut self, focus: Option<&str>) -> Result<Loaded, PipelineError> {
+        if let (Some(id), CaseSource::Dir(dir)) = (focus, &self.cases) {
+            if let Some(loaded) = self.load_focused(&dir.clone(), id)? {
+                return Ok(loaded);
+            }
+        }
         let (all, source_name) =
             match std::mem::replace(&mut self.cases, CaseSource::Given(Vec::new())) {
                 CaseSource::Dir(dir) => {
@@ -359,6 +366,60 @@ impl Conformance {
             SchemaSource::Dir(dir) => Arc::new(SchemaSet::load_dir(dir)?),
             SchemaSource::Given(set) => set.clone(),
         };
+        self.finish_load(all, schemas, source_name)
+    }
+
+    /// Reads one case of a folder and only what it needs: the cases on its resource, and the
+    /// schemas of their types. `None` when no case has the id.
+    fn load_focused(
+        &mut self,
+        dir: &std::path::Path,
+        id: &str,
+    ) -> Result<Option<Loaded>, PipelineError> {
+        let Some((cases, heads)) = case::load_dir_for(dir, id)? else {
+            return Ok(None);
+        };
+        // What is decided over all the cases is decided from their heads.
+        if self.options.patch_default.is_none() {
+            self.options.patch_default = Some(crate::mock::PatchDefault::from_documented(
+                heads.iter().map(|h| {
+                    let prefer = crate::model::case::find_header(&h.request.headers, "prefer");
+                    (h.request.method, prefer.is_some(), h.response.status)
+                }),
+            ));
+        }
+        let schemas = match &self.schemas {
+            SchemaSource::Dir(schema_dir) => {
+                let mut roots: Vec<String> = Vec::new();
+                for c in &cases {
+                    roots.extend(c.response.odata_type.clone());
+                    roots.extend(crate::model::case::request_type(c));
+                    for body in [&c.request.body, &c.response.body].into_iter().flatten() {
+                        if let case::Body::Json(v) = body {
+                            named_types(v, &mut roots);
+                        }
+                    }
+                }
+                Arc::new(SchemaSet::load_dir_for(
+                    schema_dir,
+                    roots.iter().map(String::as_str),
+                )?)
+            }
+            SchemaSource::Given(set) => set.clone(),
+        };
+        let mut loaded = self.finish_load(cases, schemas, dir.display().to_string())?;
+        // The other cases are there for the mock and the read-back; only this one runs.
+        loaded.selected.retain(|c| c.id == id);
+        Ok(Some(loaded))
+    }
+
+    /// Reads the baseline and selects the cases to run.
+    fn finish_load(
+        &self,
+        all: Vec<Case>,
+        schemas: Arc<SchemaSet>,
+        source_name: String,
+    ) -> Result<Loaded, PipelineError> {
         let baseline = match &self.baseline {
             Some(path) => Baseline::load(path)?,
             None => Baseline::default(),
@@ -393,7 +454,7 @@ impl Conformance {
         mut self,
         stop: impl std::future::Future<Output = T>,
     ) -> Result<(Run, Option<T>), PipelineError> {
-        let loaded = self.load()?;
+        let loaded = self.load(None)?;
         let options = self.final_options();
         let started_at = chrono::Utc::now();
         let clock = Instant::now();
@@ -437,7 +498,9 @@ impl Conformance {
             Ok(rt) => Arc::new(rt),
             Err(e) => return setup(PipelineError::Runtime(e).to_string()),
         };
-        let loaded = match self.load() {
+        // `--exact ID` (how nextest runs one test per process) needs only that case.
+        let focus = args.filter.as_deref().filter(|_| args.exact);
+        let loaded = match self.load(focus) {
             Ok(l) => l,
             Err(e) => return setup(e.to_string()),
         };
@@ -501,6 +564,12 @@ pub struct Trials {
 }
 
 impl Trials {
+    /// A handle that yields, after `libtest_mimic::run`, the results of the trials that ran.
+    pub fn collected(&self) -> impl Fn() -> Vec<CaseResult> {
+        let collected = self.collected.clone();
+        move || collected.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// After `libtest_mimic::run`: the result model of the trials that ran, with the reports
     /// written when the pipeline was asked for them.
     pub fn finish(self) -> Result<Option<Run>, PipelineError> {
@@ -535,6 +604,18 @@ impl Finish {
             None => Vec::new(),
         };
         Ok(Run { report, written })
+    }
+}
+
+/// Every type an `@odata.type` names in a body, at any depth.
+fn named_types(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            out.extend(crate::schema::named_type(v).map(str::to_string));
+            m.values().for_each(|x| named_types(x, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|x| named_types(x, out)),
+        _ => {}
     }
 }
 

@@ -323,3 +323,57 @@ async fn sigint_and_sigterm_write_the_reports_of_what_finished() {
         assert_eq!(report["gate"]["passed"], false);
     }
 }
+
+#[test]
+fn one_case_run_alone_gets_the_verdict_it_gets_among_all() {
+    let root = root();
+    // What each case gets in a run of all of them.
+    let all_args = libtest_mimic::Arguments {
+        quiet: true,
+        ..libtest_mimic::Arguments::default()
+    };
+    let pipeline = || {
+        conform::Conformance::new()
+            .cases_dir(root.join("cases"))
+            .schemas_dir(root.join("schemas"))
+            .baseline(root.join("reports").join("baseline.json"))
+    };
+    let trials = pipeline().trials(&all_args);
+    let ids: Vec<String> = trials.trials.iter().map(|t| t.name().to_string()).collect();
+    let collected = trials.collected();
+    let conclusion = libtest_mimic::run(&all_args, trials.trials);
+    assert_eq!(conclusion.num_failed, 0, "{conclusion:?}");
+    let all = collected();
+    assert_eq!(all.len(), 6);
+    for id in ids {
+        // As nextest runs it: `--exact ID` in a process of its own.
+        let args = libtest_mimic::Arguments {
+            filter: Some(id.clone()),
+            exact: true,
+            quiet: true,
+            ..libtest_mimic::Arguments::default()
+        };
+        let trials = pipeline().trials(&args);
+        assert_eq!(trials.trials.len(), 1, "{id}: only its own case is loaded");
+        let collected = trials.collected();
+        let conclusion = libtest_mimic::run(&args, trials.trials);
+        assert_eq!(conclusion.num_filtered_out, 0);
+        let alone = collected();
+        let among = all.iter().find(|r| r.id == id);
+        let view = |r: &conform::model::result::CaseResult| {
+            (
+                r.outcome,
+                r.status,
+                r.checks
+                    .iter()
+                    .map(|c| (c.kind, c.outcome, c.message.clone()))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(
+            alone.first().map(view),
+            among.map(view),
+            "{id} alone and among all"
+        );
+    }
+}

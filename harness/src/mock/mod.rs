@@ -45,12 +45,23 @@ pub enum PatchDefault {
 impl PatchDefault {
     /// What most documented PATCH examples without `Prefer` show (ties go to representation).
     pub fn from_cases(cases: &[Case]) -> PatchDefault {
-        let plain = cases
-            .iter()
-            .filter(|c| c.request.method == Method::Patch && c.request_header("prefer").is_none());
+        PatchDefault::from_documented(cases.iter().map(|c| {
+            (
+                c.request.method,
+                c.request_header("prefer").is_some(),
+                c.response.status,
+            )
+        }))
+    }
+
+    /// The same from (method, whether `Prefer` is sent, documented status) of each case.
+    pub fn from_documented(cases: impl IntoIterator<Item = (Method, bool, u16)>) -> PatchDefault {
         let (mut minimal, mut full) = (0, 0);
-        for c in plain {
-            match c.response.status {
+        for (method, prefer, status) in cases {
+            if method != Method::Patch || prefer {
+                continue;
+            }
+            match status {
                 204 => minimal += 1,
                 200 => full += 1,
                 _ => {}

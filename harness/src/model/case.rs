@@ -365,6 +365,76 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
     Ok(cases.into_iter().map(|(c, _)| c).collect())
 }
 
+/// The few fields of a case file that decide which other cases one case needs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CaseHead {
+    /// The case id.
+    pub id: String,
+    /// The request's method, path template and headers.
+    pub request: HeadRequest,
+    /// The documented status.
+    pub response: HeadResponse,
+}
+
+/// The request part of a [`CaseHead`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct HeadRequest {
+    /// HTTP method.
+    pub method: Method,
+    /// Path template.
+    pub path: String,
+    /// Documented headers.
+    #[serde(default)]
+    pub headers: Vec<Header>,
+}
+
+/// The response part of a [`CaseHead`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct HeadResponse {
+    /// Documented status.
+    pub status: u16,
+}
+
+/// Reads the cases a run of one case needs, without reading every case in full: every file's
+/// [`CaseHead`] is read, then in full only the case `id` and the cases on the same resource
+/// shape (whose examples seed the mock and whose GETs read writes back). Also returns the heads
+/// of all the cases, for what is decided over all of them. `Ok(None)` when no case has the id.
+pub fn load_dir_for(dir: &Path, id: &str) -> Result<Option<(Vec<Case>, Vec<CaseHead>)>, CaseError> {
+    let files = crate::files::json_files(dir).map_err(|source| CaseError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut heads = Vec::with_capacity(files.len());
+    for path in files {
+        let text = std::fs::read_to_string(&path).map_err(|source| CaseError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let head: CaseHead = serde_json::from_str(&text).map_err(|e| CaseError::Parse {
+            path: path.clone(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+        heads.push((head, path));
+    }
+    let Some(shape) = heads
+        .iter()
+        .find(|(h, _)| h.id == id)
+        .map(|(h, _)| crate::http::ResourcePath::parse(&h.request.path).shape())
+    else {
+        return Ok(None);
+    };
+    let mut cases = Vec::new();
+    for (head, path) in &heads {
+        if crate::http::ResourcePath::parse(&head.request.path).shape() == shape {
+            cases.push(load_file(path)?);
+        }
+    }
+    cases.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Some((cases, heads.into_iter().map(|(h, _)| h).collect())))
+}
+
 /// Reads one case file.
 pub fn load_file(path: &Path) -> Result<Case, CaseError> {
     let text = std::fs::read_to_string(path).map_err(|source| CaseError::Io {

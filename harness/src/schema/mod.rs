@@ -203,6 +203,22 @@ pub fn request_body_type(case: &crate::model::case::Case, schemas: &SchemaSet) -
     })
 }
 
+/// Every `$ref` in a schema document (bare type names, as the generator writes them).
+fn collect_refs(doc: &Value, out: &mut Vec<String>) {
+    match doc {
+        Value::Object(m) => {
+            for (k, v) in m {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(r)) => out.push(r.clone()),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
 /// Strips a leading `#` from an `@odata.type` value.
 pub fn type_name(odata_type: &str) -> &str {
     odata_type.trim_start_matches('#')
@@ -233,6 +249,76 @@ impl SchemaSet {
             schemas.push(value);
         }
         Ok(SchemaSet::new(schemas)?.with_origin(format!("{}/", dir.display())))
+    }
+
+    /// Reads from a folder only the schemas that judging bodies of `roots` can need: those
+    /// types, every type they reference, and every type derived from one of them (a body may
+    /// name a derived type with `@odata.type`), transitively. Every file's `$id` and
+    /// `x-baseType` are read to know the derived types; only the needed files in full.
+    pub fn load_dir_for<'a>(
+        dir: &Path,
+        roots: impl IntoIterator<Item = &'a str>,
+    ) -> Result<SchemaSet, SchemaError> {
+        /// What the scan of a schema file reads.
+        #[derive(serde::Deserialize)]
+        struct Head {
+            #[serde(rename = "$id")]
+            id: Option<String>,
+            #[serde(rename = "x-baseType")]
+            base: Option<String>,
+        }
+        let files = crate::files::json_files(dir).map_err(|source| SchemaError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let read = |path: &Path| {
+            std::fs::read_to_string(path).map_err(|source| SchemaError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let parse_error = |path: &Path, e: serde_json::Error| SchemaError::Parse {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        };
+        let mut by_id: HashMap<String, PathBuf> = HashMap::new();
+        let mut derived: HashMap<String, Vec<String>> = HashMap::new();
+        for path in files {
+            let text = read(&path)?;
+            let head: Head = serde_json::from_str(&text).map_err(|e| parse_error(&path, e))?;
+            let Some(id) = head.id else {
+                return Err(SchemaError::NoId { path });
+            };
+            if let Some(base) = head.base {
+                derived.entry(base).or_default().push(id.clone());
+            }
+            by_id.insert(id, path);
+        }
+        let mut wanted: Vec<String> = roots
+            .into_iter()
+            .map(|r| type_name(r).to_string())
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut docs = Vec::new();
+        while let Some(name) = wanted.pop() {
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            let Some(path) = by_id.get(&name) else {
+                continue;
+            };
+            let text = read(path)?;
+            let doc: Value = serde_json::from_str(&text).map_err(|e| parse_error(path, e))?;
+            collect_refs(&doc, &mut wanted);
+            if let Some(base) = doc.get("x-baseType").and_then(Value::as_str) {
+                wanted.push(base.to_string());
+            }
+            wanted.extend(derived.get(&name).into_iter().flatten().cloned());
+            docs.push(doc);
+        }
+        Ok(SchemaSet::new(docs)?.with_origin(format!("{}/", dir.display())))
     }
 
     /// The same set, saying where its schemas came from.
