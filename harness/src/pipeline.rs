@@ -376,7 +376,7 @@ impl Conformance {
         dir: &std::path::Path,
         id: &str,
     ) -> Result<Option<Loaded>, PipelineError> {
-        let Some((cases, heads)) = case::load_dir_for(dir, id)? else {
+        let Some(case::Focused { cases, heads }) = case::load_dir_for(dir, id)? else {
             return Ok(None);
         };
         // What is decided over all the cases is decided from their heads.

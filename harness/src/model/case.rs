@@ -395,11 +395,20 @@ pub struct HeadResponse {
     pub status: u16,
 }
 
+/// What one case's run needs of a cases folder.
+#[derive(Debug, Clone)]
+pub struct Focused {
+    /// The case and the cases on its resource shape, in full, sorted by id.
+    pub cases: Vec<Case>,
+    /// The heads of all the cases, for what is decided over all of them.
+    pub heads: Vec<CaseHead>,
+}
+
 /// Reads the cases a run of one case needs, without reading every case in full: every file's
 /// [`CaseHead`] is read, then in full only the case `id` and the cases on the same resource
-/// shape (whose examples seed the mock and whose GETs read writes back). Also returns the heads
-/// of all the cases, for what is decided over all of them. `Ok(None)` when no case has the id.
-pub fn load_dir_for(dir: &Path, id: &str) -> Result<Option<(Vec<Case>, Vec<CaseHead>)>, CaseError> {
+/// shape (whose examples seed the mock and whose GETs read writes back). `Ok(None)` when no
+/// case has the id.
+pub fn load_dir_for(dir: &Path, id: &str) -> Result<Option<Focused>, CaseError> {
     let files = crate::files::json_files(dir).map_err(|source| CaseError::Io {
         path: dir.to_path_buf(),
         source,
@@ -432,7 +441,10 @@ pub fn load_dir_for(dir: &Path, id: &str) -> Result<Option<(Vec<Case>, Vec<CaseH
         }
     }
     cases.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Some((cases, heads.into_iter().map(|(h, _)| h).collect())))
+    Ok(Some(Focused {
+        cases,
+        heads: heads.into_iter().map(|(h, _)| h).collect(),
+    }))
 }
 
 /// Reads one case file.
