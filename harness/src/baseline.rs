@@ -191,6 +191,14 @@ impl Baseline {
     }
 
     /// Reads a baseline from text; `path` names it in errors.
+    ///
+    /// ```
+    /// use conform::baseline::Baseline;
+    /// let text = r#"{"known_failures": [{"case": "page.update_x", "reason": "204 documented, 200 served",
+    ///     "checks": ["status"], "status": 200, "expires": "2027-06-30"}]}"#;
+    /// let baseline = Baseline::parse(text, std::path::Path::new("baseline.json"));
+    /// assert!(baseline.is_ok_and(|b| b.lists("page.update_x")));
+    /// ```
     pub fn parse(text: &str, path: &Path) -> Result<Baseline, BaselineError> {
         let parse_error = |e: serde_json::Error| BaselineError::Parse {
             path: path.to_path_buf(),

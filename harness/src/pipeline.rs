@@ -129,6 +129,11 @@ struct Loaded {
 impl Conformance {
     /// The defaults: cases in `cases/`, schemas in `schemas/`, the embedded mock as the target,
     /// no baseline, no reports written.
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new();
+    /// # let _ = pipeline;
+    /// ```
     pub fn new() -> Conformance {
         Conformance {
             cases: CaseSource::Dir(PathBuf::from("cases")),
@@ -142,36 +147,69 @@ impl Conformance {
     }
 
     /// Reads the cases from a folder of case files (as `conform extract` writes them).
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().cases_dir("tests/cases");
+    /// # let _ = pipeline;
+    /// ```
     pub fn cases_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cases = CaseSource::Dir(dir.into());
         self
     }
 
     /// Extracts the cases from doc pages (files or folders) at run time.
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().docs(["docs/api", "docs/resources"]);
+    /// # let _ = pipeline;
+    /// ```
     pub fn docs<P: Into<PathBuf>>(mut self, docs: impl IntoIterator<Item = P>) -> Self {
         self.cases = CaseSource::Docs(docs.into_iter().map(Into::into).collect());
         self
     }
 
     /// Runs these cases.
+    ///
+    /// ```no_run
+    /// let cases = conform::model::case::load_dir(std::path::Path::new("cases")).unwrap_or_default();
+    /// let pipeline = conform::Conformance::new().cases(cases);
+    /// # let _ = pipeline;
+    /// ```
     pub fn cases(mut self, cases: Vec<Case>) -> Self {
         self.cases = CaseSource::Given(cases);
         self
     }
 
     /// Reads the JSON Schemas from a folder.
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().schemas_dir("schemas");
+    /// # let _ = pipeline;
+    /// ```
     pub fn schemas_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.schemas = SchemaSource::Dir(dir.into());
         self
     }
 
     /// Uses this schema set.
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), conform::schema::SchemaError> {
+    /// let set = conform::schema::set_from_metadata(std::path::Path::new("beta.xml.gz"))?;
+    /// let pipeline = conform::Conformance::new().schemas(std::sync::Arc::new(set));
+    /// # let _ = pipeline; Ok(()) }
+    /// ```
     pub fn schemas(mut self, schemas: Arc<SchemaSet>) -> Self {
         self.schemas = SchemaSource::Given(schemas);
         self
     }
 
     /// Aims at a service root over HTTP, including the version (`https://host/beta`).
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().target_url("https://graph.example.com/beta");
+    /// # let _ = pipeline;
+    /// ```
     pub fn target_url(mut self, url: impl Into<String>) -> Self {
         self.options.target = Target::Url(url.into());
         self.target = TargetChoice::Options;
@@ -179,6 +217,11 @@ impl Conformance {
     }
 
     /// Aims at the embedded mock, built from all the cases (the default).
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().embedded_mock();
+    /// # let _ = pipeline;
+    /// ```
     pub fn embedded_mock(mut self) -> Self {
         self.options.target = Target::Mock;
         self.target = TargetChoice::Options;
@@ -191,8 +234,13 @@ impl Conformance {
     /// documented, relative to the version root.
     ///
     /// ```no_run
-    /// # fn app() -> axum::Router { axum::Router::new() }
-    /// conform::Conformance::new().service(app()).run_tests()
+    /// fn app() -> axum::Router {
+    ///     axum::Router::new().route("/me", axum::routing::get(|| async { "{}" }))
+    /// }
+    ///
+    /// fn main() {
+    ///     conform::Conformance::new().service(app()).run_tests()
+    /// }
     /// ```
     pub fn service<S, RB>(self, service: S) -> Self
     where
@@ -212,6 +260,12 @@ impl Conformance {
 
     /// Like [`Conformance::service`], for a service that serves the API under `root` (such
     /// as `/beta`).
+    ///
+    /// ```
+    /// let app = axum::Router::new().route("/beta/me", axum::routing::get(|| async { "{}" }));
+    /// let pipeline = conform::Conformance::new().service_at("/beta", app);
+    /// # let _ = pipeline;
+    /// ```
     pub fn service_at<S, RB>(self, root: &str, service: S) -> Self
     where
         S: tower::Service<http::Request<Full<Bytes>>, Response = http::Response<RB>>
@@ -230,6 +284,17 @@ impl Conformance {
 
     /// Like [`Conformance::service_at`], for a service that takes one request body type `B`
     /// (such as `axum::body::Body`).
+    ///
+    /// ```
+    /// use axum::body::Body;
+    /// let app = axum::Router::new().route("/me", axum::routing::get(|| async { "{}" }));
+    /// // A service that takes only `Request<axum::body::Body>`, such as a `map_request` stack.
+    /// let service = tower::ServiceBuilder::new()
+    ///     .map_request(|r: http::Request<Body>| r)
+    ///     .service(app);
+    /// let pipeline = conform::Conformance::new().service_with_body::<Body, _, _>("", service);
+    /// # let _ = pipeline;
+    /// ```
     pub fn service_with_body<B, S, RB>(mut self, root: &str, service: S) -> Self
     where
         S: tower::Service<http::Request<B>, Response = http::Response<RB>>
@@ -264,6 +329,21 @@ impl Conformance {
     }
 
     /// Aims at any transport.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conform::replay::transport::{HttpConfig, HttpTransport};
+    /// # fn demo() -> Result<(), conform::replay::transport::TargetError> {
+    /// let http = HttpTransport::new(HttpConfig {
+    ///     base: "http://127.0.0.1:8080/beta".into(),
+    ///     timeout: std::time::Duration::from_secs(10),
+    ///     max_body: 1 << 20,
+    ///     token: None,
+    ///     follow_redirects: false,
+    /// })?;
+    /// let pipeline = conform::Conformance::new().transport("staging", Arc::new(http));
+    /// # let _ = pipeline; Ok(()) }
+    /// ```
     pub fn transport(mut self, label: impl Into<String>, transport: Arc<dyn Transport>) -> Self {
         self.options.target = Target::Transport {
             label: label.into(),
@@ -274,12 +354,22 @@ impl Conformance {
     }
 
     /// A path parameter value, for every case that has a parameter of that name.
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().param("user-id", "48d31887-5fad-4d73-a9f5-3c356e68a038");
+    /// # let _ = pipeline;
+    /// ```
     pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.options.params.insert(name.into(), value.into());
         self
     }
 
     /// Several path parameter values.
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().params([("user-id", "u1"), ("group-id", "g1")]);
+    /// # let _ = pipeline;
+    /// ```
     pub fn params<K: Into<String>, V: Into<String>>(
         mut self,
         params: impl IntoIterator<Item = (K, V)>,
@@ -291,30 +381,60 @@ impl Conformance {
     }
 
     /// The bearer token sent to the target; it never appears in any output.
+    ///
+    /// ```
+    /// let token = std::env::var("CONFORM_TOKEN").unwrap_or_default();
+    /// let pipeline = conform::Conformance::new().token(token);
+    /// # let _ = pipeline;
+    /// ```
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.options.token = Some(token.into()).filter(|t| !t.is_empty());
         self
     }
 
     /// Applies a baseline of known failures.
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().baseline("reports/baseline.json");
+    /// # let _ = pipeline;
+    /// ```
     pub fn baseline(mut self, path: impl Into<PathBuf>) -> Self {
         self.baseline = Some(path.into());
         self
     }
 
     /// Writes the reports (`report.json`, `junit.xml`) into a folder.
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().reports("target/conformance");
+    /// # let _ = pipeline;
+    /// ```
     pub fn reports(mut self, dir: impl Into<PathBuf>) -> Self {
         self.report_dir = Some(dir.into());
         self
     }
 
     /// Runs only the cases whose id contains this text.
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().filter("update_user");
+    /// # let _ = pipeline;
+    /// ```
     pub fn filter(mut self, text: impl Into<String>) -> Self {
         self.filter = Some(text.into());
         self
     }
 
     /// Adjusts the other run options (timeouts, concurrency, retries, strictness).
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().options(|o| {
+    ///     o.jobs = 8;
+    ///     o.timeout = std::time::Duration::from_secs(5);
+    ///     o.checks.strict = true;
+    /// });
+    /// # let _ = pipeline;
+    /// ```
     pub fn options(mut self, adjust: impl FnOnce(&mut RunOptions)) -> Self {
         adjust(&mut self.options);
         self
@@ -443,6 +563,13 @@ impl Conformance {
     }
 
     /// Runs every selected case, applies the baseline, builds the report and writes it.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), conform::pipeline::PipelineError> {
+    /// let run = conform::Conformance::new().reports("reports").run().await?;
+    /// println!("{}", conform::report::console::render(&run.report, false));
+    /// # Ok(()) }
+    /// ```
     pub async fn run(self) -> Result<Run, PipelineError> {
         let (run, _) = self.run_until(std::future::pending::<String>()).await?;
         Ok(run)
@@ -450,6 +577,16 @@ impl Conformance {
 
     /// Like [`Conformance::run`], but stops early when `stop` completes (on a signal, say):
     /// the cases that had not finished are `errored`, and the reports are still written.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), conform::pipeline::PipelineError> {
+    /// let stop = async { tokio::signal::ctrl_c().await.map(|_| "SIGINT").unwrap_or("error") };
+    /// let (run, stopped) = conform::Conformance::new().run_until(stop).await?;
+    /// if let Some(why) = stopped {
+    ///     eprintln!("interrupted by {why}; {} cases reported", run.report.cases.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn run_until<T: std::fmt::Display>(
         mut self,
         stop: impl std::future::Future<Output = T>,
@@ -481,6 +618,15 @@ impl Conformance {
     /// Each selected case as its own libtest-mimic trial, in documented order per resource,
     /// for a test binary with `harness = false`. Setup failures become one failing trial
     /// named `setup` that says why.
+    ///
+    /// ```no_run
+    /// let args = libtest_mimic::Arguments::from_args();
+    /// let trials = conform::Conformance::new().trials(&args);
+    /// let collected = trials.collected();
+    /// let conclusion = libtest_mimic::run(&args, trials.trials);
+    /// eprintln!("{} results", collected().len());
+    /// conclusion.exit();
+    /// ```
     pub fn trials(mut self, args: &libtest_mimic::Arguments) -> Trials {
         let collected = Arc::new(Mutex::new(Vec::new()));
         let setup = |why: String| Trials {
@@ -538,6 +684,16 @@ impl Conformance {
 
     /// The `main` of a test binary with `harness = false`: reads libtest's arguments, runs every
     /// case as a trial, writes the reports when asked, and exits as libtest does.
+    ///
+    /// ```no_run
+    /// fn main() {
+    ///     conform::Conformance::new()
+    ///         .cases_dir("cases")
+    ///         .schemas_dir("schemas")
+    ///         .target_url("http://127.0.0.1:8080/beta")
+    ///         .run_tests()
+    /// }
+    /// ```
     pub fn run_tests(self) -> ! {
         let args = libtest_mimic::Arguments::from_args();
         let trials = self.trials(&args);
@@ -565,6 +721,14 @@ pub struct Trials {
 
 impl Trials {
     /// A handle that yields, after `libtest_mimic::run`, the results of the trials that ran.
+    ///
+    /// ```no_run
+    /// let args = libtest_mimic::Arguments::from_args();
+    /// let trials = conform::Conformance::new().trials(&args);
+    /// let results = trials.collected();
+    /// let _ = libtest_mimic::run(&args, trials.trials);
+    /// assert!(results().iter().all(|r| !r.id.is_empty()));
+    /// ```
     pub fn collected(&self) -> impl Fn() -> Vec<CaseResult> {
         let collected = self.collected.clone();
         move || collected.lock().unwrap_or_else(|p| p.into_inner()).clone()
@@ -572,6 +736,17 @@ impl Trials {
 
     /// After `libtest_mimic::run`: the result model of the trials that ran, with the reports
     /// written when the pipeline was asked for them.
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), conform::pipeline::PipelineError> {
+    /// let args = libtest_mimic::Arguments::from_args();
+    /// let mut trials = conform::Conformance::new().reports("reports").trials(&args);
+    /// let conclusion = libtest_mimic::run(&args, std::mem::take(&mut trials.trials));
+    /// let run = trials.finish()?;
+    /// eprintln!("wrote {:?}", run.map(|r| r.written));
+    /// conclusion.exit();
+    /// # }
+    /// ```
     pub fn finish(self) -> Result<Option<Run>, PipelineError> {
         let results =
             std::mem::take(&mut *self.collected.lock().unwrap_or_else(|p| p.into_inner()));
@@ -620,6 +795,11 @@ fn named_types(v: &serde_json::Value, out: &mut Vec<String>) {
 }
 
 /// Path parameters from `name=value;name=value` (as `CONFORM_PARAMS` gives them).
+///
+/// ```
+/// let params = conform::pipeline::params_from_list("user-id=u1;group-id=g1");
+/// assert_eq!(params["group-id"], "g1");
+/// ```
 pub fn params_from_list(list: &str) -> BTreeMap<String, String> {
     list.split(';')
         .filter_map(|pair| pair.split_once('='))

@@ -52,6 +52,30 @@ impl Drop for Advance {
 
 /// One trial per case, named by its id, in documented order, for `libtest_mimic::run` with the
 /// same `args`; each result, baseline applied, also goes to `sink` when one is given.
+///
+/// Most tests use [`Conformance::trials`](crate::Conformance::trials), which builds the runner;
+/// this is the layer beneath, for a runner built by hand.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use conform::replay::runner::{RunOptions, Runner};
+/// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let cases = conform::model::case::load_dir(std::path::Path::new("cases"))?;
+/// let schemas = Arc::new(conform::schema::SchemaSet::load_dir(std::path::Path::new("schemas"))?);
+/// let runtime = Arc::new(tokio::runtime::Runtime::new()?);
+/// let runner = runtime.block_on(Runner::start(&cases, &cases, schemas, RunOptions::default()))?;
+/// let args = libtest_mimic::Arguments::from_args();
+/// let trials = conform::testing::case_trials(
+///     cases,
+///     Arc::new(runner),
+///     runtime,
+///     Arc::new(conform::baseline::Baseline::default()),
+///     &args,
+///     None,
+/// );
+/// libtest_mimic::run(&args, trials).exit();
+/// # }
+/// ```
 pub fn case_trials(
     mut cases: Vec<Case>,
     runner: Arc<Runner>,

@@ -57,6 +57,18 @@ pub struct HttpTransport {
 
 impl HttpTransport {
     /// Builds the transport for a target.
+    ///
+    /// ```
+    /// use conform::replay::transport::{HttpConfig, HttpTransport};
+    /// let bad = HttpTransport::new(HttpConfig {
+    ///     base: "ftp://example.com".into(),
+    ///     timeout: std::time::Duration::from_secs(5),
+    ///     max_body: 1 << 20,
+    ///     token: None,
+    ///     follow_redirects: false,
+    /// });
+    /// assert!(bad.is_err());
+    /// ```
     pub fn new(mut config: HttpConfig) -> Result<HttpTransport, TargetError> {
         let lower = config.base.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://")) {

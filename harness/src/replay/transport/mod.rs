@@ -71,6 +71,24 @@ impl Exchange {
 }
 
 /// Sends one request to the target and reads the whole answer.
+///
+/// ```
+/// use conform::replay::request::Prepared;
+/// use conform::replay::transport::{Exchange, Transport, TransportError};
+/// use futures::future::BoxFuture;
+///
+/// /// A target that answers 204 to everything.
+/// struct NoContent;
+///
+/// impl Transport for NoContent {
+///     fn send<'a>(&'a self, _: &'a Prepared) -> BoxFuture<'a, Result<Exchange, TransportError>> {
+///         Box::pin(async { Ok(Exchange::new(204, http::HeaderMap::new(), Vec::new())) })
+///     }
+/// }
+///
+/// let pipeline = conform::Conformance::new().transport("no content", std::sync::Arc::new(NoContent));
+/// # let _ = pipeline;
+/// ```
 pub trait Transport: Send + Sync {
     /// Sends `request` (adding the target's credentials) and reads the answer.
     fn send<'a>(&'a self, request: &'a Prepared)

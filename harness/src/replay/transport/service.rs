@@ -27,6 +27,20 @@ pub struct ServiceTransport<S, B> {
 impl<S, B> ServiceTransport<S, B> {
     /// Calls `service` with paths under `root` (`""`, or `/beta` for a service that serves
     /// its API under the version), with the token, timeout and body limit given.
+    ///
+    /// ```
+    /// use conform::replay::transport::ServiceTransport;
+    /// let app = axum::Router::new().route("/me", axum::routing::get(|| async { "{}" }));
+    /// let transport = ServiceTransport::<_, http_body_util::Full<bytes::Bytes>>::new(
+    ///     app,
+    ///     "",
+    ///     None,
+    ///     std::time::Duration::from_secs(5),
+    ///     1 << 20,
+    /// );
+    /// let pipeline = conform::Conformance::new().transport("my app", std::sync::Arc::new(transport));
+    /// # let _ = pipeline;
+    /// ```
     pub fn new(
         service: S,
         root: impl Into<String>,
