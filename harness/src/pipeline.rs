@@ -234,13 +234,8 @@ impl Conformance {
     /// documented, relative to the version root.
     ///
     /// ```no_run
-    /// fn app() -> axum::Router {
-    ///     axum::Router::new().route("/me", axum::routing::get(|| async { "{}" }))
-    /// }
-    ///
-    /// fn main() {
-    ///     conform::Conformance::new().service(app()).run_tests()
-    /// }
+    /// let app = axum::Router::new().route("/me", axum::routing::get(|| async { "{}" }));
+    /// conform::Conformance::new().service(app).run_tests()
     /// ```
     pub fn service<S, RB>(self, service: S) -> Self
     where
@@ -686,13 +681,11 @@ impl Conformance {
     /// case as a trial, writes the reports when asked, and exits as libtest does.
     ///
     /// ```no_run
-    /// fn main() {
-    ///     conform::Conformance::new()
-    ///         .cases_dir("cases")
-    ///         .schemas_dir("schemas")
-    ///         .target_url("http://127.0.0.1:8080/beta")
-    ///         .run_tests()
-    /// }
+    /// conform::Conformance::new()
+    ///     .cases_dir("cases")
+    ///     .schemas_dir("schemas")
+    ///     .target_url("http://127.0.0.1:8080/beta")
+    ///     .run_tests()
     /// ```
     pub fn run_tests(self) -> ! {
         let args = libtest_mimic::Arguments::from_args();
