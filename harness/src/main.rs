@@ -10,10 +10,8 @@ use clap::{Parser, Subcommand};
 
 use conform::extract;
 use conform::mock::{Mock, PatchDefault};
-use conform::model::case;
 use conform::replay::checks::StatusMatch;
 use conform::report;
-use conform::schema::SchemaSet;
 use conform::Conformance;
 
 /// Conformance tests for REST APIs documented the way Microsoft Graph is.
@@ -208,7 +206,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             schemas,
             metadata,
         } => {
-            let ex = extract_and_print(&docs, schemas, &metadata)?;
+            let ex = extract_and_print(&docs, schemas, metadata)?;
             let written = extract::write_cases(&out, &ex.cases)?;
             for r in &written.removed {
                 eprintln!("removed stale case {}", r.display());
@@ -224,7 +222,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 out.display(),
                 ex.diagnostics.len()
             );
-            if !written.failed.is_empty() || skipped_unreadable(&ex) {
+            if !written.failed.is_empty() || ex.skipped_unreadable() {
                 return Ok(BAD_INPUT);
             }
             Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
@@ -235,7 +233,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             schemas,
             metadata,
         } => {
-            let ex = extract_and_print(&docs, schemas, &metadata)?;
+            let ex = extract_and_print(&docs, schemas, metadata)?;
             eprintln!(
                 "{} pages, {} cases, {} example bodies validated, {} diagnostics",
                 ex.pages,
@@ -243,7 +241,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 ex.examples_validated,
                 ex.diagnostics.len()
             );
-            if skipped_unreadable(&ex) {
+            if ex.skipped_unreadable() {
                 return Ok(BAD_INPUT);
             }
             Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
@@ -254,16 +252,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             types,
             out,
         } => {
-            let meta = conform::schema::read_metadata(&metadata)?;
-            let docs = conform::schema::generate(&meta, &types)
-                .with_context(|| metadata.display().to_string())?;
-            std::fs::create_dir_all(&out).with_context(|| out.display().to_string())?;
-            for (name, schema) in &docs {
-                let path = out.join(format!("{name}.json"));
-                std::fs::write(&path, conform::schema::schema_file_text(schema))
-                    .with_context(|| path.display().to_string())?;
-            }
-            eprintln!("{} schemas written to {}", docs.len(), out.display());
+            let n = conform::schema::write_generated(&metadata, &types, &out)?;
+            eprintln!("{n} schemas written to {}", out.display());
             Ok(0)
         }
         Command::Serve {
@@ -275,61 +265,28 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-/// The schemas `extract` and `lint` check examples against: the named folder, else `./schemas`
-/// when it exists; and whether they were named (only then is a type they lack worth reporting).
-fn lint_schemas(dir: Option<PathBuf>) -> anyhow::Result<(Option<SchemaSet>, bool)> {
-    match dir {
-        Some(d) => Ok((Some(SchemaSet::load_dir(&d)?), true)),
-        None => {
-            let d = PathBuf::from("schemas");
-            Ok(if d.is_dir() {
-                (Some(SchemaSet::load_dir(&d)?), false)
-            } else {
-                (None, false)
-            })
-        }
-    }
-}
-
-/// Schema sets of every type, one per `VERSION=FILE` metadata argument.
-fn metadata_sets(args: &[(String, String)]) -> anyhow::Result<Vec<(String, SchemaSet)>> {
-    args.iter()
-        .map(|(version, file)| {
-            let set = conform::schema::set_from_metadata(std::path::Path::new(file))?;
-            Ok((version.clone(), set))
-        })
-        .collect()
-}
-
-/// Extracts and lints the pages and prints the diagnostics; `no-schema` only when schemas were
-/// named (not just picked up from the working folder).
+/// Extracts and lints the pages and prints the diagnostics. The schemas are the named folder,
+/// else `./schemas` when it exists; `no-schema` is reported only when they were named.
 fn extract_and_print(
     docs: &[PathBuf],
     schemas: Option<PathBuf>,
-    metadata: &[(String, String)],
+    metadata: Vec<(String, String)>,
 ) -> anyhow::Result<extract::Extraction> {
-    let (schemas, explicit) = lint_schemas(schemas)?;
-    let by_version = metadata_sets(metadata)?;
-    let lint = extract::LintSchemas {
-        default: schemas.as_ref(),
-        by_version: &by_version,
+    let named = schemas.is_some();
+    let default = PathBuf::from("schemas");
+    let sources = extract::LintSources {
+        schemas: schemas.or_else(|| default.is_dir().then_some(default)),
+        report_no_schema: named,
+        metadata: metadata
+            .into_iter()
+            .map(|(v, f)| (v, PathBuf::from(f)))
+            .collect(),
     };
-    let mut ex = extract::extract_paths_with(docs, lint)?;
-    let report_no_schema = explicit || !by_version.is_empty();
-    ex.diagnostics
-        .retain(|d| report_no_schema || d.code != conform::doc::Code::NoSchema);
+    let ex = extract::extract_linted(docs, &sources)?;
     for d in &ex.diagnostics {
         println!("{d}");
     }
     Ok(ex)
-}
-
-/// Whether a page or folder under DOCS could not be read: the others were still read and
-/// reported, but the input was not all there, which is bad input (exit 2).
-fn skipped_unreadable(ex: &extract::Extraction) -> bool {
-    ex.diagnostics
-        .iter()
-        .any(|d| d.code == conform::doc::Code::Unreadable)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -445,9 +402,7 @@ fn serve(
     schemas: PathBuf,
     patch_default: Option<PatchArg>,
 ) -> anyhow::Result<u8> {
-    let all = case::load_dir(&cases)?;
-    let schemas = Arc::new(SchemaSet::load_dir(&schemas)?);
-    let mock = Arc::new(Mock::new(&all, schemas, patch_default.map(Into::into)));
+    let mock = Arc::new(Mock::load(&cases, &schemas, patch_default.map(Into::into))?);
     let rt = runtime()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))

@@ -33,6 +33,9 @@ pub enum ExtractError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The schemas or metadata to lint against could not be read.
+    #[error(transparent)]
+    Schemas(#[from] crate::schema::SchemaError),
     /// Two cases would be written to one file.
     #[error("{path}: case `{id}` would overwrite case `{other}`, whose file name is the same")]
     FileNameTaken {
@@ -43,6 +46,40 @@ pub enum ExtractError {
         /// The case written there.
         other: String,
     },
+}
+
+/// What example bodies and tables are linted against, as the command line names it.
+#[derive(Debug, Clone, Default)]
+pub struct LintSources {
+    /// A folder of JSON Schemas for every page.
+    pub schemas: Option<PathBuf>,
+    /// Whether an example whose type has no schema is worth a `no-schema` diagnostic (the
+    /// schemas were named, not just found).
+    pub report_no_schema: bool,
+    /// CSDL metadata per API version (`beta`, `v1.0`), each page linted against its version's.
+    pub metadata: Vec<(String, PathBuf)>,
+}
+
+/// Extracts and lints the pages under `docs` against the schemas and metadata named.
+pub fn extract_linted(docs: &[PathBuf], sources: &LintSources) -> Result<Extraction, ExtractError> {
+    let schemas = match &sources.schemas {
+        Some(dir) => Some(crate::schema::SchemaSet::load_dir(dir)?),
+        None => None,
+    };
+    let by_version = sources
+        .metadata
+        .iter()
+        .map(|(version, file)| Ok((version.clone(), crate::schema::set_from_metadata(file)?)))
+        .collect::<Result<Vec<_>, crate::schema::SchemaError>>()?;
+    let lint = LintSchemas {
+        default: schemas.as_ref(),
+        by_version: &by_version,
+    };
+    let mut ex = extract_paths_with(docs, lint)?;
+    let report_no_schema = sources.report_no_schema || !by_version.is_empty();
+    ex.diagnostics
+        .retain(|d| report_no_schema || d.code != Code::NoSchema);
+    Ok(ex)
 }
 
 /// The result of extracting a set of pages.
@@ -56,6 +93,13 @@ pub struct Extraction {
     pub pages: usize,
     /// How many example bodies were validated against a schema.
     pub examples_validated: usize,
+}
+
+impl Extraction {
+    /// Whether a page or folder could not be read (reported as `unreadable`).
+    pub fn skipped_unreadable(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.code == Code::Unreadable)
+    }
 }
 
 /// Extracts every page under the DOCS arguments.

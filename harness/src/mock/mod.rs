@@ -108,7 +108,29 @@ pub struct Mock {
     notes: Vec<String>,
 }
 
+/// Why the mock could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    /// The cases could not be read.
+    #[error(transparent)]
+    Cases(#[from] crate::model::case::CaseError),
+    /// The schemas could not be read.
+    #[error(transparent)]
+    Schemas(#[from] crate::schema::SchemaError),
+}
+
 impl Mock {
+    /// Builds the mock from a folder of cases and a folder of schemas.
+    pub fn load(
+        cases: &std::path::Path,
+        schemas: &std::path::Path,
+        patch_default: Option<PatchDefault>,
+    ) -> Result<Mock, MockError> {
+        let all = crate::model::case::load_dir(cases)?;
+        let schemas = Arc::new(SchemaSet::load_dir(schemas)?);
+        Ok(Mock::new(&all, schemas, patch_default))
+    }
+
     /// Builds the mock from the cases: their operations become routes, their response examples seed the store.
     pub fn new(
         cases: &[Case],

@@ -877,6 +877,30 @@ pub fn generate(
         .collect()
 }
 
+/// Writes the schemas of `types` (and every type they reference; all types when none is named)
+/// from a metadata file into a folder, one `<type>.json` each; returns how many.
+pub fn write_generated(
+    metadata: &Path,
+    types: &[String],
+    out: &Path,
+) -> Result<usize, SchemaError> {
+    let meta = read_metadata(metadata)?;
+    let docs = generate(&meta, types).map_err(|source| SchemaError::Csdl {
+        path: metadata.to_path_buf(),
+        source,
+    })?;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SchemaError::Io { path, source }
+    };
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    for (name, schema) in &docs {
+        let path = out.join(format!("{name}.json"));
+        std::fs::write(&path, schema_file_text(schema)).map_err(io(&path))?;
+    }
+    Ok(docs.len())
+}
+
 /// A schema set of every type in a metadata file.
 pub fn set_from_metadata(path: &Path) -> Result<SchemaSet, SchemaError> {
     let meta = read_metadata(path)?;
