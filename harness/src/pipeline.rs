@@ -779,7 +779,7 @@ impl Finish {
 fn named_types(v: &serde_json::Value, out: &mut Vec<String>) {
     match v {
         serde_json::Value::Object(m) => {
-            out.extend(crate::schema::named_type(v).map(str::to_string));
+            out.extend(crate::model::case::named_type(v).map(str::to_string));
             m.values().for_each(|x| named_types(x, out));
         }
         serde_json::Value::Array(items) => items.iter().for_each(|x| named_types(x, out)),

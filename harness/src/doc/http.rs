@@ -168,9 +168,7 @@ fn is_service_host(host: &str) -> bool {
     let h = host.to_ascii_lowercase();
     h.contains("graph.microsoft") || h.contains("microsoftgraph") || h.is_empty()
 }
-
-/// The API versions Graph serves, as URL segments.
-pub const VERSIONS: [&str; 2] = ["beta", "v1.0"];
+use crate::http::path::VERSIONS;
 
 /// Splits a documented URL into version and path, repairing the known breakages.
 pub fn split_url(url: &str) -> UrlParts {

@@ -112,7 +112,7 @@ pub(super) fn read_response(
         .str("@odata.type")
         .map(|t| t.trim_start_matches('#').to_string())
         .or_else(|| match &body {
-            Some(Body::Json(v)) => crate::schema::named_type(v).map(str::to_string),
+            Some(Body::Json(v)) => crate::model::case::named_type(v).map(str::to_string),
             _ => None,
         })
         .filter(|t| !t.is_empty());

@@ -5,7 +5,8 @@
 //! count, segments are percent-decoded, a leading API version (`/beta`, `/v1.0`) is dropped,
 //! and case does not matter for grouping (Graph's paths are case-insensitive).
 
-use crate::doc::http::VERSIONS;
+/// The API versions Graph serves, as URL segments.
+pub const VERSIONS: [&str; 2] = ["beta", "v1.0"];
 
 /// A request path as a list of resource segments.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -18,7 +18,6 @@ pub(crate) use tables::lint_tables;
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::doc::http::{self};
 use crate::doc::{Code, Diagnostic};
 use crate::model::case::Case;
 use crate::schema::SchemaSet;
@@ -75,7 +74,7 @@ pub(crate) fn scope(c: &Case) -> Option<String> {
         c.source
             .file
             .split('/')
-            .find(|part| http::VERSIONS.contains(part))
+            .find(|part| crate::http::path::VERSIONS.contains(part))
             .map(str::to_string)
     })
 }

@@ -89,7 +89,7 @@ pub(super) fn case_type(case: &Case) -> Option<String> {
         .odata_type
         .clone()
         .or_else(|| match &case.request.body {
-            Some(Body::Json(v)) => crate::schema::named_type(v).map(str::to_string),
+            Some(Body::Json(v)) => crate::model::case::named_type(v).map(str::to_string),
             _ => None,
         })
 }

@@ -316,6 +316,14 @@ fn is_device_name(name: &str) -> bool {
     }
 }
 
+/// The type a JSON object names with `@odata.type`, without the leading `#`.
+pub fn named_type(value: &Value) -> Option<&str> {
+    value
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .map(|t| t.trim_start_matches('#'))
+}
+
 /// The type of a case's request body: the `@odata.type` it names, else, for an update (PATCH,
 /// PUT) or a create (POST answered 201), the response's type. An action's body is its
 /// parameters, not the resource, so it gets no type.
@@ -323,7 +331,7 @@ pub fn request_type(case: &Case) -> Option<String> {
     let Some(Body::Json(body @ Value::Object(_))) = &case.request.body else {
         return None;
     };
-    if let Some(t) = crate::schema::named_type(body) {
+    if let Some(t) = named_type(body) {
         return Some(t.to_string());
     }
     let writes_resource = case.request.method.is_update()

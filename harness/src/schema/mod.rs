@@ -182,13 +182,7 @@ pub fn primitive(name: &str) -> Option<&'static str> {
     })
 }
 
-/// The type a JSON object names with `@odata.type`, without the leading `#`.
-pub fn named_type(value: &Value) -> Option<&str> {
-    value
-        .get("@odata.type")
-        .and_then(Value::as_str)
-        .map(type_name)
-}
+use crate::model::case::named_type;
 
 /// The type of a case's request body, as a schema would judge it: [`request_type`], except that a
 /// POST body counts as the resource only when it names an `@odata.type` or fits the type's
