@@ -99,9 +99,12 @@ struct RunArgs {
     /// Service root including the version (https://graph.microsoft.com/beta); default: the embedded mock.
     #[arg(long)]
     target: Option<String>,
-    /// A path parameter value, NAME=VALUE (repeatable).
+    /// A path parameter value for every case, NAME=VALUE (repeatable).
     #[arg(long = "param", value_parser = parse_param)]
     params: Vec<(String, String)>,
+    /// A TOML file of parameter values (global, per path template, per case) and setup steps.
+    #[arg(long = "params")]
+    params_file: Option<PathBuf>,
     /// Seconds allowed per exchange.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
@@ -315,6 +318,9 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
                 status: args.status.into(),
             };
         });
+    if let Some(file) = &args.params_file {
+        pipeline = pipeline.params_file(file)?;
+    }
     if let Some(url) = &args.target {
         pipeline = pipeline.target_url(url);
     }
@@ -337,6 +343,9 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     print!("{}", report::console::render(&run.report, colour));
     for w in &run.written {
         eprintln!("wrote {}", w.display());
+    }
+    for w in &run.warnings {
+        eprintln!("conform: warning: {w}");
     }
     if let Some(signal) = signal {
         eprintln!("conform: interrupted by {signal}; the reports hold the cases that finished");

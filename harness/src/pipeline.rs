@@ -116,6 +116,9 @@ pub struct Run {
     pub report: RunReport,
     /// The report files written (none without [`Conformance::reports`]).
     pub written: Vec<PathBuf>,
+    /// What is worth saying that is no case's result: parameters file entries no case uses,
+    /// teardown steps that failed.
+    pub warnings: Vec<String>,
 }
 
 /// What the pipeline loaded: every case, the selected ones, the schemas and the baseline.
@@ -375,6 +378,22 @@ impl Conformance {
         self
     }
 
+    /// Reads path parameter values, and setup and teardown steps, from a parameters file (see
+    /// [`replay::params`](crate::replay::params)).
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), conform::replay::params::ParamsError> {
+    /// let pipeline = conform::Conformance::new().params_file("params.toml")?;
+    /// # let _ = pipeline; Ok(()) }
+    /// ```
+    pub fn params_file(
+        mut self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<Self, crate::replay::params::ParamsError> {
+        self.options.params_file = crate::replay::params::ParamsFile::load(path.as_ref())?;
+        Ok(self)
+    }
+
     /// The bearer token sent to the target; it never appears in any output.
     ///
     /// ```
@@ -592,6 +611,8 @@ impl Conformance {
         let clock = Instant::now();
         let runner = Runner::start(&loaded.all, &loaded.selected, loaded.schemas, options).await?;
         let (mut results, stopped) = runner.run_all_until(&loaded.selected, stop).await;
+        let mut warnings = runner.warnings().to_vec();
+        warnings.extend(runner.teardown().await);
         let complete = loaded.selected.len() == loaded.all.len();
         let applied = loaded
             .baseline
@@ -607,7 +628,14 @@ impl Conformance {
             Some(dir) => report::write_reports(&report, dir)?,
             None => Vec::new(),
         };
-        Ok((Run { report, written }, stopped))
+        Ok((
+            Run {
+                report,
+                written,
+                warnings,
+            },
+            stopped,
+        ))
     }
 
     /// Each selected case as its own libtest-mimic trial, in documented order per resource,
@@ -656,7 +684,11 @@ impl Conformance {
             Err(e) => return setup(e.to_string()),
         };
         let label = runner.target_label().to_string();
+        for w in runner.warnings() {
+            eprintln!("conform: warning: {w}");
+        }
         let baseline = Arc::new(loaded.baseline);
+        let (runner_for_finish, runtime_for_finish) = (runner.clone(), runtime.clone());
         let trials = crate::testing::case_trials(
             loaded.selected,
             runner,
@@ -673,6 +705,8 @@ impl Conformance {
                 report_dir: self.report_dir.clone(),
                 started_at: chrono::Utc::now(),
                 clock: Instant::now(),
+                runner: runner_for_finish,
+                runtime: runtime_for_finish,
             }),
         }
     }
@@ -695,9 +729,16 @@ impl Conformance {
         let conclusion = libtest_mimic::run(&args, trials.trials);
         if let Some(finish) = finish {
             let results = std::mem::take(&mut *collected.lock().unwrap_or_else(|p| p.into_inner()));
-            if let Err(e) = finish.write(results) {
-                eprintln!("conform: {e}");
-                std::process::exit(2);
+            match finish.write(results) {
+                Ok(run) => {
+                    for w in run.warnings {
+                        eprintln!("conform: warning: {w}");
+                    }
+                }
+                Err(e) => {
+                    eprintln!("conform: {e}");
+                    std::process::exit(2);
+                }
             }
         }
         conclusion.exit()
@@ -756,10 +797,14 @@ struct Finish {
     report_dir: Option<PathBuf>,
     started_at: chrono::DateTime<chrono::Utc>,
     clock: Instant,
+    /// For the teardown steps, once the trials have run.
+    runner: Arc<Runner>,
+    runtime: Arc<tokio::runtime::Runtime>,
 }
 
 impl Finish {
     fn write(self, results: Vec<CaseResult>) -> Result<Run, PipelineError> {
+        let warnings = self.runtime.block_on(self.runner.teardown());
         let report = report::build_report(
             &self.label,
             self.started_at,
@@ -771,7 +816,11 @@ impl Finish {
             Some(dir) => report::write_reports(&report, dir)?,
             None => Vec::new(),
         };
-        Ok(Run { report, written })
+        Ok(Run {
+            report,
+            written,
+            warnings,
+        })
     }
 }
 

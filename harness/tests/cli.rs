@@ -175,10 +175,20 @@ fn missing_parameter_against_a_target_is_bad_input() {
     );
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
+    // Every missing parameter at once, each with its cases, in one error.
     assert!(
-        err.contains("case `") && err.contains("path parameter `"),
+        err.contains("4 path parameters have no value, in 5 cases:"),
         "{err}"
     );
+    for name in [
+        "`hostSecurityProfileId`: 1 case (003_e135c242e05b0c0b.update_hostsecurityprofile)",
+        "`userSecurityProfile_Id`: 2 cases (000_6e3310d0f32980d1.update_usersecurityprofile, 000_6e3310d0f32980d1.update_usersecurityprofile-2)",
+        "`ipSecurityProfileId`",
+        "`userSecurityProfileId`",
+    ] {
+        assert!(err.contains(name), "{err}");
+    }
+    assert_eq!(err.matches("conform: error:").count(), 1, "{err}");
 }
 
 #[test]

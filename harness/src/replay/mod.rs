@@ -2,6 +2,7 @@
 //! through a transport, and judge the answer with the checks.
 
 pub mod checks;
+pub mod params;
 pub mod plan;
 pub mod request;
 pub mod retry;

@@ -12,17 +12,6 @@ pub fn select<'a>(all: &'a [Case], filter: Option<&str>) -> Vec<&'a Case> {
         .collect()
 }
 
-/// A case's path parameters: the target's own values (the embedded mock names its seeded
-/// entities), overridden by the user's.
-pub fn parameters(
-    target_values: BTreeMap<String, String>,
-    user: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    let mut values = target_values;
-    values.extend(user.iter().map(|(k, v)| (k.clone(), v.clone())));
-    values
-}
-
 /// Groups of case indices that address one resource (by `key`, see [`ResourcePath::key`]),
 /// each in documented (source) order; cases of one group run one at a time, in that order.
 pub fn resource_groups(cases: &[Case], key: impl Fn(&Case) -> String) -> Vec<Vec<usize>> {

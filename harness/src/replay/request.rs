@@ -92,7 +92,7 @@ pub fn fill_path(case: &Case, params: &BTreeMap<String, String>) -> Result<Strin
 
 /// What a parameter value keeps unescaped: RFC 3986 unreserved characters only, so that a
 /// value never adds a segment, a query or a fragment.
-const PATH_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+pub(crate) const PATH_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')

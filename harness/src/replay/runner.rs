@@ -9,6 +9,7 @@ use futures::StreamExt;
 use serde_json::Value;
 
 use super::checks;
+use super::params::{self, ParamSources, ParamsFile};
 use super::plan;
 use super::request::{self, PrepareError, Prepared};
 use super::retry::{self, RetryPolicy};
@@ -29,6 +30,17 @@ pub enum RunError {
     /// The target cannot be reached as given.
     #[error(transparent)]
     Target(#[from] TargetError),
+    /// Path parameters have no value (all of them are named).
+    #[error(transparent)]
+    MissingParams(#[from] params::MissingParams),
+    /// A setup step failed.
+    #[error("setup step `{step}`: {why}")]
+    Setup {
+        /// The step.
+        step: String,
+        /// What went wrong.
+        why: String,
+    },
 }
 
 /// What the run is aimed at.
@@ -62,8 +74,10 @@ impl std::fmt::Debug for Target {
 pub struct RunOptions {
     /// Where to send requests.
     pub target: Target,
-    /// Path parameter values given by the user; they win over the mock's.
+    /// Path parameter values given by the user (`--param`); they win over the mock's.
     pub params: BTreeMap<String, String>,
+    /// The parameters file (`--params`): values by name, path or case, setup and teardown.
+    pub params_file: ParamsFile,
     /// Time allowed per exchange.
     pub timeout: Duration,
     /// Largest response body read.
@@ -89,6 +103,7 @@ impl Default for RunOptions {
         RunOptions {
             target: Target::Mock,
             params: BTreeMap::new(),
+            params_file: ParamsFile::default(),
             timeout: Duration::from_secs(30),
             max_body: 16 * 1024 * 1024,
             jobs: 4,
@@ -114,6 +129,10 @@ pub struct Runner {
     jobs: usize,
     check_options: checks::CheckOptions,
     label: String,
+    /// Teardown steps, and the values they can use.
+    teardown: (Vec<params::Step>, BTreeMap<String, String>),
+    /// Parameters file entries no case uses.
+    warnings: Vec<String>,
 }
 
 impl Runner {
@@ -151,17 +170,38 @@ impl Runner {
             }
             Target::Transport { label, transport } => (transport.clone(), label.clone()),
         };
-        let mut params = HashMap::new();
-        for case in cases.iter().filter(|c| c.request.host.is_none()) {
-            let target_values = mock
-                .as_ref()
-                .map(|m| m.params_for(case))
-                .unwrap_or_default();
-            let p = plan::parameters(target_values, &opts.params);
-            // Preparing now reports a missing parameter or unsendable header before any request.
-            request::prepare(case, &p, None)?;
-            params.insert(case.id.clone(), p);
+        let retry = RetryPolicy {
+            retries: opts.retries,
+            max_wait: opts.max_retry_wait,
+        };
+        let mut sources = ParamSources {
+            cli: opts.params.clone(),
+            file: opts.params_file.clone(),
+            captured: BTreeMap::new(),
+        };
+        let warnings = params::unused(cases, &sources.file);
+        for step in &sources.file.setup {
+            let got = run_step(transport.as_ref(), retry, step, &sources).await;
+            let got = got.map_err(|why| RunError::Setup {
+                step: step.label(),
+                why,
+            })?;
+            sources.captured.extend(got);
         }
+        let params = params::resolve(cases, &sources, |case| {
+            mock.as_ref()
+                .map(|m| m.params_for(case))
+                .unwrap_or_default()
+        })?;
+        for case in cases.iter().filter(|c| c.request.host.is_none()) {
+            // Preparing now reports an unsendable header or path before any request.
+            let values = params.get(&case.id).cloned().unwrap_or_default();
+            request::prepare(case, &values, None)?;
+        }
+        let mut teardown_values = sources.file.params.clone();
+        teardown_values.extend(sources.cli.clone());
+        teardown_values.extend(sources.captured.clone());
+        let teardown = (sources.file.teardown.clone(), teardown_values);
         let readable = all
             .iter()
             .filter(|c| c.request.method == Method::Get && c.request.host.is_none())
@@ -169,10 +209,7 @@ impl Runner {
             .collect();
         Ok(Runner {
             transport,
-            retry: RetryPolicy {
-                retries: opts.retries,
-                max_wait: opts.max_retry_wait,
-            },
+            retry,
             schemas,
             readable,
             redactor: Redactor::new(opts.token.as_deref()),
@@ -180,7 +217,30 @@ impl Runner {
             jobs: opts.jobs.max(1),
             check_options: opts.checks,
             label,
+            teardown,
+            warnings,
         })
+    }
+
+    /// Entries of the parameters file that no case uses.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Runs the teardown steps; returns what went wrong, one line each (nothing when all did).
+    pub async fn teardown(&self) -> Vec<String> {
+        let (steps, values) = &self.teardown;
+        let sources = ParamSources {
+            captured: values.clone(),
+            ..ParamSources::default()
+        };
+        let mut problems = Vec::new();
+        for step in steps {
+            if let Err(why) = run_step(self.transport.as_ref(), self.retry, step, &sources).await {
+                problems.push(format!("teardown step `{}`: {why}", step.label()));
+            }
+        }
+        problems
     }
 
     /// What the run targets, for reports (`embedded mock` or the URL).
@@ -404,6 +464,59 @@ impl Runner {
             .collect();
         (out, interrupted)
     }
+}
+
+/// Sends a setup or teardown step; returns its captures, or why it failed.
+async fn run_step(
+    transport: &dyn Transport,
+    retry: RetryPolicy,
+    step: &params::Step,
+    sources: &ParamSources,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut values = sources.file.params.clone();
+    values.extend(sources.cli.clone());
+    values.extend(sources.captured.clone());
+    let path = params::fill_step_path(&step.path, &values)
+        .map_err(|missing| format!("no value for {}", missing.join(", ")))?;
+    crate::model::case::check_request_path(&path)?;
+    let mut headers = http::HeaderMap::new();
+    for (name, value) in &step.headers {
+        let name = http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| format!("header `{name}`: {e}"))?;
+        let value =
+            http::HeaderValue::from_str(value).map_err(|e| format!("header `{name}`: {e}"))?;
+        headers.insert(name, value);
+    }
+    let body = step
+        .body
+        .as_ref()
+        .map(|b| serde_json::to_vec(b).unwrap_or_default());
+    if body.is_some() && !headers.contains_key(http::header::CONTENT_TYPE) {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+    }
+    let prepared = Prepared {
+        method: step.method.to_http(),
+        path,
+        headers,
+        json: step.body.clone(),
+        body,
+    };
+    let answer = retry::send(transport, &prepared, retry)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !(200..300).contains(&answer.status) {
+        return Err(format!("answered {}", checks::status_text(answer.status)));
+    }
+    if step.capture.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let json: Value = serde_json::from_slice(&answer.body)
+        .map_err(|e| format!("the answer is not JSON, so nothing can be captured: {e}"))?;
+    params::capture(step, &json)
+        .map_err(|missing| format!("the answer has nothing at {}", missing.join(", ")))
 }
 
 /// The JSON body to send: the doc's, with placeholders the schema rejects replaced by valid values.
