@@ -90,8 +90,11 @@ fn seeds_documented_ids_and_repairs_placeholders() {
     assert_eq!(
         paths,
         vec![
-            "/security/usersecurityprofiles/e9107a0b-7a0b-e910-0b7a-10e90b7a10e9",
             "/me/security",
+            // The id the doc's own example shows, placeholder or not: the case that documents
+            // it is sent to it, and its answer carries it.
+            "/security/usersecurityprofiles/id-value",
+            "/security/usersecurityprofiles/e9107a0b-7a0b-e910-0b7a-10e90b7a10e9",
             "/security/hostsecurityprofiles/753b6489-6489-753b-8964-3b7589643b75",
             "/security/ipsecurityprofiles/a5c97fce-7fce-a5c9-ce7f-c9a5ce7fc9a5",
         ]

@@ -446,10 +446,7 @@ async fn missing_parameter_stops_the_run_before_sending() {
     };
     let err = Runner::start(&cases, &cases, schemas, opts).await.err();
     let text = err.as_ref().map(RunError::to_string).unwrap_or_default();
-    assert!(
-        text.contains("path parameters have no value"),
-        "{text}"
-    );
+    assert!(text.contains("path parameters have no value"), "{text}");
     assert!(matches!(err, Some(RunError::MissingParams(_))));
     assert_eq!(server.received_requests().await.map(|r| r.len()), Some(0));
 }

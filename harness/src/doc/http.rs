@@ -254,13 +254,9 @@ fn templatize(seg: &str, params: &mut Vec<String>, written: &mut Vec<String>) ->
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
         match after.find(close) {
-            Some(j)
-                if j > 0
-                    && after[..j]
-                        .chars()
-                        .all(|c| c.is_alphanumeric() || "_-.".contains(c)) =>
-            {
-                let name = &after[..j];
+            Some(j) if j > 0 && is_param_name(&after[..j]) => {
+                // `{id | userPrincipalName}` names one parameter with two spellings.
+                let name = &normal_param_name(&after[..j]);
                 if !params.iter().any(|p| p == name) {
                     params.push(name.to_string());
                 }
@@ -305,6 +301,23 @@ pub fn path_segments(path: &str) -> std::str::Split<'_, char> {
 /// Whether a path segment is (or contains) a parameter.
 pub fn is_param_segment(seg: &str) -> bool {
     (seg.contains('{') && seg.contains('}')) || (seg.contains('<') && seg.contains('>'))
+}
+
+/// Whether text between braces names a parameter: word characters, or alternatives of them
+/// separated by `|` (`{id|name}`, `{id | userPrincipalName}`).
+fn is_param_name(text: &str) -> bool {
+    text.split('|').all(|alt| {
+        let alt = alt.trim();
+        !alt.is_empty()
+            && alt
+                .chars()
+                .all(|c| c.is_alphanumeric() || "_-.".contains(c))
+    }) && (text.contains('|') || !text.contains(char::is_whitespace))
+}
+
+/// A parameter's name as cases record it: alternatives joined by `|` without spaces.
+fn normal_param_name(text: &str) -> String {
+    text.split('|').map(str::trim).collect::<Vec<_>>().join("|")
 }
 
 /// The operation key of a path template: the method and the path's shape (see

@@ -36,6 +36,25 @@ impl ResourcePath {
         ResourcePath { segments }
     }
 
+    /// A path of these (decoded) segments.
+    pub fn from_segments(segments: Vec<String>) -> ResourcePath {
+        ResourcePath { segments }
+    }
+
+    /// The path without its last segment (the collection of an entity).
+    pub fn parent(&self) -> ResourcePath {
+        let mut segments = self.segments.clone();
+        segments.pop();
+        ResourcePath { segments }
+    }
+
+    /// The path with one more segment.
+    pub fn child(&self, segment: &str) -> ResourcePath {
+        let mut segments = self.segments.clone();
+        segments.push(segment.to_string());
+        ResourcePath { segments }
+    }
+
     /// The decoded segments, as written.
     pub fn segments(&self) -> &[String] {
         &self.segments

@@ -1,12 +1,29 @@
-//! The handler: answers one request from the routes and the store, validating what is written.
+//! The handler: answers one request from the documented operations and the store, validating
+//! what is written.
+
+use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::routes::{segments, Route};
+use super::query::Query;
+use super::routes::{normal_query, OpKind, Operation};
 use super::{Mock, MockResponse, PatchDefault, JSON_CONTENT_TYPE};
-use crate::http::{Preferences, Return};
-use crate::model::case::Method;
+use crate::http::{Preferences, ResourcePath, Return};
+use crate::model::case::{Body, Method};
 use crate::placeholder::is_annotation;
+
+/// What the handler knows of one request.
+struct Request<'a> {
+    method: Method,
+    /// The path as received (version prefix and query included), for `Location`.
+    raw_path: &'a str,
+    path: ResourcePath,
+    query: Option<&'a str>,
+    content_type: Option<&'a str>,
+    prefer: Option<Return>,
+    body: &'a [u8],
+    request_id: &'a str,
+}
 
 impl Mock {
     /// Answers one request.
@@ -30,104 +47,287 @@ impl Mock {
             .store
             .request_id(method, path, client_request_id.as_deref());
         let client_request_id = client_request_id.unwrap_or_else(|| request_id.clone());
-        let mut resp = self.route(method, path, header, body, &request_id);
+        let (bare, query) = match path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path, None),
+        };
+        // A Prefer that does not parse is ignored, as RFC 7240 lets a server do.
+        let prefer = header("prefer")
+            .and_then(|p| Preferences::parse([p]).ok())
+            .and_then(|p| p.return_());
+        let mut resp = match Method::parse(method) {
+            Some(m) => self.route(&Request {
+                method: m,
+                raw_path: bare,
+                path: ResourcePath::parse(bare),
+                query,
+                content_type: header("content-type"),
+                prefer,
+                body,
+                request_id: &request_id,
+            }),
+            None => self.not_allowed(method, &ResourcePath::parse(bare), &request_id),
+        };
         resp.headers.push(("request-id".into(), request_id));
         resp.headers
             .push(("client-request-id".into(), client_request_id));
         resp
     }
 
-    fn route<'h>(
-        &self,
-        method: &str,
-        path: &str,
-        header: impl Fn(&str) -> Option<&'h str>,
-        body: &[u8],
-        request_id: &str,
-    ) -> MockResponse {
-        let segs = segments(path);
-        let named = method;
-        let matching: Vec<(&Route, Vec<String>)> = self
-            .routes
+    /// 405 with `Allow` when other methods are documented for the path, 404 when none is.
+    fn not_allowed(&self, method: &str, path: &ResourcePath, request_id: &str) -> MockResponse {
+        let segs = path.segments();
+        let mut allowed: Vec<&str> = self
+            .index
+            .any(segs.len())
             .iter()
-            .filter_map(|r| r.matches(&segs).map(|v| (r, v)))
+            .map(|&i| &self.ops[i])
+            .filter(|op| op.matches(segs).is_some())
+            .map(|op| op.method.as_str())
             .collect();
-        if matching.is_empty() {
+        allowed.sort();
+        allowed.dedup();
+        if allowed.is_empty() {
             return error(
                 404,
                 "ResourceNotFound",
-                &format!(
-                    "no documented operation has the path {}",
-                    path.split('?').next().unwrap_or("")
-                ),
+                &format!("no documented operation has the path /{}", segs.join("/")),
                 request_id,
             );
         }
-        let method = Method::parse(named);
-        let Some((route, values)) = matching.iter().find(|(r, _)| Some(r.method) == method) else {
-            let mut allowed: Vec<&str> = matching.iter().map(|(r, _)| r.method.as_str()).collect();
-            allowed.sort();
-            allowed.dedup();
-            let mut resp = error(
-                405,
-                "MethodNotAllowed",
-                &format!(
-                    "{named} is not documented for this path; documented: {}",
-                    allowed.join(", ")
-                ),
-                request_id,
-            );
-            resp.headers.push(("Allow".into(), allowed.join(", ")));
-            return resp;
+        let mut resp = error(
+            405,
+            "MethodNotAllowed",
+            &format!(
+                "{method} is not documented for this path; documented: {}",
+                allowed.join(", ")
+            ),
+            request_id,
+        );
+        resp.headers.push(("Allow".into(), allowed.join(", ")));
+        resp
+    }
+
+    /// The documented operation a request is an instance of: the path's template, the same
+    /// query if one was documented, the same `Prefer`-ness; among operations documented alike,
+    /// the status most pages document (for PATCH without `Prefer`, the PATCH default).
+    fn operation(&self, req: &Request<'_>) -> Option<&Operation> {
+        let segs = req.path.segments();
+        let query = req.query.and_then(normal_query);
+        let candidates: Vec<&Operation> = self
+            .index
+            .with(req.method, segs.len())
+            .iter()
+            .map(|&i| &self.ops[i])
+            .filter(|op| op.matches(segs).is_some())
+            .collect();
+        let score = |op: &Operation| {
+            let query_score = match (&op.query, &query) {
+                (Some(a), Some(b)) if a == b => 2,
+                (None, _) => 1,
+                _ => 0,
+            };
+            (
+                query_score,
+                op.literals(),
+                op.prefer == req.prefer.is_some(),
+            )
         };
-        let key = route.key(values);
-        let type_name = route.type_name.clone();
-        match route.method {
-            Method::Get => self.get(&key, type_name.as_deref(), request_id),
-            Method::Patch | Method::Put => {
-                let prefer = header("prefer");
-                let ct = header("content-type");
-                self.update(
-                    &key,
-                    type_name.as_deref(),
-                    route.method == Method::Put,
-                    ct,
-                    prefer,
-                    body,
-                    request_id,
-                )
+        let best = candidates.iter().map(|op| score(op)).max()?;
+        let tops: Vec<&Operation> = candidates
+            .into_iter()
+            .filter(|op| score(op) == best)
+            .collect();
+        if req.method == Method::Patch && req.prefer.is_none() {
+            let want = match self.patch_default {
+                PatchDefault::Representation => 200,
+                PatchDefault::Minimal => 204,
+            };
+            if let Some(op) = tops.iter().find(|op| op.status == want) {
+                return Some(op);
             }
-            Method::Delete => {
-                let removed = self.store.entities().remove(&key);
-                match removed {
-                    Some(_) => MockResponse {
-                        status: 204,
-                        headers: Vec::new(),
-                        body: Vec::new(),
-                    },
-                    None => not_found(&key, request_id),
-                }
-            }
-            Method::Post => self.create(
-                &key,
-                type_name.as_deref(),
-                header("content-type"),
-                body,
-                request_id,
-            ),
-            _ => error(
-                405,
-                "MethodNotAllowed",
-                &format!("{named} is not supported"),
-                request_id,
-            ),
+        }
+        let mut counts: BTreeMap<u16, usize> = BTreeMap::new();
+        for op in &tops {
+            *counts.entry(op.status).or_default() += 1;
+        }
+        let most = counts.values().copied().max().unwrap_or(0);
+        tops.into_iter()
+            .filter(|op| counts.get(&op.status) == Some(&most))
+            .min_by_key(|op| op.order)
+    }
+
+    fn route(&self, req: &Request<'_>) -> MockResponse {
+        let Some(op) = self.operation(req) else {
+            return self.not_allowed(req.method.as_str(), &req.path, req.request_id);
+        };
+        match op.kind {
+            OpKind::Read => self.read(op, req),
+            OpKind::List => self.list(op, req),
+            OpKind::Create => self.create(op, req),
+            OpKind::Update | OpKind::Replace => self.update(op, req),
+            OpKind::Delete => self.delete(op, req),
+            OpKind::Answer => documented(op, op.status),
         }
     }
 
-    fn get(&self, key: &str, type_name: Option<&str>, request_id: &str) -> MockResponse {
-        match self.store.entities().get(key) {
-            Some(e) => representation(200, e, type_name),
-            None => not_found(key, request_id),
+    fn read(&self, op: &Operation, req: &Request<'_>) -> MockResponse {
+        let query = Query::parse(req.query);
+        match self.store.entities().get(&req.path.key()) {
+            Some(e) => with_headers(
+                representation(op.status, &query.project(e), op.type_name.as_deref()),
+                op,
+            ),
+            None => not_found(&req.path.key(), req.request_id),
+        }
+    }
+
+    fn list(&self, op: &Operation, req: &Request<'_>) -> MockResponse {
+        let query = Query::parse(req.query);
+        let entities = self.store.entities();
+        let members = entities.members(&req.path.key());
+        if members.is_empty() {
+            return documented(op, op.status);
+        }
+        let (items, total) = query.list(members.into_iter());
+        let mut out = Map::new();
+        if let Some(Value::Object(example)) = op.example() {
+            for (k, v) in example.iter().filter(|(k, _)| k.as_str() != "value") {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        if query.count || out.contains_key("@odata.count") {
+            out.insert("@odata.count".into(), Value::from(total));
+        }
+        out.insert("value".into(), Value::Array(items));
+        with_headers(json_response(op.status, &Value::Object(out)), op)
+    }
+
+    fn create(&self, op: &Operation, req: &Request<'_>) -> MockResponse {
+        let written = match self.validated_body(
+            op.type_name.as_deref(),
+            req.content_type,
+            req.body,
+            req.request_id,
+        ) {
+            Ok(p) => p,
+            Err(resp) => return resp,
+        };
+        // What the doc shows a created entity to have, with what was written over it.
+        let mut entity: Map<String, Value> = match op.example() {
+            Some(Value::Object(e)) => e
+                .iter()
+                .filter(|(k, _)| k.as_str() != "id" && k.as_str() != "@odata.context")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            _ => Map::new(),
+        };
+        entity.extend(written.into_iter().filter(|(k, _)| k != "@odata.context"));
+        let collection = req.path.key();
+        let id = self.store.next_created_id(&collection);
+        entity.insert("id".into(), Value::String(id.clone()));
+        let resp = representation(op.status, &entity, op.type_name.as_deref());
+        self.store
+            .entities()
+            .insert(req.path.child(&id).key(), entity, Some(&collection));
+        let mut resp = with_headers(resp, op);
+        resp.headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case("location"));
+        resp.headers.push((
+            "Location".into(),
+            format!("{}/{id}", req.raw_path.trim_end_matches('/')),
+        ));
+        resp
+    }
+
+    fn update(&self, op: &Operation, req: &Request<'_>) -> MockResponse {
+        let type_name = op.type_name.as_deref();
+        let patch = match self.validated_body(type_name, req.content_type, req.body, req.request_id)
+        {
+            Ok(p) => p,
+            Err(resp) => return resp,
+        };
+        let key = req.path.key();
+        let mut store = self.store.entities();
+        let replace = op.kind == OpKind::Replace;
+        if replace && !store.contains(&key) {
+            // PUT creates what is not there yet.
+            let mut fresh = Map::new();
+            let id = req.path.segments().last().cloned().unwrap_or_default();
+            fresh.insert("id".into(), Value::String(id));
+            store.insert(key.clone(), fresh, None);
+        }
+        let Some(entity) = store.get_mut(&key) else {
+            return not_found(&key, req.request_id);
+        };
+        if let (Some(new), Some(old)) = (patch.get("id"), entity.get("id")) {
+            if new != old {
+                return error(400, "BadRequest", "`id` cannot be changed", req.request_id);
+            }
+        }
+        if replace {
+            let id = entity.get("id").cloned();
+            entity.clear();
+            entity.extend(id.map(|id| ("id".to_string(), id)));
+        }
+        for (k, v) in patch {
+            if k != "id" && k != "@odata.context" {
+                entity.insert(k, v);
+            }
+        }
+        let declares_modified = type_name
+            .and_then(|t| self.schemas.properties(t))
+            .is_some_and(|p| p.contains_key("lastModifiedDateTime"));
+        if declares_modified {
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            entity.insert("lastModifiedDateTime".into(), Value::String(now));
+        }
+        let with_body = match req.prefer {
+            Some(Return::Representation) => true,
+            Some(Return::Minimal) => false,
+            None if self.patch_forced && op.kind == OpKind::Update => {
+                self.patch_default == PatchDefault::Representation
+            }
+            None => matches!(op.status, 200 | 201),
+        };
+        let mut resp = if with_body {
+            // The representation shows what the doc's example shows, as stored now.
+            let mut shown: Map<String, Value> = match op.example() {
+                Some(Value::Object(e)) => e
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "@odata.context")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                _ => Map::new(),
+            };
+            shown.extend(entity.iter().map(|(k, v)| (k.clone(), v.clone())));
+            let status = if matches!(op.status, 200 | 201) {
+                op.status
+            } else {
+                200
+            };
+            with_headers(representation(status, &shown, type_name), op)
+        } else {
+            let status = if matches!(op.status, 200 | 201) {
+                204
+            } else {
+                op.status
+            };
+            with_headers(empty(status), op)
+        };
+        if let Some(asked) = req.prefer {
+            resp.headers
+                .push(("Preference-Applied".into(), asked.as_header().into()));
+        }
+        resp
+    }
+
+    fn delete(&self, op: &Operation, req: &Request<'_>) -> MockResponse {
+        let key = req.path.key();
+        if self.store.entities().remove(&key) {
+            documented(op, op.status)
+        } else {
+            not_found(&key, req.request_id)
         }
     }
 
@@ -244,94 +444,65 @@ impl Mock {
             Err(_) => Ok(into_map(value)),
         }
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn update(
-        &self,
-        key: &str,
-        type_name: Option<&str>,
-        replace: bool,
-        content_type: Option<&str>,
-        prefer: Option<&str>,
-        body: &[u8],
-        request_id: &str,
-    ) -> MockResponse {
-        let patch = match self.validated_body(type_name, content_type, body, request_id) {
-            Ok(p) => p,
-            Err(resp) => return resp,
-        };
-        let mut store = self.store.entities();
-        let Some(entity) = store.get_mut(key) else {
-            return not_found(key, request_id);
-        };
-        if let (Some(new), Some(old)) = (patch.get("id"), entity.get("id")) {
-            if new != old {
-                return error(400, "BadRequest", "`id` cannot be changed", request_id);
-            }
-        }
-        if replace {
-            let id = entity.get("id").cloned();
-            entity.clear();
-            entity.extend(id.map(|id| ("id".to_string(), id)));
-        }
-        for (k, v) in patch {
-            if !is_annotation(&k) && k != "id" {
-                entity.insert(k, v);
-            }
-        }
-        let declares_modified = type_name
-            .and_then(|t| self.schemas.properties(t))
-            .is_some_and(|p| p.contains_key("lastModifiedDateTime"));
-        if declares_modified {
-            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-            entity.insert("lastModifiedDateTime".into(), Value::String(now));
-        }
-        // A Prefer that does not parse is ignored, as RFC 7240 lets a server do.
-        let wants = prefer
-            .and_then(|p| Preferences::parse([p]).ok())
-            .and_then(|p| p.return_())
-            .map(|r| match r {
-                Return::Minimal => PatchDefault::Minimal,
-                Return::Representation => PatchDefault::Representation,
-            });
-        let mut resp = match wants.unwrap_or(self.patch_default) {
-            PatchDefault::Representation => representation(200, entity, type_name),
-            PatchDefault::Minimal => MockResponse {
-                status: 204,
-                headers: Vec::new(),
-                body: Vec::new(),
-            },
-        };
-        if let Some(w) = wants {
-            let applied = match w {
-                PatchDefault::Minimal => "return=minimal",
-                PatchDefault::Representation => "return=representation",
-            };
-            resp.headers
-                .push(("Preference-Applied".into(), applied.into()));
-        }
-        resp
+/// An answer with no body.
+fn empty(status: u16) -> MockResponse {
+    MockResponse {
+        status,
+        headers: Vec::new(),
+        body: Vec::new(),
     }
+}
 
-    fn create(
-        &self,
-        key: &str,
-        type_name: Option<&str>,
-        content_type: Option<&str>,
-        body: &[u8],
-        request_id: &str,
-    ) -> MockResponse {
-        let mut entity = match self.validated_body(type_name, content_type, body, request_id) {
-            Ok(p) => p,
-            Err(resp) => return resp,
-        };
-        entity.retain(|k, _| !is_annotation(k));
-        let id = self.store.next_created_id(key);
-        entity.insert("id".into(), Value::String(id.clone()));
-        let resp = representation(201, &entity, type_name);
-        self.store.entities().insert(format!("{key}/{id}"), entity);
-        resp
+/// A JSON answer.
+fn json_response(status: u16, body: &Value) -> MockResponse {
+    MockResponse {
+        status,
+        headers: vec![("Content-Type".into(), JSON_CONTENT_TYPE.into())],
+        body: serde_json::to_vec(body).unwrap_or_default(),
     }
+}
+
+/// The answer with the operation's documented headers added (its own `Content-Type` kept).
+fn with_headers(mut resp: MockResponse, op: &Operation) -> MockResponse {
+    for (k, v) in &op.headers {
+        if k.eq_ignore_ascii_case("content-type") {
+            continue;
+        }
+        resp.headers.push((k.clone(), v.clone()));
+    }
+    resp
+}
+
+/// The documented response of an operation, as documented (placeholders repaired).
+fn documented(op: &Operation, status: u16) -> MockResponse {
+    if status == 204 || status == 304 {
+        return with_headers(empty(status), op);
+    }
+    let content_type = op
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.clone());
+    let (body, default_type) = match &op.body {
+        Some(Body::Json(v)) => (serde_json::to_vec(v).unwrap_or_default(), JSON_CONTENT_TYPE),
+        Some(Body::Text(t)) => (t.clone().into_bytes(), "text/plain"),
+        None => (Vec::new(), JSON_CONTENT_TYPE),
+    };
+    let mut resp = with_headers(
+        MockResponse {
+            status,
+            headers: Vec::new(),
+            body,
+        },
+        op,
+    );
+    if !resp.body.is_empty() {
+        let ct = content_type.unwrap_or_else(|| default_type.to_string());
+        resp.headers.insert(0, ("Content-Type".into(), ct));
+    }
+    resp
 }
 
 fn representation(

@@ -10,6 +10,7 @@
 //! without its own panicking set-up.
 
 mod handler;
+mod query;
 mod routes;
 mod seed;
 mod server;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use crate::model::case::{Case, Method};
 use crate::schema::SchemaSet;
 
-use routes::{case_type, Route};
+use routes::{Index, Operation};
 use store::Store;
 
 /// Largest request body the mock reads.
@@ -99,10 +100,16 @@ pub struct Seeded {
 
 /// The mock's routes and state.
 pub struct Mock {
-    routes: Vec<Route>,
+    /// Every documented operation, in documented order.
+    ops: Vec<Operation>,
+    index: Index,
     store: Store,
     schemas: Arc<SchemaSet>,
+    /// What PATCH without `Prefer` answers where documented operations disagree (what most
+    /// pages document), or everywhere when forced.
     patch_default: PatchDefault,
+    /// Whether `patch_default` was given rather than taken from the pages.
+    patch_forced: bool,
     seeded: Vec<Seeded>,
     params: HashMap<String, BTreeMap<String, String>>,
     notes: Vec<String>,
@@ -137,26 +144,26 @@ impl Mock {
         schemas: Arc<SchemaSet>,
         patch_default: Option<PatchDefault>,
     ) -> Mock {
-        let mut routes: Vec<Route> = Vec::new();
-        for c in cases {
-            let r = Route::new(c.request.method, &c.request.path, case_type(c));
-            if !routes
-                .iter()
-                .any(|x| x.method == r.method && x.same_shape(&r))
-            {
-                routes.push(r);
-            }
-        }
+        let mut sorted: Vec<&Case> = cases.iter().filter(|c| c.request.host.is_none()).collect();
+        sorted.sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
+        let ops: Vec<Operation> = sorted
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Operation::new(c, i))
+            .collect();
         let mut mock = Mock {
-            routes,
+            index: Index::new(&ops),
+            ops,
             store: Store::default(),
             schemas,
             patch_default: patch_default.unwrap_or_else(|| PatchDefault::from_cases(cases)),
+            patch_forced: patch_default.is_some(),
             seeded: Vec::new(),
             params: HashMap::new(),
             notes: Vec::new(),
         };
-        mock.seed(cases);
+        mock.repair_examples();
+        mock.seed();
         mock
     }
 
@@ -178,11 +185,19 @@ impl Mock {
     /// The documented operations, as `METHOD /template`.
     pub fn routes(&self) -> Vec<String> {
         let mut r: Vec<String> = self
-            .routes
+            .ops
             .iter()
-            .map(|r| format!("{} {}", r.method, r.template))
+            .map(|op| {
+                let query = op
+                    .query
+                    .as_deref()
+                    .map(|q| format!("?{q}"))
+                    .unwrap_or_default();
+                format!("{} {}{query}", op.method, op.template)
+            })
             .collect();
         r.sort();
+        r.dedup();
         r
     }
 

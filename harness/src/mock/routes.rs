@@ -1,86 +1,168 @@
-//! Routes: the documented operations the mock answers, matched by resource path.
+//! Routes: the documented operations the mock answers, what each one is (a read of an entity,
+//! a listing, a create, an update, an action…), and how a request finds its operation.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
 
 use crate::http::ResourcePath;
-use crate::model::case::{Body, Case, Method};
+use crate::model::case::{Body, Case, Header, Method};
 
-/// A path segment of a route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Seg {
-    Lit(String),
-    Param,
+/// One segment of a path template: literal text and parameters, in order (`users`, `{id}`,
+/// `items('{id}')`, `range(address='{a}')`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct Seg {
+    /// Literal pieces, lower case; a parameter stands between each two.
+    pieces: Vec<String>,
+    /// The parameters' names, in order (as cases record them).
+    pub(super) names: Vec<String>,
 }
 
-/// A documented operation the mock answers.
-#[derive(Debug, Clone)]
-pub(super) struct Route {
-    pub(super) method: Method,
-    pub(super) template: String,
-    pub(super) segs: Vec<Seg>,
-    pub(super) type_name: Option<String>,
-}
-
-/// The resource segments of a request path (one rule with the runner: [`ResourcePath`]).
-pub(super) fn segments(path: &str) -> Vec<String> {
-    ResourcePath::parse(path).segments().to_vec()
-}
-
-impl Route {
-    pub(super) fn new(method: Method, template: &str, type_name: Option<String>) -> Route {
-        let segs = template
-            .split('?')
-            .next()
-            .unwrap_or("")
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                if crate::http::path::is_param(s) {
-                    Seg::Param
-                } else {
-                    Seg::Lit(s.to_ascii_lowercase())
+impl Seg {
+    fn parse(segment: &str) -> Seg {
+        let mut pieces = Vec::new();
+        let mut names = Vec::new();
+        let mut rest = segment;
+        loop {
+            match rest
+                .find('{')
+                .and_then(|o| rest[o..].find('}').map(|c| (o, o + c)))
+            {
+                Some((open, close)) => {
+                    pieces.push(rest[..open].to_lowercase());
+                    let name: Vec<&str> = rest[open + 1..close].split('|').map(str::trim).collect();
+                    names.push(name.join("|"));
+                    rest = &rest[close + 1..];
                 }
-            })
-            .collect();
-        Route {
-            method,
-            template: template.split('?').next().unwrap_or("").to_string(),
-            segs,
-            type_name,
+                None => {
+                    pieces.push(rest.to_lowercase());
+                    return Seg { pieces, names };
+                }
+            }
         }
     }
 
-    /// The parameter values if the path matches this route's shape.
-    pub(super) fn matches(&self, segs: &[String]) -> Option<Vec<String>> {
-        if segs.len() != self.segs.len() {
+    /// How many parameters the segment holds.
+    fn params(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether the segment is one whole parameter (`{id}`), as an entity key is.
+    pub(super) fn is_key(&self) -> bool {
+        self.pieces.len() == 2 && self.pieces.iter().all(String::is_empty)
+    }
+
+    /// The parameter values if a concrete segment fits; literals compare case-insensitively.
+    fn matches(&self, got: &str) -> Option<Vec<String>> {
+        let lower = got.to_lowercase();
+        if self.pieces.len() == 1 {
+            return (lower == self.pieces[0]).then(Vec::new);
+        }
+        let first = &self.pieces[0];
+        if !lower.starts_with(first.as_str()) {
             return None;
         }
+        let mut at = first.len();
         let mut values = Vec::new();
-        for (want, got) in self.segs.iter().zip(segs) {
-            match want {
-                Seg::Lit(l) if l.eq_ignore_ascii_case(got) => {}
-                Seg::Lit(_) => return None,
-                Seg::Param => values.push(got.clone()),
-            }
+        let last = self.pieces.len() - 1;
+        for (i, piece) in self.pieces.iter().enumerate().skip(1) {
+            let end = if i == last {
+                if !lower[at..].ends_with(piece.as_str()) || lower.len() < at + piece.len() {
+                    return None;
+                }
+                lower.len() - piece.len()
+            } else if piece.is_empty() {
+                return None;
+            } else {
+                at + lower[at..].find(piece.as_str())?
+            };
+            values.push(got.get(at..end)?.to_string());
+            at = end + piece.len();
         }
         Some(values)
     }
 
-    /// The store key for concrete parameter values: literals lower-cased, values verbatim.
-    pub(super) fn key(&self, values: &[String]) -> String {
-        let mut vals = values.iter();
-        self.segs
-            .iter()
-            .map(|s| match s {
-                Seg::Lit(l) => l.clone(),
-                Seg::Param => vals.next().cloned().unwrap_or_default(),
-            })
-            .collect::<Vec<_>>()
-            .join("/")
+    /// The segment with its parameters' values filled in.
+    fn fill(&self, values: &BTreeMap<String, String>) -> String {
+        let mut out = self.pieces[0].clone();
+        for (piece, name) in self.pieces[1..].iter().zip(&self.names) {
+            out.push_str(values.get(name).map_or("", String::as_str));
+            out.push_str(piece);
+        }
+        out
     }
+}
 
-    /// Whether two routes address the same resource shape (method aside).
-    pub(super) fn same_shape(&self, other: &Route) -> bool {
-        self.segs == other.segs
-    }
+/// What a documented operation does to the mock's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OpKind {
+    /// GET of one entity, answered from the store.
+    Read,
+    /// GET of a collection, answered with what is stored under it.
+    List,
+    /// POST that creates an entity in the collection (documented 201 with the entity).
+    Create,
+    /// PATCH: merges into the stored entity.
+    Update,
+    /// PUT of a JSON entity: replaces the stored one.
+    Replace,
+    /// DELETE: the stored entity is gone.
+    Delete,
+    /// Anything the mock does not model (actions, functions, `$value`, uploads): answered with
+    /// the documented response.
+    Answer,
+}
+
+/// A documented operation the mock answers.
+#[derive(Debug, Clone)]
+pub(super) struct Operation {
+    pub(super) method: Method,
+    /// The path template, without its query.
+    pub(super) template: String,
+    pub(super) segs: Vec<Seg>,
+    /// The documented query, normalised (see [`normal_query`]).
+    pub(super) query: Option<String>,
+    pub(super) kind: OpKind,
+    /// The type of the entity (or items) the operation answers or writes.
+    pub(super) type_name: Option<String>,
+    pub(super) status: u16,
+    /// Documented response headers worth sending (framing and per-exchange ones aside).
+    pub(super) headers: Vec<(String, String)>,
+    /// The documented body, placeholders repaired.
+    pub(super) body: Option<Body>,
+    /// Whether the documented request sends a `Prefer` header.
+    pub(super) prefer: bool,
+    /// The case it comes from.
+    pub(super) case_id: String,
+    /// Place in documented (source) order.
+    pub(super) order: usize,
+}
+
+/// Response headers never answered as documented: framing, and per-exchange values the mock
+/// makes itself.
+const NOT_ANSWERED: [&str; 7] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "date",
+    "request-id",
+    "client-request-id",
+];
+
+/// A query string as matching sees it: percent-decoded, `+` as a space, lower case, its
+/// options in a fixed order.
+pub(super) fn normal_query(query: &str) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(&query.replace('+', " "))
+        .decode_utf8_lossy()
+        .to_lowercase();
+    let mut options: Vec<&str> = decoded
+        .split('&')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .collect();
+    options.sort_unstable();
+    (!options.is_empty()).then(|| options.join("&"))
 }
 
 /// The resource type a case works on: its response type, or the type its request body names.
@@ -92,4 +174,176 @@ pub(super) fn case_type(case: &Case) -> Option<String> {
             Some(Body::Json(v)) => crate::model::case::named_type(v).map(str::to_string),
             _ => None,
         })
+}
+
+/// Whether a JSON value shows one entity (an object with a key).
+fn is_entity(v: &Value) -> bool {
+    v.get("id")
+        .is_some_and(|id| id.is_string() || id.is_number())
+}
+
+/// What a case's operation does.
+fn kind_of(case: &Case, segs: &[Seg]) -> OpKind {
+    let body = match &case.response.body {
+        Some(Body::Json(v)) => Some(v),
+        _ => None,
+    };
+    let listing = case.response.is_collection
+        || body.is_some_and(|b| b.get("value").is_some_and(Value::is_array) && !is_entity(b));
+    let json_request = matches!(case.request.body, Some(Body::Json(Value::Object(_))));
+    match case.request.method {
+        Method::Get if listing => OpKind::List,
+        Method::Get if body.is_some_and(is_entity) => OpKind::Read,
+        Method::Post if case.response.status == 201 && body.is_some_and(is_entity) => {
+            OpKind::Create
+        }
+        Method::Patch if json_request => OpKind::Update,
+        Method::Put if json_request && !segs.is_empty() => OpKind::Replace,
+        Method::Delete => OpKind::Delete,
+        _ => OpKind::Answer,
+    }
+}
+
+impl Operation {
+    /// The operation a case documents.
+    pub(super) fn new(case: &Case, order: usize) -> Operation {
+        let (template, query) = match case.request.path.split_once('?') {
+            Some((t, q)) => (t.to_string(), normal_query(q)),
+            None => (case.request.path.clone(), None),
+        };
+        let segs: Vec<Seg> = ResourcePath::parse(&template)
+            .segments()
+            .iter()
+            .map(|s| Seg::parse(s))
+            .collect();
+        let headers = case
+            .response
+            .headers
+            .iter()
+            .filter(|h| !NOT_ANSWERED.contains(&h.name.to_ascii_lowercase().as_str()))
+            .map(|Header { name, value }| (name.clone(), value.clone()))
+            .collect();
+        Operation {
+            method: case.request.method,
+            kind: kind_of(case, &segs),
+            template,
+            segs,
+            query,
+            type_name: case_type(case),
+            status: case.response.status,
+            headers,
+            body: case.response.body.clone(),
+            prefer: case.request_header("prefer").is_some(),
+            case_id: case.id.clone(),
+            order,
+        }
+    }
+
+    /// The parameter values by name if a concrete path (its segments) fits this operation's
+    /// template.
+    pub(super) fn matches(&self, segs: &[String]) -> Option<BTreeMap<String, String>> {
+        if segs.len() != self.segs.len() {
+            return None;
+        }
+        let mut values = BTreeMap::new();
+        for (want, got) in self.segs.iter().zip(segs) {
+            for (name, value) in want.names.iter().zip(want.matches(got)?) {
+                values.insert(name.clone(), value);
+            }
+        }
+        Some(values)
+    }
+
+    /// How many literal segments the template has: the more, the more specific.
+    pub(super) fn literals(&self) -> usize {
+        self.segs.iter().filter(|s| s.params() == 0).count()
+    }
+
+    /// The concrete path for parameter values by name (values as they are, not encoded).
+    pub(super) fn fill(&self, values: &BTreeMap<String, String>) -> ResourcePath {
+        ResourcePath::from_segments(self.segs.iter().map(|s| s.fill(values)).collect())
+    }
+
+    /// The concrete path of the first `n` segments.
+    pub(super) fn fill_prefix(&self, n: usize, values: &BTreeMap<String, String>) -> ResourcePath {
+        ResourcePath::from_segments(self.segs[..n].iter().map(|s| s.fill(values)).collect())
+    }
+
+    /// How many parameters the template holds.
+    pub(super) fn param_count(&self) -> usize {
+        self.segs.iter().map(Seg::params).sum()
+    }
+
+    /// Whether the last segment is a whole parameter: the path names one entity by its key.
+    pub(super) fn ends_in_key(&self) -> bool {
+        self.segs.last().is_some_and(Seg::is_key)
+    }
+
+    /// The documented JSON example, if there is one.
+    pub(super) fn example(&self) -> Option<&Value> {
+        match &self.body {
+            Some(Body::Json(v)) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// The operations by method and segment count, for finding a request's candidates quickly.
+#[derive(Debug, Default)]
+pub(super) struct Index {
+    by_shape: HashMap<(Method, usize), Vec<usize>>,
+    by_len: HashMap<usize, Vec<usize>>,
+}
+
+impl Index {
+    pub(super) fn new(ops: &[Operation]) -> Index {
+        let mut index = Index::default();
+        for (i, op) in ops.iter().enumerate() {
+            index
+                .by_shape
+                .entry((op.method, op.segs.len()))
+                .or_default()
+                .push(i);
+            index.by_len.entry(op.segs.len()).or_default().push(i);
+        }
+        index
+    }
+
+    /// Operations of this method with as many segments.
+    pub(super) fn with(&self, method: Method, len: usize) -> &[usize] {
+        self.by_shape.get(&(method, len)).map_or(&[], Vec::as_slice)
+    }
+
+    /// Operations of any method with as many segments.
+    pub(super) fn any(&self, len: usize) -> &[usize] {
+        self.by_len.get(&len).map_or(&[], Vec::as_slice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_with_parameters_inside() {
+        let s = Seg::parse("items('{id}')");
+        assert_eq!(
+            Seg::parse("{id | userPrincipalName}").names,
+            vec!["id|userPrincipalName"]
+        );
+        assert_eq!(s.matches("Items('abc')"), Some(vec!["abc".to_string()]));
+        assert_eq!(s.matches("items(abc)"), None);
+        let two = Seg::parse("range(address='{a}',sheet='{b}')");
+        assert_eq!(
+            two.matches("range(address='A1:B2',sheet='S')"),
+            Some(vec!["A1:B2".to_string(), "S".to_string()])
+        );
+        assert!(Seg::parse("{id}").is_key());
+        assert!(!s.is_key());
+        assert_eq!(Seg::parse("users").matches("USERS"), Some(vec![]));
+        assert_eq!(
+            normal_query("$select=id,displayName&$top=5"),
+            normal_query("%24top=5&$select=id%2CdisplayName")
+        );
+    }
 }

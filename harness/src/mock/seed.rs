@@ -1,91 +1,255 @@
-//! Seeding: the store filled from the documented response examples, and the path parameter
-//! values that name what was seeded.
+//! Seeding: the store filled from every documented response example (entities under the ids
+//! they show, listings' items as members of their collection), and a value for every path
+//! parameter of every case, naming what was seeded.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::routes::{case_type, Route};
+use super::routes::{OpKind, Operation};
+use super::store::{stable_id, Entities};
 use super::{Mock, Seeded};
-use crate::model::case::{Body, Case};
-use crate::placeholder::{is_annotation, is_placeholder};
+use crate::http::ResourcePath;
+use crate::model::case::Body;
+
+/// An entity's key value as text (`"id": "x"` or `"id": 7`).
+fn id_text(entity: &Map<String, Value>) -> Option<String> {
+    match entity.get("id")? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// An example object as the store keeps it: what describes the response (`@odata.context`,
+/// paging links) left out.
+fn stored(example: &Map<String, Value>) -> Map<String, Value> {
+    example
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "@odata.context" | "@odata.nextLink" | "@odata.deltaLink" | "@odata.count"
+            )
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// A stand-in value for a parameter nothing names: its own name, as URL-safe text.
+fn stand_in(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
 
 impl Mock {
-    /// Seeds one entity per response example that shows a real id, then gives every case parameter values.
-    pub(super) fn seed(&mut self, cases: &[Case]) {
-        let mut by_shape: Vec<(Route, Vec<String>)> = Vec::new();
-        let mut store = HashMap::new();
-        for c in cases {
-            let route = Route::new(c.request.method, &c.request.path, case_type(c));
-            let Some(type_name) = case_type(c) else {
+    /// Repairs the placeholders of every operation's documented body that break its type's
+    /// schema, so that what the mock answers is valid where the doc only stood in for a value.
+    pub(super) fn repair_examples(&mut self) {
+        for op in &mut self.ops {
+            let Some(t) = op.type_name.clone() else {
                 continue;
             };
-            let Some(Body::Json(Value::Object(example))) = &c.response.body else {
+            let Some(Body::Json(v)) = &mut op.body else {
                 continue;
             };
-            if c.response.is_collection {
-                continue;
-            }
-            let id = example
-                .get("id")
-                .filter(|v| !is_placeholder(v))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let params = c.request.params.len();
-            let values: Vec<String> = match (&id, params) {
-                (_, 0) => Vec::new(),
-                (Some(id), n) => {
-                    // Only the last parameter is the entity's own id; outer ones get their
-                    // names as stand-in values, which the runner is handed like any other.
-                    let mut v: Vec<String> = c.request.params[..n - 1].to_vec();
-                    v.push(id.clone());
-                    v
+            let repairs = if op.kind == OpKind::List {
+                match v.get_mut("value").and_then(Value::as_array_mut) {
+                    Some(items) => items
+                        .iter_mut()
+                        .flat_map(|item| self.schemas.repair(&t, item))
+                        .collect(),
+                    None => Vec::new(),
                 }
-                (None, _) => {
-                    self.notes.push(format!(
-                        "{}: response example shows no real id; not seeded",
-                        c.id
-                    ));
+            } else if v.is_object() {
+                self.schemas.repair(&t, v)
+            } else {
+                Vec::new()
+            };
+            self.notes.extend(
+                repairs
+                    .into_iter()
+                    .map(|r| format!("{}: example {r}", op.case_id)),
+            );
+        }
+    }
+
+    /// Seeds the store from every example and gives every case's parameters values: first the
+    /// operations whose examples show entities (fewer parameters first, so that a nested path
+    /// finds its parents; listings first, so that their items lead their collections), then the
+    /// others, which name what was seeded.
+    pub(super) fn seed(&mut self) {
+        let mut entities = Entities::default();
+        let shows_entities = |op: &Operation| {
+            op.kind == OpKind::List
+                || op
+                    .example()
+                    .and_then(Value::as_object)
+                    .is_some_and(|e| e.contains_key("id"))
+        };
+        let mut order: Vec<usize> = (0..self.ops.len()).collect();
+        order.sort_by_key(|&i| {
+            let op = &self.ops[i];
+            (
+                !shows_entities(op),
+                op.param_count(),
+                op.kind != OpKind::List,
+                op.order,
+            )
+        });
+        for i in order {
+            let values = self.assign(&self.ops[i], &entities);
+            let op = &self.ops[i];
+            let path = op.fill(&values);
+            let seeded = seed_example(op, &path, &mut entities);
+            self.seeded.extend(seeded);
+            let case_id = op.case_id.clone();
+            self.params.insert(case_id, values);
+        }
+        self.store = super::store::Store::with(entities);
+    }
+}
+
+/// Stores what one operation's example shows, at the path the case will be sent to; returns
+/// the entities it added.
+fn seed_example(op: &Operation, path: &ResourcePath, entities: &mut Entities) -> Vec<Seeded> {
+    let mut added = Vec::new();
+    let type_name = op.type_name.clone().unwrap_or_default();
+    let example = op.example().and_then(Value::as_object);
+    let seeded = |key: &ResourcePath, from: &str| Seeded {
+        path: format!("/{}", key.segments().join("/")),
+        type_name: type_name.clone(),
+        from_case: from.to_string(),
+    };
+    match op.kind {
+        OpKind::List => {
+            let collection = path.key();
+            let items = example
+                .and_then(|e| e.get("value"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for (n, item) in items.iter().enumerate() {
+                let Value::Object(item) = item else {
+                    continue;
+                };
+                let id = id_text(item).unwrap_or_else(|| format!("#{}-{n}", op.case_id));
+                let key = path.child(&id);
+                if !entities.contains(&key.key()) {
+                    added.push(seeded(&key, &op.case_id));
+                }
+                entities.merge(key.key(), stored(item), Some(&collection));
+            }
+        }
+        OpKind::Read | OpKind::Update | OpKind::Replace | OpKind::Create => {
+            let target = if op.kind == OpKind::Create {
+                match example.and_then(id_text) {
+                    Some(id) => path.child(&id),
+                    None => return added,
+                }
+            } else {
+                path.clone()
+            };
+            let member_of =
+                (op.ends_in_key() || op.kind == OpKind::Create).then(|| target.parent().key());
+            match example {
+                Some(e) if e.contains_key("id") => {
+                    if !entities.contains(&target.key()) {
+                        added.push(seeded(&target, &op.case_id));
+                    }
+                    entities.merge(target.key(), stored(e), member_of.as_deref());
+                }
+                // An update or a replace with no entity shown still needs one to change.
+                _ if matches!(op.kind, OpKind::Update | OpKind::Replace)
+                    && !entities.contains(&target.key()) =>
+                {
+                    let mut stub = Map::new();
+                    let id = target.segments().last().cloned().unwrap_or_default();
+                    stub.insert("id".into(), Value::String(id));
+                    entities.insert(target.key(), stub, None);
+                    added.push(seeded(&target, &op.case_id));
+                }
+                _ => {}
+            }
+        }
+        OpKind::Delete => {
+            // Each DELETE removes an entity of its own, so that the cases documented after
+            // it still find theirs.
+            if !entities.contains(&path.key()) {
+                let sibling = entities
+                    .first_member(&path.parent().key())
+                    .and_then(|k| entities.get(k))
+                    .cloned();
+                let mut entity = sibling.unwrap_or_default();
+                let id = path.segments().last().cloned().unwrap_or_default();
+                entity.insert("id".into(), Value::String(id));
+                entities.insert(path.key(), entity, None);
+                added.push(seeded(path, &op.case_id));
+            }
+        }
+        OpKind::Answer => {}
+    }
+    added
+}
+
+impl Mock {
+    /// Values for an operation's parameters, by name: an entity key is the id its own example
+    /// shows, else the first member of its collection, else (for a DELETE or PUT, which get an
+    /// entity of their own) a stable id of the case; other parameters get stand-ins.
+    fn assign(&self, op: &Operation, entities: &Entities) -> BTreeMap<String, String> {
+        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        let own_id = match op.kind {
+            OpKind::Read | OpKind::Update | OpKind::Replace => {
+                op.example().and_then(Value::as_object).and_then(id_text)
+            }
+            _ => None,
+        };
+        for (i, seg) in op.segs.iter().enumerate() {
+            let last = i + 1 == op.segs.len();
+            for name in &seg.names {
+                if values.contains_key(name) {
                     continue;
                 }
-            };
-            let key = route.key(&values);
-            if store.contains_key(&key) {
-                continue;
-            }
-            let mut entity = Value::Object(
-                example
-                    .iter()
-                    .filter(|(k, _)| !is_annotation(k))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect(),
-            );
-            for r in self.schemas.repair(&type_name, &mut entity) {
-                self.notes.push(format!("{}: seed {r}", c.id));
-            }
-            if let Value::Object(m) = entity {
-                store.insert(key, m);
-            }
-            self.seeded.push(Seeded {
-                path: format!("/{}", route.key(&values)),
-                type_name: type_name.clone(),
-                from_case: c.id.clone(),
-            });
-            by_shape.push((route, values));
-        }
-        for c in cases {
-            let route = Route::new(c.request.method, &c.request.path, None);
-            if let Some((_, values)) = by_shape.iter().find(|(r, _)| r.same_shape(&route)) {
-                let map = c
-                    .request
-                    .params
-                    .iter()
-                    .cloned()
-                    .zip(values.iter().cloned())
-                    .collect();
-                self.params.insert(c.id.clone(), map);
+                let value = if seg.is_key() {
+                    let collection = op.fill_prefix(i, &values).key();
+                    let dedicated = last && matches!(op.kind, OpKind::Delete | OpKind::Replace);
+                    if dedicated {
+                        stable_id(&format!("conform-mock:{}", op.case_id))
+                    } else if let Some(id) = own_id.clone().filter(|_| last) {
+                        id
+                    } else if let Some(id) = entities
+                        .first_member(&collection)
+                        .and_then(|k| entities.get(k))
+                        .and_then(id_text)
+                    {
+                        id
+                    } else {
+                        stand_in(name)
+                    }
+                } else {
+                    stand_in(name)
+                };
+                values.insert(name.clone(), value);
             }
         }
-        self.store = super::store::Store::with(store);
+        values
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stand_ins_are_url_safe() {
+        assert_eq!(stand_in("id|userPrincipalName"), "id-userPrincipalName");
+        assert_eq!(stand_in("user-id"), "user-id");
     }
 }

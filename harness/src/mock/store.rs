@@ -1,12 +1,100 @@
-//! The store: entities by resource key, and the counters the mock's ids come from.
+//! The store: entities by resource key, the order of each collection's members, and the
+//! counters the mock's ids come from.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Map, Value};
 
-/// Entities by store key (route literals lower-cased, parameter values as sent).
-pub(super) type Entities = HashMap<String, Map<String, Value>>;
+/// Entities by resource key ([`ResourcePath::key`](crate::http::ResourcePath::key)), and the
+/// keys of each collection's members in the order they came (so listings are deterministic).
+#[derive(Debug, Default, Clone)]
+pub(super) struct Entities {
+    by_key: HashMap<String, Map<String, Value>>,
+    members: HashMap<String, Vec<String>>,
+}
+
+impl Entities {
+    /// The entity at a key.
+    pub(super) fn get(&self, key: &str) -> Option<&Map<String, Value>> {
+        self.by_key.get(key)
+    }
+
+    /// The entity at a key, to change.
+    pub(super) fn get_mut(&mut self, key: &str) -> Option<&mut Map<String, Value>> {
+        self.by_key.get_mut(key)
+    }
+
+    /// Whether an entity is stored at a key.
+    pub(super) fn contains(&self, key: &str) -> bool {
+        self.by_key.contains_key(key)
+    }
+
+    /// Stores an entity; a member of `collection` (listed there, last) when one is given.
+    pub(super) fn insert(
+        &mut self,
+        key: String,
+        entity: Map<String, Value>,
+        collection: Option<&str>,
+    ) {
+        if let Some(c) = collection {
+            let members = self.members.entry(c.to_string()).or_default();
+            if !members.contains(&key) {
+                members.push(key.clone());
+            }
+        }
+        self.by_key.insert(key, entity);
+    }
+
+    /// Adds the properties `entity` has and the stored one lacks (seeding from several
+    /// examples of one entity); stores it when there is none.
+    pub(super) fn merge(
+        &mut self,
+        key: String,
+        entity: Map<String, Value>,
+        collection: Option<&str>,
+    ) {
+        match self.by_key.get_mut(&key) {
+            Some(stored) => {
+                for (k, v) in entity {
+                    stored.entry(k).or_insert(v);
+                }
+                if let Some(c) = collection {
+                    let members = self.members.entry(c.to_string()).or_default();
+                    if !members.contains(&key) {
+                        members.push(key);
+                    }
+                }
+            }
+            None => self.insert(key, entity, collection),
+        }
+    }
+
+    /// Removes an entity (and its membership); whether there was one.
+    pub(super) fn remove(&mut self, key: &str) -> bool {
+        let found = self.by_key.remove(key).is_some();
+        for members in self.members.values_mut() {
+            members.retain(|k| k != key);
+        }
+        found
+    }
+
+    /// The members of a collection, in order.
+    pub(super) fn members(&self, collection: &str) -> Vec<&Map<String, Value>> {
+        self.members
+            .get(collection)
+            .map(|keys| keys.iter().filter_map(|k| self.by_key.get(k)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The key of a collection's first member, if it has one.
+    pub(super) fn first_member(&self, collection: &str) -> Option<&str> {
+        self.members
+            .get(collection)
+            .and_then(|keys| keys.iter().find(|k| self.by_key.contains_key(*k)))
+            .map(String::as_str)
+    }
+}
 
 /// The mock's state. One lock per concern keeps concurrent requests consistent (no lost update).
 #[derive(Default)]
@@ -73,6 +161,6 @@ impl Store {
 }
 
 /// A UUID-shaped id that is a hash of its input (UUID v5), so the same input always gives it.
-fn stable_id(input: &str) -> String {
+pub(super) fn stable_id(input: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, input.as_bytes()).to_string()
 }

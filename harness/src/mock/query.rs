@@ -1,0 +1,175 @@
+//! OData query options the mock honours where the answer depends on them: `$select`, `$filter`
+//! with `eq`, `$top`, `$skip` and `$count`. Anything else (`$expand`, `$orderby`, `$search`,
+//! other filter functions) is ignored: the documented answer stands, never a 400.
+
+use serde_json::{Map, Value};
+
+/// The query options of a request, as far as the mock reads them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Query {
+    /// `$select`: the properties to answer (the key and annotations always come too).
+    pub(super) select: Option<Vec<String>>,
+    /// `$filter=prop eq 'value'` (or a number or boolean), joined by `and`.
+    pub(super) filter: Vec<(String, Value)>,
+    /// `$top`.
+    pub(super) top: Option<usize>,
+    /// `$skip`.
+    pub(super) skip: Option<usize>,
+    /// `$count=true`.
+    pub(super) count: bool,
+}
+
+/// The value of a filter literal: `'text'`, a number, `true`, `false`, `null`.
+fn literal(text: &str) -> Option<Value> {
+    let text = text.trim();
+    if let Some(inner) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
+        return Some(Value::String(inner.replace("''", "'")));
+    }
+    match text {
+        "true" => Some(Value::Bool(true)),
+        "false" => Some(Value::Bool(false)),
+        "null" => Some(Value::Null),
+        _ => serde_json::from_str::<serde_json::Number>(text)
+            .ok()
+            .map(Value::Number),
+    }
+}
+
+/// Reads `prop eq literal [and prop eq literal …]`; anything else is not understood (`None`).
+fn equalities(filter: &str) -> Option<Vec<(String, Value)>> {
+    let mut out = Vec::new();
+    for clause in filter.split(" and ") {
+        let clause = clause.trim().trim_start_matches('(').trim_end_matches(')');
+        let (prop, value) = clause.split_once(" eq ")?;
+        let prop = prop.trim();
+        if prop.is_empty() || !prop.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        out.push((prop.to_string(), literal(value)?));
+    }
+    Some(out)
+}
+
+impl Query {
+    /// Reads the query string of a request (after `?`).
+    pub(super) fn parse(query: Option<&str>) -> Query {
+        let mut q = Query::default();
+        let Some(query) = query else {
+            return q;
+        };
+        for option in query.split('&') {
+            let decoded = percent_encoding::percent_decode_str(&option.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned();
+            let Some((name, value)) = decoded.split_once('=') else {
+                continue;
+            };
+            match name.trim().to_ascii_lowercase().trim_start_matches('$') {
+                "select" => {
+                    q.select = Some(
+                        value
+                            .split(',')
+                            .map(|p| p.trim().to_string())
+                            .filter(|p| !p.is_empty())
+                            .collect(),
+                    )
+                }
+                "filter" => q.filter = equalities(value).unwrap_or_default(),
+                "top" => q.top = value.trim().parse().ok(),
+                "skip" => q.skip = value.trim().parse().ok(),
+                "count" => q.count = value.trim().eq_ignore_ascii_case("true"),
+                _ => {}
+            }
+        }
+        q
+    }
+
+    /// An entity with only the selected properties (its key and annotations kept).
+    pub(super) fn project(&self, entity: &Map<String, Value>) -> Map<String, Value> {
+        match &self.select {
+            None => entity.clone(),
+            Some(props) => entity
+                .iter()
+                .filter(|(k, _)| {
+                    k.as_str() == "id"
+                        || k.starts_with('@')
+                        || props.iter().any(|p| p.eq_ignore_ascii_case(k))
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        }
+    }
+
+    /// Whether an entity passes the filter.
+    pub(super) fn keeps(&self, entity: &Map<String, Value>) -> bool {
+        self.filter.iter().all(|(prop, want)| {
+            let got = entity
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(prop))
+                .map(|(_, v)| v);
+            match (got, want) {
+                (Some(Value::String(a)), Value::String(b)) => a.eq_ignore_ascii_case(b),
+                (Some(a), b) => a == b,
+                (None, Value::Null) => true,
+                (None, _) => false,
+            }
+        })
+    }
+
+    /// A listing's members filtered, skipped, cut and projected.
+    pub(super) fn list<'a>(
+        &self,
+        members: impl Iterator<Item = &'a Map<String, Value>>,
+    ) -> (Vec<Value>, usize) {
+        let kept: Vec<&Map<String, Value>> = members.filter(|m| self.keeps(m)).collect();
+        let total = kept.len();
+        let items = kept
+            .into_iter()
+            .skip(self.skip.unwrap_or(0))
+            .take(self.top.unwrap_or(usize::MAX))
+            .map(|m| Value::Object(self.project(m)))
+            .collect();
+        (items, total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn obj(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn reads_and_applies_the_common_options() {
+        let q = Query::parse(Some(
+            "$select=displayName,mail&$filter=displayName%20eq%20'Adele'%20and%20age+eq+3&$top=1&$count=true",
+        ));
+        assert_eq!(q.select.as_ref().map(Vec::len), Some(2));
+        assert_eq!(q.top, Some(1));
+        assert!(q.count);
+        let a = obj(
+            json!({"id": "1", "displayName": "adele", "mail": "a@x", "age": 3, "@odata.type": "#x"}),
+        );
+        let b = obj(json!({"id": "2", "displayName": "Bob", "age": 3}));
+        assert!(q.keeps(&a) && !q.keeps(&b));
+        let (items, total) = q.list([&a, &b].into_iter());
+        assert_eq!(total, 1);
+        assert_eq!(
+            items,
+            vec![json!({"id": "1", "displayName": "adele", "mail": "a@x", "@odata.type": "#x"})]
+        );
+        // A filter the mock does not understand keeps everything.
+        let any = Query::parse(Some("$filter=startswith(displayName,'A')"));
+        assert!(any.keeps(&b));
+        assert_eq!(
+            Query::parse(Some("$filter=isActive eq true")).filter,
+            vec![("isActive".to_string(), json!(true))]
+        );
+    }
+}
