@@ -84,7 +84,7 @@ pub fn case_trials(
     args: &Arguments,
     sink: Option<Arc<Mutex<Vec<CaseResult>>>>,
 ) -> Vec<Trial> {
-    cases.sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
+    cases.sort_by(crate::replay::plan::documented_order);
     let today = chrono::Utc::now().date_naive();
     let mut turns: HashMap<String, (Arc<Turn>, usize)> = HashMap::new();
     let mut trials = Vec::with_capacity(cases.len());

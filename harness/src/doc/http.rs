@@ -306,6 +306,11 @@ pub fn is_param_segment(seg: &str) -> bool {
 /// Whether text between braces names a parameter: word characters, or alternatives of them
 /// separated by `|` (`{id|name}`, `{id | userPrincipalName}`).
 fn is_param_name(text: &str) -> bool {
+    // `{66f5a359-4659-4830-9070-00047ec6ac6e}` is a GUID literal (an extended property's id),
+    // not a parameter.
+    if uuid::Uuid::parse_str(text).is_ok() {
+        return false;
+    }
     text.split('|').all(|alt| {
         let alt = alt.trim();
         !alt.is_empty()

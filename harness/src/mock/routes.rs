@@ -125,6 +125,8 @@ pub(super) struct Operation {
     pub(super) kind: OpKind,
     /// The type of the entity (or items) the operation answers or writes.
     pub(super) type_name: Option<String>,
+    /// Whether the documented answer is a collection of that type (in `value`).
+    pub(super) collection: bool,
     pub(super) status: u16,
     /// Documented response headers worth sending (framing and per-exchange ones aside).
     pub(super) headers: Vec<(String, String)>,
@@ -132,6 +134,8 @@ pub(super) struct Operation {
     pub(super) body: Option<Body>,
     /// Whether the documented request sends a `Prefer` header.
     pub(super) prefer: bool,
+    /// The case's path parameters (those in the query included).
+    pub(super) params: Vec<String>,
     /// The case it comes from.
     pub(super) case_id: String,
     /// Place in documented (source) order.
@@ -193,7 +197,9 @@ fn kind_of(case: &Case, segs: &[Seg]) -> OpKind {
     let json_request = matches!(case.request.body, Some(Body::Json(Value::Object(_))));
     match case.request.method {
         Method::Get if listing => OpKind::List,
-        Method::Get if body.is_some_and(is_entity) => OpKind::Read,
+        // An entity, a singleton or any object at a path: stored there, so that what is
+        // written to the path is what a GET shows.
+        Method::Get if body.is_some_and(Value::is_object) => OpKind::Read,
         Method::Post if case.response.status == 201 && body.is_some_and(is_entity) => {
             OpKind::Create
         }
@@ -230,10 +236,12 @@ impl Operation {
             segs,
             query,
             type_name: case_type(case),
+            collection: case.response.is_collection,
             status: case.response.status,
             headers,
             body: case.response.body.clone(),
             prefer: case.request_header("prefer").is_some(),
+            params: case.request.params.clone(),
             case_id: case.id.clone(),
             order,
         }

@@ -36,6 +36,27 @@ fn stored(example: &Map<String, Value>) -> Map<String, Value> {
         .collect()
 }
 
+/// An entity example that wraps the entity in `value` (a doc defect: that is a collection's
+/// shape) unwrapped, its annotations kept.
+fn unwrap_value(v: &mut Value) {
+    let Value::Object(map) = v else {
+        return;
+    };
+    let only_value = map.keys().all(|k| k == "value" || k.starts_with('@'));
+    if !only_value {
+        return;
+    }
+    if let Some(Value::Object(inner)) = map.remove("value") {
+        let mut out: Map<String, Value> = map
+            .iter()
+            .filter(|(k, _)| k.starts_with('@'))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        out.extend(inner);
+        *v = Value::Object(out);
+    }
+}
+
 /// A stand-in value for a parameter nothing names: its own name, as URL-safe text.
 fn stand_in(name: &str) -> String {
     name.chars()
@@ -50,8 +71,10 @@ fn stand_in(name: &str) -> String {
 }
 
 impl Mock {
-    /// Repairs the placeholders of every operation's documented body that break its type's
-    /// schema, so that what the mock answers is valid where the doc only stood in for a value.
+    /// Makes every operation's documented body valid against its type (see
+    /// [`SchemaSet::conform`](crate::schema::SchemaSet::conform)), so that the mock, the
+    /// reference implementation, answers conformantly where the doc's example stands in for a
+    /// value or breaks the metadata (which lint reports).
     pub(super) fn repair_examples(&mut self) {
         for op in &mut self.ops {
             let Some(t) = op.type_name.clone() else {
@@ -60,16 +83,20 @@ impl Mock {
             let Some(Body::Json(v)) = &mut op.body else {
                 continue;
             };
-            let repairs = if op.kind == OpKind::List {
+            let collection = op.kind == OpKind::List || op.collection;
+            if !collection {
+                unwrap_value(v);
+            }
+            let repairs = if collection {
                 match v.get_mut("value").and_then(Value::as_array_mut) {
                     Some(items) => items
                         .iter_mut()
-                        .flat_map(|item| self.schemas.repair(&t, item))
+                        .flat_map(|item| self.schemas.conform(&t, item))
                         .collect(),
                     None => Vec::new(),
                 }
-            } else if v.is_object() {
-                self.schemas.repair(&t, v)
+            } else if v.is_object() && self.schemas.has(&t) {
+                self.schemas.conform(&t, v)
             } else {
                 Vec::new()
             };
@@ -160,7 +187,9 @@ fn seed_example(op: &Operation, path: &ResourcePath, entities: &mut Entities) ->
             let member_of =
                 (op.ends_in_key() || op.kind == OpKind::Create).then(|| target.parent().key());
             match example {
-                Some(e) if e.contains_key("id") => {
+                // A read stores what it shows at its path, key or not (a singleton, a
+                // function's answer), so that writes to the path show there.
+                Some(e) if e.contains_key("id") || op.kind == OpKind::Read => {
                     if !entities.contains(&target.key()) {
                         added.push(seeded(&target, &op.case_id));
                     }
@@ -237,6 +266,12 @@ impl Mock {
                     stand_in(name)
                 };
                 values.insert(name.clone(), value);
+            }
+        }
+        // Parameters in the query (`$search={query}`) name no entity.
+        for name in &op.params {
+            if !values.contains_key(name) {
+                values.insert(name.clone(), stand_in(name));
             }
         }
         values

@@ -530,7 +530,7 @@ fn request_json(case: &Case, schemas: &SchemaSet, notes: &mut Vec<String>) -> Op
     if let Some(t) = type_name {
         notes.extend(
             schemas
-                .repair(&t, &mut json)
+                .conform(&t, &mut json)
                 .into_iter()
                 .map(|r| format!("request body {r}")),
         );

@@ -15,26 +15,26 @@ pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 
 // Instance annotations (`@odata.type`, `prop@odata.nextLink`, ...) may appear on any
 // object, so every object schema lets any name containing `@` through.
-const ANNOTATION_PATTERN: &str = "@";
+pub(crate) const ANNOTATION_PATTERN: &str = "@";
 
 // IEEE754Compatible=true lets servers send 64-bit integers and decimals as strings,
 // because JavaScript clients cannot hold them exactly as numbers.
-const INT64_STRING_PATTERN: &str = "^-?[0-9]+$";
-const DECIMAL_STRING_PATTERN: &str =
+pub(crate) const INT64_STRING_PATTERN: &str = "^-?[0-9]+$";
+pub(crate) const DECIMAL_STRING_PATTERN: &str =
     "^[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?$";
 // OData JSON spells the IEEE special values as strings; JSON numbers cannot express them.
-const FLOAT_SPECIAL_PATTERN: &str = "^(?:NaN|INF|-INF)$";
-const GUID_PATTERN: &str =
+pub(crate) const FLOAT_SPECIAL_PATTERN: &str = "^(?:NaN|INF|-INF)$";
+pub(crate) const GUID_PATTERN: &str =
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 // OData JSON 4.01 §7.1: Edm.Binary is base64url, padding optional.
-const BASE64URL_PATTERN: &str =
+pub(crate) const BASE64URL_PATTERN: &str =
     "^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}(?:==)?|[A-Za-z0-9_-]{3}=?)?$";
 // `[0-9]` rather than `\d`: Rust regex engines treat `\d` as any Unicode digit.
-const TIME_OF_DAY_PATTERN: &str = "^[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,12})?)?$";
+pub(crate) const TIME_OF_DAY_PATTERN: &str = "^[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,12})?)?$";
 // Not `format: duration`: that format follows RFC 3339 Appendix A, which rejects
 // values OData and Graph use (`-PT1H`, fractional seconds such as `PT0.015S`, `PT1H30S`).
 // No look-arounds, so the pattern also works with the linear-time `regex` engine.
-const DURATION_PATTERN: &str = concat!(
+pub(crate) const DURATION_PATTERN: &str = concat!(
     "^-?P(?:",
     "(?:[0-9]+Y)?(?:[0-9]+M)?(?:[0-9]+W)?(?:[0-9]+D)?",
     "T(?:[0-9]+H(?:[0-9]+M)?(?:[0-9]+(?:\\.[0-9]+)?S)?",

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
+mod conform;
 pub mod csdl;
 
 use crate::placeholder;
@@ -83,29 +84,44 @@ pub struct Undeclared {
     pub type_name: String,
 }
 
-/// A placeholder that was replaced by a valid value.
+/// A value that was replaced by a valid one (a doc placeholder, or a value that breaks the
+/// metadata), or removed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Repair {
     /// JSON pointer of the value.
     pub pointer: String,
-    /// The doc's placeholder.
+    /// The value as it was.
     pub from: Value,
-    /// The value used instead.
-    pub to: Value,
+    /// The value used instead; `None` when the property was removed.
+    pub to: Option<Value>,
     /// Why this value was chosen.
     pub why: String,
 }
 
 impl std::fmt::Display for Repair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}: placeholder {} replaced by {} ({})",
-            display_pointer(&self.pointer),
-            self.from,
-            self.to,
-            self.why
-        )
+        let what = if placeholder::is_placeholder(&self.from) {
+            "placeholder "
+        } else {
+            ""
+        };
+        match &self.to {
+            Some(to) => write!(
+                f,
+                "{}: {what}{} replaced by {} ({})",
+                display_pointer(&self.pointer),
+                self.from,
+                to,
+                self.why
+            ),
+            None => write!(
+                f,
+                "{}: {what}{} removed ({})",
+                display_pointer(&self.pointer),
+                self.from,
+                self.why
+            ),
+        }
     }
 }
 
@@ -821,7 +837,7 @@ impl SchemaSet {
                     repairs.push(Repair {
                         pointer,
                         from: Value::String(s.clone()),
-                        to: to.clone(),
+                        to: Some(to.clone()),
                         why,
                     });
                     *value = to;

@@ -87,10 +87,14 @@ pub(crate) fn written_properties<'a>(
     schemas: &SchemaSet,
 ) -> Option<Vec<(&'a String, &'a Value)>> {
     let written_type = crate::model::case::request_type(case);
+    // A property the written type does not declare is an action's parameter or the doc's
+    // drift, not a property the service keeps; read-only ones it may ignore.
+    let declared = written_type.as_deref().and_then(|t| schemas.properties(t));
     let writable = |k: &str| {
         written_type
             .as_deref()
             .is_none_or(|t| !schemas.is_read_only(t, k))
+            && declared.is_none_or(|p| p.contains_key(k))
     };
     let props: Vec<(&String, &Value)> = sent
         .json

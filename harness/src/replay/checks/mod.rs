@@ -68,7 +68,7 @@ pub fn check_exchange(
     out.extend(key::check_key(case, sent, body, schemas));
     out.extend(body::check_type(case, body, schemas));
     out.extend(body::check_unknown(case, body, schemas, opts));
-    out.extend(body::check_coverage(case, body));
+    out.extend(body::check_coverage(case, body, schemas));
     out.extend(echo::check_written(
         crate::model::result::CheckKind::Echo,
         case,

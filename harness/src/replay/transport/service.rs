@@ -79,7 +79,21 @@ where
 {
     fn send<'a>(&'a self, p: &'a Prepared) -> BoxFuture<'a, Result<Exchange, TransportError>> {
         Box::pin(async move {
-            let uri = format!("{}{}", self.root, p.path);
+            // The same encoding the HTTP transport's URL parser gives (spaces, quotes, braces
+            // in an OData query), so that both transports send the same request.
+            let uri = match reqwest::Url::parse(&format!("http://localhost{}{}", self.root, p.path))
+            {
+                Ok(url) => match url.query() {
+                    Some(q) => format!("{}?{q}", url.path()),
+                    None => url.path().to_string(),
+                },
+                Err(e) => {
+                    return Err(TransportError::Other(format!(
+                        "`{}{}` is no path: {e}",
+                        self.root, p.path
+                    )))
+                }
+            };
             let mut builder = http::Request::builder()
                 .method(p.method.clone())
                 .uri(&uri)
