@@ -65,6 +65,7 @@ codes! {
     EnumValue = "enum-value": "An example body puts a value that is no member of the enumeration in an enum-typed property.",
     ExampleInvalid = "example-invalid": "An example body breaks its type's schema in another way (wrong type, bad date-time, null where not nullable).",
     NoSchema = "no-schema": "An example names a type that has no schema, so its body was not validated.",
+    CollectionShape = "collection-shape": "A response example has a collection's shape (a `value` array) but its annotation does not say `isCollection`; it is read as a collection.",
     TableMismatch = "table-mismatch": "A property table disagrees with the metadata (a property it lacks, or another type).",
     MissingHeader = "missing-header": "The request-header table marks a header required that a request example with a body does not send.",
     EmptyTable = "empty-table": "A property table has a header and no rows.",

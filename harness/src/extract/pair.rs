@@ -1,5 +1,7 @@
 //! Request and response blocks read into the halves of a case.
 
+use serde_json::Value;
+
 use crate::doc::http::{self, split_message, split_url};
 use crate::doc::{self, Annotation, Block, Code, Diagnostic, Severity};
 use crate::model::case::{self, Body, Request, Response};
@@ -128,13 +130,31 @@ pub(super) fn read_response(
         ),
         other => (other, false),
     };
+    let mut is_collection = in_collection || annotation.flag("isCollection");
+    // `{"value": [...]}` with annotations beside it is a listing, whatever the annotation says.
+    let listing = matches!(&body, Some(Body::Json(Value::Object(m)))
+        if m.get("value").is_some_and(Value::is_array)
+            && m.keys().all(|k| k == "value" || k.starts_with('@')));
+    if listing && !is_collection && odata_type.is_some() {
+        diags.push(Diagnostic::new(
+            display,
+            block.line,
+            Severity::Warning,
+            Code::CollectionShape,
+            format!(
+                "the example is a collection of {} (a `value` array) but the annotation does not say `isCollection`; read as a collection",
+                odata_type.as_deref().unwrap_or_default()
+            ),
+        ));
+        is_collection = true;
+    }
     Some(Response {
         status,
         reason,
         headers: msg.headers,
         body,
         odata_type,
-        is_collection: in_collection || annotation.flag("isCollection"),
+        is_collection,
         truncated: annotation.flag("truncated"),
         line: block.line,
         annotation: annotation.map.clone(),

@@ -222,9 +222,15 @@ impl Mock {
                 .collect(),
             _ => Map::new(),
         };
-        entity.extend(written.into_iter().filter(|(k, _)| k != "@odata.context"));
+        for (k, v) in written.into_iter().filter(|(k, _)| k != "@odata.context") {
+            deep_merge(&mut entity, k, v);
+        }
         let collection = req.path.key();
-        let id = self.store.next_created_id(&collection);
+        // A key the client chose (a domain's name, a connection's id) is the entity's key.
+        let id = match entity.get("id") {
+            Some(Value::String(id)) if !id.is_empty() => id.clone(),
+            _ => self.store.next_created_id(&collection),
+        };
         entity.insert("id".into(), Value::String(id.clone()));
         let resp = representation(op.status, &entity, op.type_name.as_deref());
         self.store
@@ -288,7 +294,7 @@ impl Mock {
             None if self.patch_forced && op.kind == OpKind::Update => {
                 self.patch_default == PatchDefault::Representation
             }
-            None => matches!(op.status, 200 | 201),
+            None => matches!(op.status, 200 | 201) || (op.status != 204 && op.example().is_some()),
         };
         let mut resp = if with_body {
             // The representation shows what the doc's example shows, as stored now.
@@ -301,11 +307,8 @@ impl Mock {
                 _ => Map::new(),
             };
             shown.extend(entity.iter().map(|(k, v)| (k.clone(), v.clone())));
-            let status = if matches!(op.status, 200 | 201) {
-                op.status
-            } else {
-                200
-            };
+            // A representation asked for where the doc shows none comes with 200.
+            let status = if op.status == 204 { 200 } else { op.status };
             with_headers(representation(status, &shown, type_name), op)
         } else {
             let status = if matches!(op.status, 200 | 201) {
@@ -374,15 +377,34 @@ impl Mock {
         let Some(type_name) = type_name else {
             return Ok(into_map(value));
         };
+        // A body that names a type is judged as that type when it is the route's type, one
+        // derived from it, or a sibling of it (the docs often give an operation the type of
+        // one of several kinds it takes).
+        let mut type_name = type_name;
         if let Some(t) = map.get("@odata.type") {
             let named = t.as_str().unwrap_or_default().trim_start_matches('#');
-            if !self.schemas.is_derived_from(named, type_name) {
+            let base = |n: &str| {
+                self.schemas
+                    .get(n)
+                    .and_then(|s| s.get("x-baseType"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            // Siblings under a common base that is not the root `entity` (every entity's).
+            let shared = base(named).filter(|b| !b.ends_with(".entity"));
+            let related = self.schemas.is_derived_from(named, type_name)
+                || self.schemas.is_derived_from(type_name, named)
+                || (self.schemas.has(named) && shared.is_some() && shared == base(type_name));
+            if !related {
                 return Err(error(
                     400,
                     "BadRequest",
                     &format!("@odata.type {t} is not {type_name} or derived from it"),
                     request_id,
                 ));
+            }
+            if self.schemas.has(named) {
+                type_name = named;
             }
         }
         let read_only: Vec<String> = map
@@ -401,7 +423,11 @@ impl Mock {
                 request_id,
             ));
         }
-        if let Some(props) = self.schemas.properties(type_name) {
+        if let Some(props) = self
+            .schemas
+            .properties(type_name)
+            .filter(|_| !self.schemas.is_open(type_name))
+        {
             let unknown: Vec<&String> = map
                 .keys()
                 .filter(|k| !is_annotation(k) && !props.contains_key(k.as_str()))
@@ -442,6 +468,21 @@ impl Mock {
             )),
             // No schema for the type: accept what parses, as a lenient service would.
             Err(_) => Ok(into_map(value)),
+        }
+    }
+}
+
+/// Puts a written value over what is there: objects merge property by property (the doc's
+/// example shows what a created entity has besides what was written), anything else replaces.
+fn deep_merge(into: &mut Map<String, Value>, key: String, value: Value) {
+    match (into.get_mut(&key), value) {
+        (Some(Value::Object(old)), Value::Object(new)) => {
+            for (k, v) in new {
+                deep_merge(old, k, v);
+            }
+        }
+        (_, value) => {
+            into.insert(key, value);
         }
     }
 }
@@ -511,7 +552,8 @@ fn representation(
     type_name: Option<&str>,
 ) -> MockResponse {
     let mut out = Map::new();
-    if let Some(t) = type_name {
+    // Entity types are named; a primitive answer (`Edm.String`) carries no annotation.
+    if let Some(t) = type_name.filter(|t| crate::schema::primitive(t).is_none()) {
         out.insert("@odata.type".into(), Value::String(format!("#{t}")));
     }
     out.extend(entity.iter().map(|(k, v)| (k.clone(), v.clone())));

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use crate::model::case::{Case, Method};
 use crate::schema::SchemaSet;
 
-use routes::{Index, Operation};
+use routes::{Index, OpKind, Operation};
 use store::Store;
 
 /// Largest request body the mock reads.
@@ -149,7 +149,17 @@ impl Mock {
         let ops: Vec<Operation> = sorted
             .iter()
             .enumerate()
-            .map(|(i, c)| Operation::new(c, i))
+            .map(|(i, c)| {
+                let mut op = Operation::new(c, i);
+                // A POST answered 201 whose body is not the resource (an action's parameters)
+                // creates nothing: it is answered as documented.
+                if op.kind == OpKind::Create
+                    && crate::schema::request_body_type(c, &schemas).is_none()
+                {
+                    op.kind = OpKind::Answer;
+                }
+                op
+            })
             .collect();
         let mut mock = Mock {
             index: Index::new(&ops),

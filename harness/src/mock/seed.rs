@@ -46,6 +46,9 @@ fn unwrap_value(v: &mut Value) {
     if !only_value {
         return;
     }
+    if !matches!(map.get("value"), Some(Value::Object(_))) {
+        return;
+    }
     if let Some(Value::Object(inner)) = map.remove("value") {
         let mut out: Map<String, Value> = map
             .iter()
@@ -55,6 +58,21 @@ fn unwrap_value(v: &mut Value) {
         out.extend(inner);
         *v = Value::Object(out);
     }
+}
+
+/// The value an example shows for a key parameter: the property the parameter's name names
+/// (`{name}` is `name`, `{index}` is `index`), else its `id`.
+fn key_value(example: &Map<String, Value>, param: &str) -> Option<String> {
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    param
+        .split('|')
+        .filter(|p| !p.to_ascii_lowercase().ends_with("id"))
+        .find_map(|p| example.get(p).and_then(text))
+        .or_else(|| id_text(example))
 }
 
 /// A stand-in value for a parameter nothing names: its own name, as URL-safe text.
@@ -234,9 +252,9 @@ impl Mock {
     /// entity of their own) a stable id of the case; other parameters get stand-ins.
     fn assign(&self, op: &Operation, entities: &Entities) -> BTreeMap<String, String> {
         let mut values: BTreeMap<String, String> = BTreeMap::new();
-        let own_id = match op.kind {
+        let example = match op.kind {
             OpKind::Read | OpKind::Update | OpKind::Replace => {
-                op.example().and_then(Value::as_object).and_then(id_text)
+                op.example().and_then(Value::as_object)
             }
             _ => None,
         };
@@ -251,7 +269,9 @@ impl Mock {
                     let dedicated = last && matches!(op.kind, OpKind::Delete | OpKind::Replace);
                     if dedicated {
                         stable_id(&format!("conform-mock:{}", op.case_id))
-                    } else if let Some(id) = own_id.clone().filter(|_| last) {
+                    } else if let Some(id) =
+                        example.filter(|_| last).and_then(|e| key_value(e, name))
+                    {
                         id
                     } else if let Some(id) = entities
                         .first_member(&collection)

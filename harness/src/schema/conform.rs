@@ -55,6 +55,11 @@ fn matching(pattern: &str) -> Option<Value> {
         p if p == csdl::BASE64URL_PATTERN => Value::from("AA"),
         p if p == csdl::INT64_STRING_PATTERN || p == csdl::DECIMAL_STRING_PATTERN => Value::from(0),
         p if p == csdl::FLOAT_SPECIAL_PATTERN => Value::from(0),
+        // A flags enumeration's pattern: `^(?:a|b|…)(?:,(?:a|b|…))*$`; its first member fits.
+        p if p.starts_with("^(?:") => {
+            let first = p["^(?:".len()..].split(['|', ')']).next()?;
+            Value::from(first)
+        }
         _ => return None,
     })
 }

@@ -139,6 +139,9 @@ pub struct SchemaSet {
     /// Where the schemas came from (a folder or a metadata file), for messages.
     origin: String,
     schemas: BTreeMap<String, Value>,
+    /// Type names by their lower-case spelling: the docs write `#Microsoft.Graph.channel` for
+    /// `microsoft.graph.channel`, and Graph takes either.
+    folded: HashMap<String, String>,
     registry: jsonschema::Registry<'static>,
     compiled: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
 }
@@ -366,8 +369,13 @@ impl SchemaSet {
                 id: "<registry>".into(),
                 message: e.to_string(),
             })?;
+        let folded = schemas
+            .keys()
+            .map(|k| (k.to_lowercase(), k.clone()))
+            .collect();
         Ok(SchemaSet {
             origin: "the schemas given".to_string(),
+            folded,
             schemas,
             registry,
             compiled: Mutex::new(HashMap::new()),
@@ -376,12 +384,21 @@ impl SchemaSet {
 
     /// Whether the set has a schema for the type.
     pub fn has(&self, type_name: &str) -> bool {
-        self.schemas.contains_key(self::type_name(type_name))
+        self.canonical(type_name).is_some()
     }
 
     /// The raw schema for a type.
     pub fn get(&self, type_name: &str) -> Option<&Value> {
-        self.schemas.get(self::type_name(type_name))
+        self.schemas.get(self.canonical(type_name)?)
+    }
+
+    /// A type's name as the set spells it: exactly, else ignoring letter case.
+    fn canonical<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        let name = type_name(name);
+        if self.schemas.contains_key(name) {
+            return Some(name);
+        }
+        self.folded.get(&name.to_lowercase()).map(String::as_str)
     }
 
     /// Type names in the set, sorted.
@@ -391,7 +408,7 @@ impl SchemaSet {
 
     /// The compiled validator for a type.
     fn validator(&self, name: &str) -> Result<Arc<jsonschema::Validator>, SchemaError> {
-        let name = type_name(name);
+        let name = self.canonical(name).unwrap_or(type_name(name));
         // A poisoned lock only means another thread panicked mid-insert; the map is still sound.
         let mut compiled = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(v) = compiled.get(name) {
@@ -534,8 +551,12 @@ impl SchemaSet {
 
     /// Whether `derived` is `base` or inherits from it (through `x-baseType`).
     pub fn is_derived_from(&self, derived: &str, base: &str) -> bool {
-        let base = type_name(base);
-        let mut current = Some(type_name(derived).to_string());
+        let base = self.canonical(base).unwrap_or(type_name(base));
+        let mut current = Some(
+            self.canonical(derived)
+                .unwrap_or(type_name(derived))
+                .to_string(),
+        );
         let mut hops = 0;
         while let Some(name) = current {
             if name == base {

@@ -96,12 +96,14 @@ pub(crate) fn written_properties<'a>(
             .is_none_or(|t| !schemas.is_read_only(t, k))
             && declared.is_none_or(|p| p.contains_key(k))
     };
+    // The key of a created entity is the service's to give (it may take or change the one sent).
+    let creates = sent.method == http::Method::POST;
     let props: Vec<(&String, &Value)> = sent
         .json
         .as_ref()?
         .as_object()?
         .iter()
-        .filter(|(k, _)| !is_annotation(k) && writable(k))
+        .filter(|(k, _)| !is_annotation(k) && writable(k) && !(creates && k.as_str() == "id"))
         .collect();
     (!props.is_empty()).then_some(props)
 }
@@ -159,29 +161,28 @@ pub fn first_difference(want: &Value, got: &Value, at: String) -> Option<String>
     let here = || format!("{}: sent {}, got {}", display_pointer(&at), want, got);
     match (want, got) {
         (Value::Object(a), Value::Object(b)) => {
-            // A null property and an absent one say the same thing: "not set".
-            let keys = |m: &Map<String, Value>| {
-                let mut k: Vec<String> = m
-                    .iter()
-                    .filter(|(k, v)| !is_annotation(k) && !v.is_null())
-                    .map(|(k, _)| k.clone())
-                    .collect();
-                k.sort();
-                k
-            };
-            if keys(a) != keys(b) {
+            // What was sent must come back; what the service adds (defaults of a complex
+            // value, computed properties) is its own. A null property and an absent one say
+            // the same thing: "not set".
+            let sent: Vec<(&String, &Value)> = a
+                .iter()
+                .filter(|(k, v)| !is_annotation(k) && !v.is_null())
+                .collect();
+            let missing: Vec<&String> = sent
+                .iter()
+                .filter(|(k, _)| b.get(k.as_str()).is_none_or(Value::is_null))
+                .map(|(k, _)| *k)
+                .collect();
+            if !missing.is_empty() {
                 return Some(format!(
-                    "{}: sent keys {:?}, got keys {:?}",
+                    "{}: sent {:?}, missing from what came back",
                     display_pointer(&at),
-                    keys(a),
-                    keys(b)
+                    missing
                 ));
             }
-            a.iter()
-                .filter(|(k, v)| !is_annotation(k) && !v.is_null())
-                .find_map(|(k, v)| {
-                    first_difference(v, &b[k.as_str()], format!("{at}/{}", escape(k)))
-                })
+            sent.into_iter().find_map(|(k, v)| {
+                first_difference(v, &b[k.as_str()], format!("{at}/{}", escape(k)))
+            })
         }
         (Value::Array(a), Value::Array(b)) => {
             if a.len() != b.len() {
@@ -239,7 +240,12 @@ mod tests {
         assert!(
             d(json!({"a": [1, 2]}), json!({"a": [1, 3]})).is_some_and(|m| m.starts_with("/a/1:"))
         );
-        assert!(d(json!({"a": 1}), json!({"a": 1, "b": 2})).is_some());
+        // What the service adds to what was sent is its own.
+        assert_eq!(
+            d(json!({"a": {"x": 1}}), json!({"a": {"x": 1, "y": 2}})),
+            None
+        );
+        assert!(d(json!({"a": {"x": 1, "z": 3}}), json!({"a": {"x": 1}})).is_some());
         assert_eq!(d(json!({"a": 1}), json!({"a": 1, "b": null})), None);
         assert_eq!(d(json!({"a": 1, "c": null}), json!({"a": 1})), None);
         assert!(d(json!("true"), json!(true)).is_some());

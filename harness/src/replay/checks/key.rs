@@ -106,6 +106,11 @@ pub(super) fn check_key(
         return None;
     }
     let (prefix, param, suffix) = key_param(&case.request.path)?;
+    // A name the path uses twice (`/groups/{id}/threads/{id}`) gets one value in both places:
+    // which entity the path asks for is the doc's ambiguity, not the answer's fault.
+    if case.request.path.matches(&format!("{{{param}}}")).count() > 1 {
+        return None;
+    }
     let concrete = ResourcePath::parse(&sent.path);
     let last = concrete.last()?;
     let asked = last.get(prefix.len()..last.len().checked_sub(suffix.len())?)?;
