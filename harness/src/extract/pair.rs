@@ -120,7 +120,7 @@ pub(super) fn read_response(
         .filter(|t| !t.is_empty());
     // `"@odata.type": "Collection(microsoft.graph.x)"` says in one key what isCollection says in two.
     let (odata_type, in_collection) = match odata_type {
-        Some(t) if t.starts_with("Collection(") && t.ends_with(')') => (
+        Some(t) if t.to_ascii_lowercase().starts_with("collection(") && t.ends_with(')') => (
             Some(
                 t["Collection(".len()..t.len() - 1]
                     .trim_start_matches('#')

@@ -232,6 +232,16 @@ impl Mock {
             _ => self.store.next_created_id(&collection),
         };
         entity.insert("id".into(), Value::String(id.clone()));
+        // What the doc shows and what was written can mix into something the type does not
+        // allow; the stored entity is made valid.
+        if let Some(t) = &op.type_name {
+            let mut value = Value::Object(entity);
+            self.schemas.conform(t, &mut value);
+            entity = match value {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            };
+        }
         let resp = representation(op.status, &entity, op.type_name.as_deref());
         self.store
             .entities()
@@ -307,6 +317,14 @@ impl Mock {
                 _ => Map::new(),
             };
             shown.extend(entity.iter().map(|(k, v)| (k.clone(), v.clone())));
+            if let Some(t) = type_name {
+                let mut value = Value::Object(shown);
+                self.schemas.conform(t, &mut value);
+                shown = match value {
+                    Value::Object(m) => m,
+                    _ => Map::new(),
+                };
+            }
             // A representation asked for where the doc shows none comes with 200.
             let status = if op.status == 204 { 200 } else { op.status };
             with_headers(representation(status, &shown, type_name), op)
@@ -476,7 +494,11 @@ impl Mock {
 /// example shows what a created entity has besides what was written), anything else replaces.
 fn deep_merge(into: &mut Map<String, Value>, key: String, value: Value) {
     match (into.get_mut(&key), value) {
-        (Some(Value::Object(old)), Value::Object(new)) => {
+        // Objects of two different derived types do not mix: the written one stands.
+        (Some(Value::Object(old)), Value::Object(new))
+            if old.get("@odata.type") == new.get("@odata.type")
+                || new.get("@odata.type").is_none() =>
+        {
             for (k, v) in new {
                 deep_merge(old, k, v);
             }

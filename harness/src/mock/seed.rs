@@ -158,6 +158,7 @@ impl Mock {
             let case_id = op.case_id.clone();
             self.params.insert(case_id, values);
         }
+        entities.conform_all(&self.schemas);
         self.store = super::store::Store::with(entities);
     }
 }
@@ -191,6 +192,9 @@ fn seed_example(op: &Operation, path: &ResourcePath, entities: &mut Entities) ->
                     added.push(seeded(&key, &op.case_id));
                 }
                 entities.merge(key.key(), stored(item), Some(&collection));
+                if !type_name.is_empty() {
+                    entities.set_type(&key.key(), &type_name);
+                }
             }
         }
         OpKind::Read | OpKind::Update | OpKind::Replace | OpKind::Create => {
@@ -212,6 +216,9 @@ fn seed_example(op: &Operation, path: &ResourcePath, entities: &mut Entities) ->
                         added.push(seeded(&target, &op.case_id));
                     }
                     entities.merge(target.key(), stored(e), member_of.as_deref());
+                    if !type_name.is_empty() {
+                        entities.set_type(&target.key(), &type_name);
+                    }
                 }
                 // An update or a replace with no entity shown still needs one to change.
                 _ if matches!(op.kind, OpKind::Update | OpKind::Replace)

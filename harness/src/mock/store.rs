@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 pub(super) struct Entities {
     by_key: HashMap<String, Map<String, Value>>,
     members: HashMap<String, Vec<String>>,
+    /// The type each seeded entity was documented as.
+    types: HashMap<String, String>,
 }
 
 impl Entities {
@@ -67,6 +69,27 @@ impl Entities {
                 }
             }
             None => self.insert(key, entity, collection),
+        }
+    }
+
+    /// Records the type an entity is documented as.
+    pub(super) fn set_type(&mut self, key: &str, type_name: &str) {
+        self.types
+            .entry(key.to_string())
+            .or_insert_with(|| type_name.to_string());
+    }
+
+    /// Makes every entity with a known type valid against it (entities seeded from several
+    /// examples can mix what different examples show).
+    pub(super) fn conform_all(&mut self, schemas: &crate::schema::SchemaSet) {
+        for (key, type_name) in &self.types {
+            if let Some(entity) = self.by_key.get_mut(key) {
+                let mut value = Value::Object(std::mem::take(entity));
+                schemas.conform(type_name, &mut value);
+                if let Value::Object(m) = value {
+                    *entity = m;
+                }
+            }
         }
     }
 
