@@ -141,6 +141,9 @@ struct RunArgs {
     /// Follow redirects within the target's origin (a redirect to another origin is never followed).
     #[arg(long)]
     follow_redirects: bool,
+    /// Do not read writes back (for a target that keeps no state); the `readback` check is not run.
+    #[arg(long)]
+    no_readback: bool,
 }
 
 /// What PATCH without Prefer answers, as the command line spells it.
@@ -316,6 +319,7 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
             o.checks = conform::replay::checks::CheckOptions {
                 strict: args.strict,
                 status: args.status.into(),
+                no_readback: args.no_readback,
             };
         });
     if let Some(file) = &args.params_file {

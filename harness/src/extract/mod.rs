@@ -93,12 +93,21 @@ pub struct Extraction {
     pub pages: usize,
     /// How many example bodies were validated against a schema.
     pub examples_validated: usize,
+    /// Each page read, by the name diagnostics give it, to its path relative to its DOCS
+    /// argument (the name cases' `source.file` give it).
+    pub page_paths: std::collections::BTreeMap<String, String>,
 }
 
 impl Extraction {
     /// Whether a page or folder could not be read (reported as `unreadable`).
     pub fn skipped_unreadable(&self) -> bool {
         self.diagnostics.iter().any(|d| d.code == Code::Unreadable)
+    }
+
+    /// The page a diagnostic is about, named as cases' `source.file` name it (`None` for a
+    /// file that was not read as a page).
+    pub fn page_of(&self, diagnostic: &Diagnostic) -> Option<&str> {
+        self.page_paths.get(&diagnostic.file).map(String::as_str)
     }
 }
 
@@ -156,6 +165,7 @@ pub fn extract_paths_with<'a>(
     let more = extract_texts_with(&texts, schemas);
     out.cases = more.cases;
     out.examples_validated = more.examples_validated;
+    out.page_paths = more.page_paths;
     out.diagnostics.extend(more.diagnostics);
     out.diagnostics.sort_by(|a, b| {
         (&a.file, a.line, a.code, &a.message).cmp(&(&b.file, b.line, b.code, &b.message))
@@ -181,6 +191,7 @@ pub fn extract_texts_with<'a>(
     let mut displays: HashMap<String, String> = HashMap::new();
     for (rel, display, text) in pages {
         displays.insert(rel.to_string(), display.to_string());
+        out.page_paths.insert(display.to_string(), rel.to_string());
         let (cases, diags, validated) = extract_page_counted(rel, display, text, schemas);
         out.examples_validated += validated;
         out.cases.extend(cases);

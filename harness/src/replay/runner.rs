@@ -16,7 +16,7 @@ use super::retry::{self, RetryPolicy};
 use super::transport::{HttpConfig, HttpTransport, ServiceTransport, TargetError, Transport};
 use crate::http::ResourcePath;
 use crate::mock::{Mock, MockService, PatchDefault};
-use crate::model::case::{Body, Case, Method};
+use crate::model::case::{Case, Method};
 use crate::model::result::{CaseResult, CheckKind, CheckResult};
 use crate::redact::Redactor;
 use crate::schema::SchemaSet;
@@ -257,7 +257,7 @@ impl Runner {
             ));
             return result;
         }
-        let json = request_json(case, &self.schemas, &mut result.notes);
+        let json = request::json_body(case, &self.schemas, &mut result.notes);
         // A fresh id per case, recorded in the report, finds the exchange in the target's logs.
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
@@ -319,7 +319,7 @@ impl Runner {
                     self.check_options,
                 );
                 notes.extend(exchange.notes);
-                if (200..300).contains(&exchange.status) {
+                if (200..300).contains(&exchange.status) && !self.check_options.no_readback {
                     checks.extend(
                         self.read_back(case, &prepared, client_request_id, notes)
                             .await,
@@ -347,7 +347,7 @@ impl Runner {
         if !matches!(write.method.as_str(), "PATCH" | "PUT") {
             return None;
         }
-        checks::echo::written_properties(case, write, &self.schemas)?;
+        checks::echo::written_properties(case, write.json.as_ref()?, &self.schemas)?;
         let shape = ResourcePath::parse(&case.request.path).shape();
         if !self.readable.contains(&shape) {
             notes.push(format!(
@@ -517,23 +517,4 @@ async fn run_step(
         .map_err(|e| format!("the answer is not JSON, so nothing can be captured: {e}"))?;
     params::capture(step, &json)
         .map_err(|missing| format!("the answer has nothing at {}", missing.join(", ")))
-}
-
-/// The JSON body to send: the doc's, with placeholders the schema rejects replaced by valid values.
-fn request_json(case: &Case, schemas: &SchemaSet, notes: &mut Vec<String>) -> Option<Value> {
-    let Some(Body::Json(doc)) = &case.request.body else {
-        return None;
-    };
-    let mut json = doc.clone();
-    // A POST body is repaired as the resource only when it looks like one (not action parameters).
-    let type_name = crate::schema::request_body_type(case, schemas);
-    if let Some(t) = type_name {
-        notes.extend(
-            schemas
-                .conform(&t, &mut json)
-                .into_iter()
-                .map(|r| format!("request body {r}")),
-        );
-    }
-    Some(json)
 }

@@ -216,6 +216,36 @@ pub fn request_body_type(case: &crate::model::case::Case, schemas: &SchemaSet) -
     })
 }
 
+/// The instances of a type in an answer's body: the body itself, or the items of `value` for a
+/// collection; for a primitive type, the `value` of the OData wrapper (or a bare value).
+pub fn instances<'a>(
+    body: &'a Value,
+    type_name: &str,
+    collection: bool,
+    schemas: &SchemaSet,
+) -> Result<Vec<(String, &'a Value)>, String> {
+    if collection {
+        return match body.get("value").and_then(Value::as_array) {
+            Some(items) => Ok(items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("/value/{i}"), v))
+                .collect()),
+            None => Err(format!(
+                "expected a collection of {type_name} in `value`, found no `value` array"
+            )),
+        };
+    }
+    if crate::schema::primitive(type_name).is_some() && !schemas.has(type_name) {
+        // OData wraps a single primitive as `{"value": …}`.
+        return Ok(match body.get("value") {
+            Some(v) if body.is_object() => vec![("/value".to_string(), v)],
+            _ => vec![(String::new(), body)],
+        });
+    }
+    Ok(vec![(String::new(), body)])
+}
+
 /// Every `$ref` in a schema document (bare type names, as the generator writes them).
 fn collect_refs(doc: &Value, out: &mut Vec<String>) {
     match doc {

@@ -84,3 +84,4 @@ pub fn unreadable_folder(at: &std::path::Path, text: &str) {
     std::fs::write(other.join("page.md"), text).unwrap_or_else(|e| panic!("{e}"));
     std::fs::rename(&moved, deep.join("t")).unwrap_or_else(|e| panic!("{e}"));
 }
+pub mod corpus;

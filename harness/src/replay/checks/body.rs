@@ -91,36 +91,6 @@ pub(super) fn check_repeated_keys(repeated: &[String]) -> Option<CheckResult> {
     ))
 }
 
-/// The instances of the answer's type in a body: the body itself, or the items of `value` for a
-/// collection; for a primitive type, the `value` of the OData wrapper (or a bare value).
-fn instances<'a>(
-    body: &'a Value,
-    type_name: &str,
-    collection: bool,
-    schemas: &SchemaSet,
-) -> Result<Vec<(String, &'a Value)>, String> {
-    if collection {
-        return match body.get("value").and_then(Value::as_array) {
-            Some(items) => Ok(items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (format!("/value/{i}"), v))
-                .collect()),
-            None => Err(format!(
-                "expected a collection of {type_name} in `value`, found no `value` array"
-            )),
-        };
-    }
-    if crate::schema::primitive(type_name).is_some() && !schemas.has(type_name) {
-        // OData wraps a single primitive as `{"value": …}`.
-        return Ok(match body.get("value") {
-            Some(v) if body.is_object() => vec![("/value".to_string(), v)],
-            _ => vec![(String::new(), body)],
-        });
-    }
-    Ok(vec![(String::new(), body)])
-}
-
 /// The body is valid against the answer type's schema.
 pub(super) fn check_schema(case: &Case, body: &Value, schemas: &SchemaSet) -> Option<CheckResult> {
     let Some(type_name) = answer_type(case) else {
@@ -135,7 +105,7 @@ pub(super) fn check_schema(case: &Case, body: &Value, schemas: &SchemaSet) -> Op
     } else {
         type_name.clone()
     };
-    let items = match instances(body, &type_name, collection, schemas) {
+    let items = match crate::schema::instances(body, &type_name, collection, schemas) {
         Ok(items) => items,
         Err(message) => return Some(CheckResult::fail(CheckKind::Schema, message)),
     };
@@ -227,7 +197,8 @@ pub(super) fn check_unknown(
     } else {
         Severity::Warning
     };
-    let items = instances(body, &type_name, case.response.is_collection, schemas).ok()?;
+    let items =
+        crate::schema::instances(body, &type_name, case.response.is_collection, schemas).ok()?;
     let mut found = Vec::new();
     for (prefix, instance) in items {
         for u in schemas.undeclared(&type_name, instance) {

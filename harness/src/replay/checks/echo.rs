@@ -29,7 +29,7 @@ pub fn check_written(
     if !writes {
         return None;
     }
-    let sent_props = written_properties(case, sent, schemas)?;
+    let sent_props = written_properties(case, sent.json.as_ref()?, schemas)?;
     let got = body.as_object()?;
     let mut problems = Vec::new();
     let mut want_view = Map::new();
@@ -79,11 +79,12 @@ pub fn check_written(
     )
 }
 
-/// The properties a write sent that a service must keep: annotations and read-only
-/// properties aside; `None` when there are none.
-pub(crate) fn written_properties<'a>(
+/// The properties a write of `case` sends in `body` that a service must keep: annotations,
+/// undeclared and read-only properties aside, and the key of a create; `None` when there
+/// are none.
+pub fn written_properties<'a>(
     case: &Case,
-    sent: &'a Prepared,
+    body: &'a Value,
     schemas: &SchemaSet,
 ) -> Option<Vec<(&'a String, &'a Value)>> {
     let written_type = crate::model::case::request_type(case);
@@ -97,10 +98,8 @@ pub(crate) fn written_properties<'a>(
             && declared.is_none_or(|p| p.contains_key(k))
     };
     // The key of a created entity is the service's to give (it may take or change the one sent).
-    let creates = sent.method == http::Method::POST;
-    let props: Vec<(&String, &Value)> = sent
-        .json
-        .as_ref()?
+    let creates = case.request.method == crate::model::case::Method::Post;
+    let props: Vec<(&String, &Value)> = body
         .as_object()?
         .iter()
         .filter(|(k, _)| !is_annotation(k) && writable(k) && !(creates && k.as_str() == "id"))

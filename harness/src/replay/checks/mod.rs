@@ -34,6 +34,9 @@ pub struct CheckOptions {
     pub strict: bool,
     /// How statuses are compared.
     pub status: StatusMatch,
+    /// Writes are not read back (for a target that keeps no state, such as a recorded
+    /// answer per request); the `readback` check is then not run at all.
+    pub no_readback: bool,
 }
 
 /// Runs every check that applies to an exchange.

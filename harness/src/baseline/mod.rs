@@ -6,6 +6,14 @@
 //! kind a text its message contains (`"message": "…"`). A failure the entry does not pin (a 500
 //! where 200 was pinned, a schema finding where only the status was) fails the case as usual.
 //! An entry may carry `expires` (`YYYY-MM-DD`): from the day after, it waives nothing.
+//!
+//! An entry may instead list `failures`, one pin per failed check (`{"check": "echo",
+//! "message": "…"}`, `{"check": "status", "status": 200}`), when its checks fail in different
+//! ways; that is the form [`doc_defects`] writes, with the doc `defects` that explain them.
+
+mod defects;
+
+pub use defects::{doc_defects, explains, Generated, Unexplained};
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -61,7 +69,8 @@ pub struct KnownFailure {
     pub case: String,
     /// Why it is accepted, in words.
     pub reason: String,
-    /// The check kinds allowed to fail (at least one).
+    /// The check kinds allowed to fail (at least one, unless `failures` pins them one by one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<CheckKind>,
     /// For a `status` check: the status that is accepted instead of the documented one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,6 +85,80 @@ pub struct KnownFailure {
         deserialize_with = "date"
     )]
     pub expires: Option<NaiveDate>,
+    /// Each failure accepted, pinned on its own (in place of `checks`, `status` and `message`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<Pin>,
+    /// The doc defects that explain the failure, where a generated entry found them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub defects: Vec<DocDefect>,
+}
+
+/// One accepted failure: a check kind and what its failure shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pin {
+    /// The check kind.
+    pub check: CheckKind,
+    /// For a `status` check: the status accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Text the failure's message contains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A lint diagnostic on a case's own lines: where the doc is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocDefect {
+    /// The page, as the case's `source.file` names it.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// The lint code.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Pin {
+    /// Why the pin cannot be applied as written, if it cannot.
+    fn problem(&self) -> Option<String> {
+        if let Some(s) = self.status {
+            if !(100..=599).contains(&s) {
+                return Some(format!("`status` {s} is not an HTTP status"));
+            }
+            if self.check != CheckKind::Status {
+                return Some(format!(
+                    "a `{}` failure pins `status`, which only a status check has",
+                    self.check
+                ));
+            }
+        }
+        match &self.message {
+            Some(m) if m.trim().is_empty() => {
+                Some("`message` is empty; it would accept any message".into())
+            }
+            None if self.status.is_none() => Some(format!(
+                "nothing pins what is accepted for {}: give `status` (for a status check) or `message`",
+                self.check
+            )),
+            _ => None,
+        }
+    }
+
+    /// Whether the pin accepts one failed check of a case.
+    fn accepts(&self, result: &CaseResult, check: &CheckResult) -> bool {
+        if self.check != check.kind {
+            return false;
+        }
+        if let Some(pinned) = self.status {
+            return result.status == Some(pinned);
+        }
+        self.message
+            .as_deref()
+            .is_some_and(|m| check.message.contains(m))
+    }
 }
 
 /// Reads `expires` as `YYYY-MM-DD`, saying so when it is not.
@@ -91,8 +174,27 @@ fn date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::
 impl KnownFailure {
     /// Why the entry cannot be applied as written, if it cannot.
     fn problem(&self) -> Option<String> {
+        if !self.failures.is_empty() {
+            if !self.checks.is_empty() || self.status.is_some() || self.message.is_some() {
+                return Some(
+                    "give either `failures` or `checks` (with `status` or `message`), not both"
+                        .into(),
+                );
+            }
+            if self.reason.trim().is_empty() {
+                return Some("`reason` is empty: say why the failure is accepted".into());
+            }
+            return self
+                .failures
+                .iter()
+                .enumerate()
+                .find_map(|(i, p)| p.problem().map(|why| format!("failures[{i}]: {why}")));
+        }
         if self.checks.is_empty() {
-            return Some("`checks` is empty: name the check kinds this entry accepts".into());
+            return Some(
+                "`checks` is empty: name the check kinds this entry accepts (or list `failures`)"
+                    .into(),
+            );
         }
         if self.reason.trim().is_empty() {
             return Some("`reason` is empty: say why the failure is accepted".into());
@@ -128,6 +230,16 @@ impl KnownFailure {
     /// Whether this entry accepts one failed check of the case; `Err` says why not.
     fn accepts(&self, result: &CaseResult, check: &CheckResult) -> Result<(), String> {
         let first_line = check.message.lines().next().unwrap_or_default();
+        if !self.failures.is_empty() {
+            return if self.failures.iter().any(|p| p.accepts(result, check)) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "no pinned failure accepts its {} check: {first_line}",
+                    check.kind
+                ))
+            };
+        }
         if !self.checks.contains(&check.kind) {
             return Err(format!(
                 "its {} check failed, which the entry does not list: {first_line}",

@@ -1,0 +1,257 @@
+//! Doc-defect baselines: the failures of a run that the docs' own examples explain.
+//!
+//! A failed case is waived only when every check that failed has, on the case's own lines, a
+//! lint diagnostic of a kind that can make that check fail (an undeclared property in the
+//! example for `unknown`, a method that contradicts the page's syntax for `status`, …). The
+//! entry pins each failure as it was seen and names the defects; a failure nothing on its lines
+//! explains stays unexplained, to be fixed in the checks or reported by a new lint.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::doc::{Code, Diagnostic};
+use crate::extract::Extraction;
+use crate::model::case::{Case, Source};
+use crate::model::result::{CaseResult, CheckKind, CheckResult, Outcome};
+
+use super::{Baseline, DocDefect, KnownFailure, Pin};
+
+/// What [`doc_defects`] found: the entries the docs explain, and the failures they do not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Generated {
+    /// One entry per failed case whose every failure a doc defect on its lines explains.
+    pub baseline: Baseline,
+    /// The failed cases that are not explained, in id order.
+    pub unexplained: Vec<Unexplained>,
+}
+
+/// A failed case no doc defect on its lines explains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unexplained {
+    /// The case id.
+    pub case: String,
+    /// Where the case is documented.
+    pub source: Source,
+    /// The failures without an explanation: check kind and the first line of its message.
+    pub failures: Vec<(CheckKind, String)>,
+}
+
+impl fmt::Display for Unexplained {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}:",
+            self.source.file, self.source.line, self.case
+        )?;
+        for (i, (kind, message)) in self.failures.iter().enumerate() {
+            let sep = if i == 0 { " " } else { "; " };
+            write!(f, "{sep}{kind}: {message}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether a doc defect of this code, in a case's example, can make this check fail.
+///
+/// ```
+/// use conform::baseline::explains;
+/// use conform::doc::Code;
+/// use conform::model::result::CheckKind;
+/// assert!(explains(Code::UnknownProperty, CheckKind::Unknown));
+/// assert!(!explains(Code::Todo, CheckKind::Status));
+/// ```
+pub fn explains(code: Code, kind: CheckKind) -> bool {
+    use CheckKind as K;
+    let body = matches!(
+        kind,
+        K::Schema | K::Key | K::Unknown | K::Coverage | K::Type | K::Echo
+    );
+    match code {
+        // The example says one operation and the page (or another page) another: any verdict
+        // about the answer may follow.
+        Code::SyntaxMismatch
+        | Code::ConflictingDocs
+        | Code::MultipleRequests
+        | Code::BadRequestLine => !matches!(kind, K::Transport | K::Params),
+        Code::BadStatusLine => body || matches!(kind, K::Status | K::Header),
+        Code::BadHeader | Code::MissingHeader => matches!(kind, K::Header | K::Status | K::Prefer),
+        Code::InvalidJson | Code::LenientJson => body || kind == K::Header,
+        Code::UnknownProperty => matches!(
+            kind,
+            K::Unknown | K::Schema | K::Coverage | K::Echo | K::Type
+        ),
+        Code::EnumValue | Code::ExampleInvalid | Code::CollectionShape => body,
+        // Defects of prose, tables, names or framing change no answer.
+        Code::BadAnnotation
+        | Code::UnterminatedComment
+        | Code::UnterminatedFence
+        | Code::OrphanAnnotation
+        | Code::OrphanRequest
+        | Code::OrphanResponse
+        | Code::BrokenUrl
+        | Code::ForeignHost
+        | Code::MissingVersion
+        | Code::ContentLength
+        | Code::PlaceholderStyle
+        | Code::DuplicateName
+        | Code::MissingName
+        | Code::NoSchema
+        | Code::TableMismatch
+        | Code::EmptyTable
+        | Code::Todo
+        | Code::NotMarkdown
+        | Code::Unreadable => false,
+    }
+}
+
+/// The longest pinned message text: enough to tell failures apart, short enough to read.
+const PIN_CHARS: usize = 160;
+
+/// The doc-defect baseline of a run: an entry for each failed case whose every failure a lint
+/// diagnostic on its own lines explains, and the failed cases left unexplained.
+pub fn doc_defects(results: &[CaseResult], cases: &[Case], extraction: &Extraction) -> Generated {
+    let spans = spans(cases);
+    let mut by_page: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
+    for d in &extraction.diagnostics {
+        if let Some(page) = extraction.page_of(d) {
+            by_page.entry(page).or_default().push(d);
+        }
+    }
+    let mut out = Generated::default();
+    let mut sorted: Vec<&CaseResult> = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Errored))
+        .collect();
+    sorted.sort_by(|a, b| a.id.cmp(&b.id));
+    for result in sorted {
+        let failed: Vec<&CheckResult> = result
+            .checks
+            .iter()
+            .filter(|c| c.is_error_failure())
+            .collect();
+        let on_lines: Vec<&Diagnostic> = match spans.get(result.id.as_str()) {
+            Some(owned) => by_page
+                .get(result.source.file.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|d| owned.iter().any(|(a, b)| (*a..=*b).contains(&d.line)))
+                .copied()
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut defects = BTreeSet::new();
+        let mut unexplained = Vec::new();
+        for check in &failed {
+            let why: Vec<&&Diagnostic> = on_lines
+                .iter()
+                .filter(|d| explains(d.code, check.kind))
+                .collect();
+            if why.is_empty() {
+                unexplained.push((check.kind, first_line(&check.message)));
+            }
+            defects.extend(
+                why.into_iter()
+                    .map(|d| (d.line, d.code.as_str(), d.message.clone())),
+            );
+        }
+        if failed.is_empty() || !unexplained.is_empty() {
+            if failed.is_empty() {
+                unexplained.push((CheckKind::Transport, "failed with no failed check".into()));
+            }
+            out.unexplained.push(Unexplained {
+                case: result.id.clone(),
+                source: result.source.clone(),
+                failures: unexplained,
+            });
+            continue;
+        }
+        let defects: Vec<DocDefect> = defects
+            .into_iter()
+            .map(|(line, code, message)| DocDefect {
+                file: result.source.file.clone(),
+                line,
+                code: code.to_string(),
+                message,
+            })
+            .collect();
+        let reason = format!(
+            "doc defect: {}",
+            defects
+                .iter()
+                .map(|d| format!("{}:{} [{}] {}", d.file, d.line, d.code, d.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        let mut failures: Vec<Pin> = Vec::new();
+        for check in failed {
+            let pin = match (check.kind, result.status) {
+                (CheckKind::Status, Some(status)) => Pin {
+                    check: check.kind,
+                    status: Some(status),
+                    message: None,
+                },
+                _ => Pin {
+                    check: check.kind,
+                    status: None,
+                    message: Some(pinned_text(&check.message)),
+                },
+            };
+            if !failures.contains(&pin) {
+                failures.push(pin);
+            }
+        }
+        out.baseline.known_failures.push(KnownFailure {
+            case: result.id.clone(),
+            reason,
+            checks: Vec::new(),
+            status: None,
+            message: None,
+            expires: None,
+            failures,
+            defects,
+        });
+    }
+    out
+}
+
+/// The lines each case owns on its page: its request block and its response block, each from
+/// just above it (its annotation) to just before the next block of any case on the page.
+fn spans(cases: &[Case]) -> BTreeMap<&str, [(usize, usize); 2]> {
+    let mut starts: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+    for c in cases {
+        let page = starts.entry(c.source.file.as_str()).or_default();
+        page.insert(c.request.line);
+        page.insert(c.response.line);
+    }
+    let span = |page: &BTreeSet<usize>, line: usize| {
+        let last = page
+            .range(line + 1..)
+            .next()
+            .map_or(usize::MAX, |next| next.saturating_sub(1));
+        (line.saturating_sub(2), last)
+    };
+    cases
+        .iter()
+        .filter_map(|c| {
+            let page = starts.get(c.source.file.as_str())?;
+            Some((
+                c.id.as_str(),
+                [span(page, c.request.line), span(page, c.response.line)],
+            ))
+        })
+        .collect()
+}
+
+/// The first line of a message.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or_default().to_string()
+}
+
+/// The part of a failure's message a pin keeps: its first line, cut at a character boundary.
+fn pinned_text(message: &str) -> String {
+    let line = first_line(message);
+    match line.char_indices().nth(PIN_CHARS) {
+        Some((i, _)) => line[..i].to_string(),
+        None => line,
+    }
+}
