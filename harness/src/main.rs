@@ -1,6 +1,6 @@
 //! The `conform` command line: a thin layer over the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 use conform::extract;
 use conform::mock::{Mock, PatchDefault};
+use conform::model::result::Outcome;
 use conform::replay::checks::StatusMatch;
 use conform::report;
 use conform::Conformance;
@@ -71,6 +72,24 @@ enum Command {
     },
     /// Replay cases against a target (the embedded mock by default) and write reports.
     Run(RunArgs),
+    /// Write a baseline of the failures of a run that the docs' own examples explain.
+    DocDefects {
+        /// The doc pages the run's cases were extracted from.
+        #[arg(required = true)]
+        docs: Vec<PathBuf>,
+        /// The run's `report.json`.
+        #[arg(long, default_value = "reports/report.json")]
+        report: PathBuf,
+        /// The baseline file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// JSON Schemas to lint example bodies against (default: ./schemas if present).
+        #[arg(long)]
+        schemas: Option<PathBuf>,
+        /// CSDL metadata for one API version, VERSION=FILE (repeatable).
+        #[arg(long = "metadata", value_parser = parse_param)]
+        metadata: Vec<(String, String)>,
+    },
     /// Serve the embedded mock.
     Serve {
         /// Port on 127.0.0.1 (0 picks a free one).
@@ -253,6 +272,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
         }
         Command::Run(args) => run(args),
+        Command::DocDefects {
+            docs,
+            report,
+            out,
+            schemas,
+            metadata,
+        } => doc_defects(&docs, &report, &out, schemas, metadata),
         Command::Schemas {
             metadata,
             types,
@@ -271,24 +297,60 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-/// Extracts and lints the pages and prints the diagnostics. The schemas are the named folder,
-/// else `./schemas` when it exists; `no-schema` is reported only when they were named.
-fn extract_and_print(
+/// Writes the doc-defect baseline of a run and prints the failures it leaves unexplained.
+fn doc_defects(
     docs: &[PathBuf],
+    report: &Path,
+    out: &Path,
     schemas: Option<PathBuf>,
     metadata: Vec<(String, String)>,
-) -> anyhow::Result<extract::Extraction> {
+) -> anyhow::Result<u8> {
+    let run = conform::report::json::read(report)?;
+    let ex = extract::extract_linted(docs, &lint_sources(schemas, metadata))?;
+    let generated = conform::baseline::doc_defects(&run.cases, &ex.cases, &ex);
+    let mut text = serde_json::to_string_pretty(&generated.baseline)?;
+    text.push('\n');
+    std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))?;
+    for u in &generated.unexplained {
+        println!("{u}");
+    }
+    let failed = run
+        .cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Failed | Outcome::Errored))
+        .count();
+    eprintln!(
+        "{failed} failed cases in {}: {} explained by doc defects (written to {}), {} not explained",
+        report.display(),
+        generated.baseline.known_failures.len(),
+        out.display(),
+        generated.unexplained.len()
+    );
+    Ok(0)
+}
+
+/// What pages are linted against: the named schemas folder, else `./schemas` when it exists,
+/// and the metadata of each version; `no-schema` is reported only when schemas were named.
+fn lint_sources(schemas: Option<PathBuf>, metadata: Vec<(String, String)>) -> extract::LintSources {
     let named = schemas.is_some();
     let default = PathBuf::from("schemas");
-    let sources = extract::LintSources {
+    extract::LintSources {
         schemas: schemas.or_else(|| default.is_dir().then_some(default)),
         report_no_schema: named,
         metadata: metadata
             .into_iter()
             .map(|(v, f)| (v, PathBuf::from(f)))
             .collect(),
-    };
-    let ex = extract::extract_linted(docs, &sources)?;
+    }
+}
+
+/// Extracts and lints the pages and prints the diagnostics.
+fn extract_and_print(
+    docs: &[PathBuf],
+    schemas: Option<PathBuf>,
+    metadata: Vec<(String, String)>,
+) -> anyhow::Result<extract::Extraction> {
+    let ex = extract::extract_linted(docs, &lint_sources(schemas, metadata))?;
     for d in &ex.diagnostics {
         println!("{d}");
     }

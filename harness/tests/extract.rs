@@ -255,3 +255,35 @@ fn a_folder_that_cannot_be_read_spares_the_other_pages() {
     assert_eq!(unreadable[0].severity, conform::doc::Severity::Error);
     assert!(unreadable[0].file.contains("/m/000"), "{}", unreadable[0]);
 }
+
+#[test]
+fn pages_whose_urls_name_no_version_are_linted_against_their_folders_version() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let page = "<!-- { \"blockType\": \"request\", \"name\": \"get_profile\" } -->\n```http\nGET /security/userSecurityProfiles/{id}\n```\n<!-- { \"blockType\": \"response\", \"@odata.type\": \"microsoft.graph.userSecurityProfile\" } -->\n```http\nHTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"id\": \"p1\", \"notDeclared\": 1}\n```\n";
+    let dir = tmp.path().join("docs").join("beta").join("api");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("profile-get.md"), page).unwrap_or_else(|e| panic!("{e}"));
+    let load = || {
+        conform::schema::SchemaSet::load_dir(&root().join("schemas"))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let sets = [("v1.0".to_string(), load()), ("beta".to_string(), load())];
+    let unknown = |docs: PathBuf, sets: &[(String, conform::schema::SchemaSet)]| {
+        let ex = extract::extract_paths_with(
+            &[docs],
+            extract::LintSchemas {
+                default: None,
+                by_version: sets,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        ex.diagnostics
+            .iter()
+            .filter(|d| d.code == conform::doc::Code::UnknownProperty)
+            .count()
+    };
+    // Both versions given: the `beta` folder in the page's path names its version.
+    assert_eq!(unknown(tmp.path().join("docs"), &sets), 1);
+    // DOCS is the version folder itself and one version is given: that is the version.
+    assert_eq!(unknown(tmp.path().join("docs").join("beta"), &sets[1..]), 1);
+}

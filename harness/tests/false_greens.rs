@@ -218,6 +218,26 @@ async fn a_baseline_entry_waives_the_pinned_disagreement_and_nothing_else() {
 }
 
 #[tokio::test]
+async fn a_write_must_answer_what_the_docs_answer_shows() {
+    let (cases, _) = load();
+    let host = case(&cases, HOST_CASE);
+    // The doc's answer shows `netBiosName`; an answer without it did not keep what was sent.
+    let mut body = host_body(&host);
+    if let Some(m) = body.as_object_mut() {
+        m.remove("netBiosName");
+    }
+    let r = against(&host, json_answer(200, &body), StatusMatch::Exact).await;
+    assert_eq!(r.outcome, Outcome::Failed, "{:#?}", r.checks);
+    assert!(
+        failed(&r)
+            .iter()
+            .any(|(k, m)| *k == CheckKind::Echo && m.contains("/netBiosName: sent")),
+        "{:#?}",
+        failed(&r)
+    );
+}
+
+#[tokio::test]
 async fn the_entity_answered_must_be_the_one_asked_for() {
     let (cases, _) = load();
     let prefer = case(&cases, PREFER_CASE);

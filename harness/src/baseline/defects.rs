@@ -72,7 +72,9 @@ pub fn explains(code: Code, kind: CheckKind) -> bool {
         Code::SyntaxMismatch
         | Code::ConflictingDocs
         | Code::MultipleRequests
-        | Code::BadRequestLine => !matches!(kind, K::Transport | K::Params),
+        | Code::BadRequestLine
+        // A refused write answers 400, and nothing of the documented answer follows.
+        | Code::RejectedWrite => !matches!(kind, K::Transport | K::Params),
         Code::BadStatusLine => body || matches!(kind, K::Status | K::Header),
         Code::BadHeader | Code::MissingHeader => matches!(kind, K::Header | K::Status | K::Prefer),
         Code::InvalidJson | Code::LenientJson => body || kind == K::Header,
@@ -81,6 +83,8 @@ pub fn explains(code: Code, kind: CheckKind) -> bool {
             K::Unknown | K::Schema | K::Coverage | K::Echo | K::Type
         ),
         Code::EnumValue | Code::ExampleInvalid | Code::CollectionShape => body,
+        // A type the metadata does not define cannot be judged, nor can what derives from it.
+        Code::NoSchema => matches!(kind, K::Schema | K::Type),
         // Defects of prose, tables, names or framing change no answer.
         Code::BadAnnotation
         | Code::UnterminatedComment
@@ -95,7 +99,6 @@ pub fn explains(code: Code, kind: CheckKind) -> bool {
         | Code::PlaceholderStyle
         | Code::DuplicateName
         | Code::MissingName
-        | Code::NoSchema
         | Code::TableMismatch
         | Code::EmptyTable
         | Code::Todo

@@ -18,7 +18,8 @@ use crate::doc::http::{self, split_message};
 use crate::doc::{self, BlockType, Code, Diagnostic, Severity};
 pub use crate::lint::LintSchemas;
 use crate::lint::{
-    collapse_no_schema, cross_page_lint, lint_bodies, lint_page, lint_required_headers, lint_tables,
+    collapse_no_schema, cross_page_lint, lint_bodies, lint_page, lint_required_headers,
+    lint_tables, lint_write,
 };
 use crate::model::case::{Case, Request, Source};
 
@@ -389,13 +390,14 @@ fn extract_page_counted(
     diags.extend(lint_page(&page, &cases, display));
     diags.extend(lint_required_headers(&page, &cases, display));
     for case in &cases {
-        if let Some(set) = schemas.for_case(case) {
+        if let Some(set) = schemas.for_case(case, display) {
             let (found, count) = lint_bodies(&page, case, set, display);
             diags.extend(found);
+            diags.extend(lint_write(&page, case, set, display));
             validated += count;
         }
     }
-    if let Some(set) = cases.first().and_then(|c| schemas.for_case(c)) {
+    if let Some(set) = cases.first().and_then(|c| schemas.for_case(c, display)) {
         diags.extend(lint_tables(&page, &cases, set, display));
     }
     (cases, diags, validated)

@@ -9,12 +9,14 @@ mod cross_page;
 mod headers;
 mod syntax;
 mod tables;
+mod writes;
 
 pub(crate) use bodies::lint_bodies;
 pub(crate) use cross_page::cross_page_lint;
 pub(crate) use headers::lint_required_headers;
 pub(crate) use syntax::lint_page;
 pub(crate) use tables::lint_tables;
+pub(crate) use writes::lint_write;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -41,14 +43,20 @@ impl<'a> From<Option<&'a SchemaSet>> for LintSchemas<'a> {
 }
 
 impl<'a> LintSchemas<'a> {
-    /// The set for a case's version, else the default.
-    pub fn for_case(&self, case: &Case) -> Option<&'a SchemaSet> {
-        let sc = scope(case);
-        self.by_version
-            .iter()
-            .find(|(v, _)| Some(v) == sc.as_ref())
-            .map(|(_, s)| s)
-            .or(self.default)
+    /// The set for a case's version (its URL's, else a version folder in its page's path as
+    /// the user named it, else the only version given), else the default.
+    pub fn for_case(&self, case: &Case, page: &str) -> Option<&'a SchemaSet> {
+        let version = scope(case).or_else(|| {
+            page.split(['/', '\\'])
+                .find(|part| self.by_version.iter().any(|(v, _)| v == part))
+                .map(str::to_string)
+        });
+        let by_version = match (&version, self.by_version) {
+            (Some(v), sets) => sets.iter().find(|(s, _)| s == v),
+            (None, [only]) => Some(only),
+            (None, _) => None,
+        };
+        by_version.map(|(_, s)| s).or(self.default)
     }
 }
 

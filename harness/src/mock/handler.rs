@@ -10,7 +10,6 @@ use super::routes::{normal_query, OpKind, Operation};
 use super::{Mock, MockResponse, PatchDefault, JSON_CONTENT_TYPE};
 use crate::http::{Preferences, ResourcePath, Return};
 use crate::model::case::{Body, Method};
-use crate::placeholder::is_annotation;
 
 /// What the handler knows of one request.
 struct Request<'a> {
@@ -395,97 +394,9 @@ impl Mock {
         let Some(type_name) = type_name else {
             return Ok(into_map(value));
         };
-        // A body that names a type is judged as that type when it is the route's type, one
-        // derived from it, or a sibling of it (the docs often give an operation the type of
-        // one of several kinds it takes).
-        let mut type_name = type_name;
-        if let Some(t) = map.get("@odata.type") {
-            let named = t.as_str().unwrap_or_default().trim_start_matches('#');
-            let base = |n: &str| {
-                self.schemas
-                    .get(n)
-                    .and_then(|s| s.get("x-baseType"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            };
-            // Siblings under a common base that is not the root `entity` (every entity's).
-            let shared = base(named).filter(|b| !b.ends_with(".entity"));
-            let related = self.schemas.is_derived_from(named, type_name)
-                || self.schemas.is_derived_from(type_name, named)
-                || (self.schemas.has(named) && shared.is_some() && shared == base(type_name));
-            if !related {
-                return Err(error(
-                    400,
-                    "BadRequest",
-                    &format!("@odata.type {t} is not {type_name} or derived from it"),
-                    request_id,
-                ));
-            }
-            if self.schemas.has(named) {
-                type_name = named;
-            }
-        }
-        let read_only: Vec<String> = map
-            .keys()
-            .filter(|k| k.as_str() != "id" && self.schemas.is_read_only(type_name, k))
-            .map(|k| format!("`{k}`"))
-            .collect();
-        if !read_only.is_empty() {
-            return Err(error(
-                400,
-                "BadRequest",
-                &format!(
-                    "{} read-only on {type_name}",
-                    read_only.join(", ") + if read_only.len() == 1 { " is" } else { " are" }
-                ),
-                request_id,
-            ));
-        }
-        if let Some(props) = self
-            .schemas
-            .properties(type_name)
-            .filter(|_| !self.schemas.is_open(type_name))
-        {
-            let unknown: Vec<&String> = map
-                .keys()
-                .filter(|k| !is_annotation(k) && !props.contains_key(k.as_str()))
-                .collect();
-            if !unknown.is_empty() {
-                return Err(error(
-                    400,
-                    "BadRequest",
-                    &format!(
-                        "{type_name} has no property {}",
-                        unknown
-                            .iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    request_id,
-                ));
-            }
-        }
-        match self.schemas.validate(type_name, &value) {
-            Ok(findings) if findings.is_empty() => Ok(into_map(value)),
-            Ok(findings) => Err(error(
-                400,
-                "BadRequest",
-                &findings
-                    .iter()
-                    .map(|f| {
-                        format!(
-                            "{}: {}",
-                            crate::schema::display_pointer(&f.pointer),
-                            f.message
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                request_id,
-            )),
-            // No schema for the type: accept what parses, as a lenient service would.
-            Err(_) => Ok(into_map(value)),
+        match self.schemas.judge_write(type_name, map) {
+            Ok(_) => Ok(into_map(value)),
+            Err(refusal) => Err(error(400, "BadRequest", &refusal.to_string(), request_id)),
         }
     }
 }

@@ -11,9 +11,21 @@ use std::time::Duration;
 use crate::baseline::Applied;
 use crate::model::result::{CaseResult, CheckOutcome, Gate, RunReport, Severity, Summary};
 
-/// Errors writing reports.
+/// Errors writing or reading reports.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    /// A `report.json` read back is not one.
+    #[error("{path}:{line}:{column}: not a conform report.json: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

@@ -8,6 +8,9 @@ use serde_json::{Map, Value};
 
 mod conform;
 pub mod csdl;
+mod writes;
+
+pub use writes::Refusal;
 
 use crate::placeholder;
 
