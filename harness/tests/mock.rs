@@ -396,3 +396,116 @@ async fn a_service_that_ignores_read_only_writes_passes_echo() {
         .unwrap_or_default();
     assert_eq!(echo, "1 property sent came back equal");
 }
+
+/// A request/response pair of a page, as the docs write it.
+fn example(name: &str, request: &str, response: &str) -> String {
+    format!(
+        "<!-- {{ \"blockType\": \"request\", \"name\": \"{name}\" }} -->\n```http\n{request}\n```\n<!-- {{ \"blockType\": \"response\" }} -->\n```http\n{response}\n```\n"
+    )
+}
+
+#[test]
+fn the_example_whose_request_this_is_gives_the_answer() {
+    // One operation documented three ways: two bodies that answer 201 and one that answers
+    // 202 (the docs' chat-with-apps), and a language that has no banner (204).
+    let page = [
+        example(
+            "create_a",
+            "POST https://graph.microsoft.com/v1.0/chats\nContent-Type: application/json\n\n{\"topic\": \"a\"}",
+            "HTTP/1.1 201 Created\nContent-Type: application/json\n\n{\"id\": \"c1\", \"topic\": \"a\"}",
+        ),
+        example(
+            "create_b",
+            "POST https://graph.microsoft.com/v1.0/chats\nContent-Type: application/json\n\n{\"topic\": \"b\"}",
+            "HTTP/1.1 201 Created\nContent-Type: application/json\n\n{\"id\": \"c2\", \"topic\": \"b\"}",
+        ),
+        example(
+            "create_with_apps",
+            "POST https://graph.microsoft.com/v1.0/chats\nContent-Type: application/json\n\n{\"topic\": \"apps\", \"installedApps\": []}",
+            "HTTP/1.1 202 Accepted",
+        ),
+        example(
+            "banner",
+            "GET https://graph.microsoft.com/v1.0/organization/o1/branding/bannerLogo",
+            "HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"x\": 1}",
+        ),
+        example(
+            "banner_de",
+            "GET https://graph.microsoft.com/v1.0/organization/o1/branding/bannerLogo\nAccept-Language: de",
+            "HTTP/1.1 204 No Content",
+        ),
+    ]
+    .concat();
+    let ex = conform::extract::extract_texts(&[("p.md", "p.md", page.as_str())]);
+    let (_, schemas) = load();
+    let mock = Mock::new(&ex.cases, schemas, None);
+    let post = |body: &str| mock.handle("POST", "/v1.0/chats", &json_headers(&[]), body.as_bytes());
+    assert_eq!(
+        post("{\"topic\": \"apps\", \"installedApps\": []}").status,
+        202
+    );
+    // Any other body is a create, as most examples document.
+    assert_eq!(post("{\"topic\": \"mine\"}").status, 201);
+    let get = |extra: &[(&str, &str)]| {
+        mock.handle(
+            "GET",
+            "/v1.0/organization/o1/branding/bannerLogo",
+            &json_headers(extra),
+            b"",
+        )
+        .status
+    };
+    assert_eq!(get(&[("Accept-Language", "de")]), 204);
+    assert_eq!(get(&[]), 200);
+}
+
+#[test]
+fn a_write_is_answered_for_the_entity_its_path_and_body_name() {
+    let page = [
+        // A PUT whose doc answer shows an id other than any the path could carry.
+        example(
+            "put_reason",
+            "PUT https://graph.microsoft.com/v1.0/teams/{teamId}/schedule/timeOffReasons/{timeOffReasonId}\nContent-Type: application/json\n\n{\"displayName\": \"Vacation\"}",
+            "HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"id\": \"TOR_1\", \"displayName\": \"Vacation\"}",
+        ),
+        // A PATCH whose body names the entity it writes.
+        example(
+            "patch_template",
+            "PATCH https://graph.microsoft.com/v1.0/templates/{templateId}\nContent-Type: application/json\n\n{\"id\": \"Slack\", \"description\": \"new\"}",
+            "HTTP/1.1 204 No Content",
+        ),
+    ]
+    .concat();
+    let ex = conform::extract::extract_texts(&[("p.md", "p.md", page.as_str())]);
+    let (_, schemas) = load();
+    let mock = Mock::new(&ex.cases, schemas, None);
+    let case = |name: &str| {
+        ex.cases
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no case {name}"))
+    };
+    let put = case("put_reason");
+    let key = mock.params_for(put)["timeOffReasonId"].clone();
+    let path = format!(
+        "/v1.0/teams/{}/schedule/timeOffReasons/{key}",
+        mock.params_for(put)["teamId"]
+    );
+    let r = mock.handle(
+        "PUT",
+        &path,
+        &json_headers(&[]),
+        br#"{"displayName": "Vacation"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(body(&r)["id"], json!(key));
+    let patch = case("patch_template");
+    assert_eq!(mock.params_for(patch)["templateId"], "Slack");
+    let r = mock.handle(
+        "PATCH",
+        "/v1.0/templates/Slack",
+        &json_headers(&[]),
+        br#"{"id": "Slack", "description": "new"}"#,
+    );
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+}

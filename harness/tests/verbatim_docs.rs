@@ -88,7 +88,7 @@ impl VerbatimDocs {
                     .map(|h| (h.name.to_ascii_lowercase(), h.value.clone()))
                     .collect(),
                 prefer: case.request_header("prefer").map(str::to_string),
-                sent: request::json_body(case, schemas, &mut Vec::new()),
+                sent: conform::schema::sent_json(case, schemas, &mut Vec::new()),
                 body_keys: top_keys(case.request.body.as_ref()),
                 status: case.response.status,
                 headers,

@@ -74,7 +74,8 @@ pub fn explains(code: Code, kind: CheckKind) -> bool {
         | Code::MultipleRequests
         | Code::BadRequestLine
         // A refused write answers 400, and nothing of the documented answer follows.
-        | Code::RejectedWrite => !matches!(kind, K::Transport | K::Params),
+        | Code::RejectedWrite
+        | Code::RepeatedDelete => !matches!(kind, K::Transport | K::Params),
         Code::BadStatusLine => body || matches!(kind, K::Status | K::Header),
         Code::BadHeader | Code::MissingHeader => matches!(kind, K::Header | K::Status | K::Prefer),
         Code::InvalidJson | Code::LenientJson => body || kind == K::Header,

@@ -64,6 +64,7 @@ codes! {
     UnknownProperty = "unknown-property": "An example body uses a property its type does not declare in the metadata (legal on an open type, but a sign of drift).",
     EnumValue = "enum-value": "An example body puts a value that is no member of the enumeration in an enum-typed property.",
     ExampleInvalid = "example-invalid": "An example body breaks its type's schema in another way (wrong type, bad date-time, null where not nullable).",
+    RepeatedDelete = "repeated-delete": "Two examples delete the same literal resource: against one service the later finds it gone (404).",
     RejectedWrite = "rejected-write": "A request example writes what a service enforcing the metadata refuses (a read-only property, an @odata.type unrelated to the resource's); the embedded mock answers it 400.",
     NoSchema = "no-schema": "An example names a type that has no schema, so its body was not validated.",
     CollectionShape = "collection-shape": "A response example has a collection's shape (a `value` array) but its annotation does not say `isCollection`; it is read as a collection.",

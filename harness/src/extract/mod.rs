@@ -19,7 +19,7 @@ use crate::doc::{self, BlockType, Code, Diagnostic, Severity};
 pub use crate::lint::LintSchemas;
 use crate::lint::{
     collapse_no_schema, cross_page_lint, lint_bodies, lint_page, lint_required_headers,
-    lint_tables, lint_write,
+    lint_tables, lint_write, repeated_deletes,
 };
 use crate::model::case::{Case, Request, Source};
 
@@ -202,6 +202,8 @@ pub fn extract_texts_with<'a>(
     make_ids_unique(&mut out.cases, &displays, &mut out.diagnostics);
     out.diagnostics
         .extend(cross_page_lint(&out.cases, &displays));
+    out.diagnostics
+        .extend(repeated_deletes(&out.cases, &displays));
     out.cases.sort_by(|a, b| a.id.cmp(&b.id));
     out.diagnostics.sort_by(|a, b| {
         (&a.file, a.line, a.code, &a.message).cmp(&(&b.file, b.line, b.code, &b.message))

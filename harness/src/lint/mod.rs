@@ -6,6 +6,7 @@
 
 mod bodies;
 mod cross_page;
+mod deletes;
 mod headers;
 mod syntax;
 mod tables;
@@ -13,6 +14,7 @@ mod writes;
 
 pub(crate) use bodies::lint_bodies;
 pub(crate) use cross_page::cross_page_lint;
+pub(crate) use deletes::repeated_deletes;
 pub(crate) use headers::lint_required_headers;
 pub(crate) use syntax::lint_page;
 pub(crate) use tables::lint_tables;

@@ -20,6 +20,8 @@ struct Request<'a> {
     query: Option<&'a str>,
     content_type: Option<&'a str>,
     prefer: Option<Return>,
+    /// Every header, as received.
+    headers: &'a [(String, String)],
     body: &'a [u8],
     request_id: &'a str,
 }
@@ -62,6 +64,7 @@ impl Mock {
                 query,
                 content_type: header("content-type"),
                 prefer,
+                headers,
                 body,
                 request_id: &request_id,
             }),
@@ -108,11 +111,32 @@ impl Mock {
     }
 
     /// The documented operation a request is an instance of: the path's template, the same
-    /// query if one was documented, the same `Prefer`-ness; among operations documented alike,
-    /// the status most pages document (for PATCH without `Prefer`, the PATCH default).
+    /// query if one was documented, the same `Prefer`-ness, then the example whose request
+    /// this is (its very body, the headers it documents, such as `Accept-Language`); among
+    /// operations documented alike, the status most pages document (for PATCH without
+    /// `Prefer`, the PATCH default).
     fn operation(&self, req: &Request<'_>) -> Option<&Operation> {
         let segs = req.path.segments();
         let query = req.query.and_then(normal_query);
+        let sent: Option<serde_json::Value> = serde_json::from_slice(req.body).ok();
+        // How well the documented request's headers fit: each one sent alike counts, one sent
+        // otherwise (or not at all) rules the example out.
+        let asked = |op: &Operation| -> i64 {
+            let mut fit = 0;
+            for (name, value) in &op.asked {
+                let got = req
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.trim());
+                if got == Some(value.as_str()) {
+                    fit += 1;
+                } else {
+                    return -1;
+                }
+            }
+            fit
+        };
         let candidates: Vec<&Operation> = self
             .index
             .with(req.method, segs.len())
@@ -130,6 +154,8 @@ impl Mock {
                 query_score,
                 op.literals(),
                 op.prefer == req.prefer.is_some(),
+                asked(op),
+                sent.is_some() && op.sent == sent,
             )
         };
         let best = candidates.iter().map(|op| score(op)).max()?;

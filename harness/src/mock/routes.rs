@@ -134,6 +134,11 @@ pub(super) struct Operation {
     pub(super) body: Option<Body>,
     /// Whether the documented request sends a `Prefer` header.
     pub(super) prefer: bool,
+    /// The documented request's other headers that may select an answer (`Accept-Language`…),
+    /// names in lower case.
+    pub(super) asked: Vec<(String, String)>,
+    /// The documented request's JSON body as a client sends it (placeholders mended).
+    pub(super) sent: Option<serde_json::Value>,
     /// The case's path parameters (those in the query included).
     pub(super) params: Vec<String>,
     /// The case it comes from.
@@ -141,6 +146,19 @@ pub(super) struct Operation {
     /// Place in documented (source) order.
     pub(super) order: usize,
 }
+
+/// Request headers that do not select among documented answers: framing, credentials, and
+/// those matched on their own (`Prefer`, `Content-Type`).
+const NOT_SELECTING: [&str; 8] = [
+    "content-type",
+    "content-length",
+    "authorization",
+    "prefer",
+    "host",
+    "accept",
+    "connection",
+    "client-request-id",
+];
 
 /// Response headers never answered as documented: framing, and per-exchange values the mock
 /// makes itself.
@@ -241,6 +259,14 @@ impl Operation {
             headers,
             body: case.response.body.clone(),
             prefer: case.request_header("prefer").is_some(),
+            asked: case
+                .request
+                .headers
+                .iter()
+                .map(|h| (h.name.to_ascii_lowercase(), h.value.trim().to_string()))
+                .filter(|(n, _)| !NOT_SELECTING.contains(&n.as_str()))
+                .collect(),
+            sent: None,
             params: case.request.params.clone(),
             case_id: case.id.clone(),
             order,

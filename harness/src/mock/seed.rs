@@ -215,7 +215,17 @@ fn seed_example(op: &Operation, path: &ResourcePath, entities: &mut Entities) ->
                     if !entities.contains(&target.key()) {
                         added.push(seeded(&target, &op.case_id));
                     }
-                    entities.merge(target.key(), stored(e), member_of.as_deref());
+                    let mut e = stored(e);
+                    // An entity stored under a key is the entity of that key, whatever id
+                    // the example of a write to it shows.
+                    if matches!(op.kind, OpKind::Update | OpKind::Replace) && op.ends_in_key() {
+                        if let (Some(Value::String(_)), Some(last)) =
+                            (e.get("id"), target.segments().last())
+                        {
+                            e.insert("id".into(), Value::String(last.clone()));
+                        }
+                    }
+                    entities.merge(target.key(), e, member_of.as_deref());
                     if !type_name.is_empty() {
                         entities.set_type(&target.key(), &type_name);
                     }
@@ -265,6 +275,12 @@ impl Mock {
             }
             _ => None,
         };
+        // A write whose body names the entity's key writes that entity: the path must ask for
+        // the same one, or the write would be refused for changing the key.
+        let written = match op.kind {
+            OpKind::Update | OpKind::Replace => op.sent.as_ref().and_then(Value::as_object),
+            _ => None,
+        };
         for (i, seg) in op.segs.iter().enumerate() {
             let last = i + 1 == op.segs.len();
             for name in &seg.names {
@@ -274,7 +290,13 @@ impl Mock {
                 let value = if seg.is_key() {
                     let collection = op.fill_prefix(i, &values).key();
                     let dedicated = last && matches!(op.kind, OpKind::Delete | OpKind::Replace);
-                    if dedicated {
+                    if let Some(id) = written
+                        .filter(|_| last)
+                        .and_then(|w| w.get("id"))
+                        .and_then(Value::as_str)
+                    {
+                        id.to_string()
+                    } else if dedicated {
                         stable_id(&format!("conform-mock:{}", op.case_id))
                     } else if let Some(id) =
                         example.filter(|_| last).and_then(|e| key_value(e, name))

@@ -98,29 +98,6 @@ pub(crate) const PATH_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NO
     .remove(b'_')
     .remove(b'~');
 
-/// The JSON body a case sends: the doc's, with placeholders the schema rejects replaced by
-/// valid values (each replacement added to `notes`); `None` when the doc's body is not JSON.
-pub fn json_body(
-    case: &Case,
-    schemas: &crate::schema::SchemaSet,
-    notes: &mut Vec<String>,
-) -> Option<Value> {
-    let Some(crate::model::case::Body::Json(doc)) = &case.request.body else {
-        return None;
-    };
-    let mut json = doc.clone();
-    // A POST body is repaired as the resource only when it looks like one (not action parameters).
-    if let Some(t) = crate::schema::request_body_type(case, schemas) {
-        notes.extend(
-            schemas
-                .conform(&t, &mut json)
-                .into_iter()
-                .map(|r| format!("request body {r}")),
-        );
-    }
-    Some(json)
-}
-
 /// Builds the request for a case: parameters filled, body as given, documented headers kept.
 pub fn prepare(
     case: &Case,

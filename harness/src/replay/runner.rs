@@ -257,7 +257,7 @@ impl Runner {
             ));
             return result;
         }
-        let json = request::json_body(case, &self.schemas, &mut result.notes);
+        let json = crate::schema::sent_json(case, &self.schemas, &mut result.notes);
         // A fresh id per case, recorded in the report, finds the exchange in the target's logs.
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();

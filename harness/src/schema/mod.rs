@@ -249,6 +249,29 @@ pub fn instances<'a>(
     Ok(vec![(String::new(), body)])
 }
 
+/// The JSON body a case sends: the doc's, with placeholders the schema rejects replaced by
+/// valid values (each replacement added to `notes`); `None` when the doc's body is not JSON.
+pub fn sent_json(
+    case: &crate::model::case::Case,
+    schemas: &SchemaSet,
+    notes: &mut Vec<String>,
+) -> Option<Value> {
+    let Some(crate::model::case::Body::Json(doc)) = &case.request.body else {
+        return None;
+    };
+    let mut json = doc.clone();
+    // A POST body is repaired as the resource only when it looks like one (not action parameters).
+    if let Some(t) = request_body_type(case, schemas) {
+        notes.extend(
+            schemas
+                .conform(&t, &mut json)
+                .into_iter()
+                .map(|r| format!("request body {r}")),
+        );
+    }
+    Some(json)
+}
+
 /// Every `$ref` in a schema document (bare type names, as the generator writes them).
 fn collect_refs(doc: &Value, out: &mut Vec<String>) {
     match doc {
