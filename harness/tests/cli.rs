@@ -462,3 +462,73 @@ fn readme_shows_the_example_test_file_as_it_is() {
         "README.md's \"Use it from your own cargo test\" must show examples/axum-service/tests/conformance.rs as it is"
     );
 }
+
+#[test]
+fn doc_defects_waive_what_the_docs_explain_and_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let docs = tmp.path().join("docs").join("beta").join("api");
+    std::fs::create_dir_all(&docs).unwrap_or_else(|e| panic!("{e}"));
+    // The doc's own example shows a property the metadata does not declare; with --strict the
+    // mock's answer (the example) fails `unknown`, and the lint diagnostic explains it.
+    let page = "<!-- { \"blockType\": \"request\", \"name\": \"get_profile\" } -->\n```http\nGET https://graph.microsoft.com/beta/security/userSecurityProfiles/{id}\n```\n<!-- { \"blockType\": \"response\", \"@odata.type\": \"microsoft.graph.userSecurityProfile\" } -->\n```http\nHTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"id\": \"p1\", \"notDeclared\": 1}\n```\n";
+    std::fs::write(docs.join("profile-get.md"), page).unwrap_or_else(|e| panic!("{e}"));
+    let p = |x: &Path| x.display().to_string();
+    let (cases, reports) = (tmp.path().join("cases"), tmp.path().join("reports"));
+    let docs_root = p(&tmp.path().join("docs"));
+    let out = conform(&["extract", &docs_root, "--out", &p(&cases)], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let run = |baseline: Option<&Path>| {
+        let mut args = vec![
+            "run".to_string(),
+            "--cases".into(),
+            p(&cases),
+            "--strict".into(),
+            "--report-dir".into(),
+            p(&reports),
+        ];
+        if let Some(b) = baseline {
+            args.extend(["--baseline".into(), p(b)]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        conform(&args, &[])
+    };
+    assert_eq!(run(None).status.code(), Some(1));
+    let file = tmp.path().join("doc-defects.json");
+    let report = p(&reports.join("report.json"));
+    let out = conform(
+        &[
+            "doc-defects",
+            &docs_root,
+            "--report",
+            &report,
+            "--out",
+            &p(&file),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let baseline = read_json(&file);
+    let entry = &baseline["known_failures"][0];
+    assert_eq!(
+        entry["case"], "beta.api.profile-get.get_profile",
+        "{baseline}"
+    );
+    assert_eq!(entry["failures"][0]["check"], "unknown", "{baseline}");
+    assert!(
+        entry["reason"].as_str().is_some_and(
+            |r| r.contains("beta/api/profile-get.md:") && r.contains("[unknown-property]")
+        ),
+        "{baseline}"
+    );
+    let waived = run(Some(&file));
+    assert_eq!(waived.status.code(), Some(0), "{}", text(&waived.stdout));
+    // The entry pins that failure only: an answer that also breaks the schema is not waived.
+    std::fs::write(
+        docs.join("profile-get.md"),
+        page.replace("\"id\": \"p1\"", "\"id\": 5"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = conform(&["extract", &docs_root, "--out", &p(&cases)], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(run(Some(&file)).status.code(), Some(1));
+}

@@ -154,24 +154,27 @@ impl Mock {
                 query_score,
                 op.literals(),
                 op.prefer == req.prefer.is_some(),
-                asked(op),
-                sent.is_some() && op.sent == sent,
             )
         };
         let best = candidates.iter().map(|op| score(op)).max()?;
-        let tops: Vec<&Operation> = candidates
+        let mut tops: Vec<&Operation> = candidates
             .into_iter()
             .filter(|op| score(op) == best)
             .collect();
+        // What PATCH without Prefer answers is the service's one choice, not the example's:
+        // a page that documents the other is the docs disagreeing (lint says so).
         if req.method == Method::Patch && req.prefer.is_none() {
             let want = match self.patch_default {
                 PatchDefault::Representation => 200,
                 PatchDefault::Minimal => 204,
             };
-            if let Some(op) = tops.iter().find(|op| op.status == want) {
-                return Some(op);
+            if tops.iter().any(|op| op.status == want) {
+                tops.retain(|op| op.status == want);
             }
         }
+        let fit = |op: &Operation| (asked(op), sent.is_some() && op.sent == sent);
+        let best_fit = tops.iter().map(|op| fit(op)).max()?;
+        tops.retain(|op| fit(op) == best_fit);
         let mut counts: BTreeMap<u16, usize> = BTreeMap::new();
         for op in &tops {
             *counts.entry(op.status).or_default() += 1;
