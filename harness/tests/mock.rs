@@ -509,3 +509,54 @@ fn a_write_is_answered_for_the_entity_its_path_and_body_name() {
     );
     assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
 }
+
+#[test]
+fn me_is_the_signed_in_user_under_users() {
+    let page = [
+        example(
+            "get_me",
+            "GET https://graph.microsoft.com/v1.0/me",
+            "HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"id\": \"u1\", \"displayName\": \"Adele\"}",
+        ),
+        example(
+            "update_user",
+            "PATCH https://graph.microsoft.com/v1.0/users/{id}\nContent-Type: application/json\n\n{\"displayName\": \"Alex\"}",
+            "HTTP/1.1 204 No Content",
+        ),
+        example(
+            "list_messages",
+            "GET https://graph.microsoft.com/v1.0/users/{id}/messages",
+            "HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"value\": [{\"id\": \"m1\"}]}",
+        ),
+    ]
+    .concat();
+    let ex = conform::extract::extract_texts(&[("p.md", "p.md", page.as_str())]);
+    let (_, schemas) = load();
+    let mock = Mock::new(&ex.cases, schemas, None);
+    let send =
+        |method: &str, path: &str, body: &[u8]| mock.handle(method, path, &json_headers(&[]), body);
+    // A write through /users/{id} of the signed-in user shows through /me.
+    let r = send("PATCH", "/v1.0/users/u1", br#"{"displayName": "Alex"}"#);
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    let r = send("GET", "/v1.0/me", b"");
+    assert_eq!(
+        body(&r)["displayName"],
+        "Alex",
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    // What is documented only under /users/{id} answers under /me.
+    let r = send("GET", "/v1.0/me/messages", b"");
+    assert_eq!(
+        body(&r)["value"][0]["id"],
+        "m1",
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    // The signed-in user is among the users, so the example's `{id}` was theirs.
+    assert_eq!(mock.params_for(&ex.cases[1])["id"], "u1");
+    // And PATCH /me, documented only as /users/{id}, writes the same user.
+    let r = send("PATCH", "/v1.0/me", br#"{"displayName": "Megan"}"#);
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(body(&send("GET", "/v1.0/me", b""))["displayName"], "Megan");
+}

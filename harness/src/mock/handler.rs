@@ -60,7 +60,7 @@ impl Mock {
             Some(m) => self.route(&Request {
                 method: m,
                 raw_path: bare,
-                path: ResourcePath::parse(bare),
+                path: self.canonical(ResourcePath::parse(bare)),
                 query,
                 content_type: header("content-type"),
                 prefer,
@@ -68,7 +68,11 @@ impl Mock {
                 body,
                 request_id: &request_id,
             }),
-            None => self.not_allowed(method, &ResourcePath::parse(bare), &request_id),
+            None => self.not_allowed(
+                method,
+                &self.canonical(ResourcePath::parse(bare)),
+                &request_id,
+            ),
         };
         resp.headers.push(("request-id".into(), request_id));
         resp.headers
@@ -78,15 +82,19 @@ impl Mock {
 
     /// 405 with `Allow` when other methods are documented for the path, 404 when none is.
     fn not_allowed(&self, method: &str, path: &ResourcePath, request_id: &str) -> MockResponse {
+        let mut allowed: Vec<&str> = Vec::new();
+        for spelling in std::iter::once(path.clone()).chain(self.alias(path)) {
+            let segs = spelling.segments();
+            allowed.extend(
+                self.index
+                    .any(segs.len())
+                    .iter()
+                    .map(|&i| &self.ops[i])
+                    .filter(|op| op.matches(segs).is_some())
+                    .map(|op| op.method.as_str()),
+            );
+        }
         let segs = path.segments();
-        let mut allowed: Vec<&str> = self
-            .index
-            .any(segs.len())
-            .iter()
-            .map(|&i| &self.ops[i])
-            .filter(|op| op.matches(segs).is_some())
-            .map(|op| op.method.as_str())
-            .collect();
         allowed.sort();
         allowed.dedup();
         if allowed.is_empty() {
@@ -137,13 +145,21 @@ impl Mock {
             }
             fit
         };
-        let candidates: Vec<&Operation> = self
-            .index
-            .with(req.method, segs.len())
-            .iter()
-            .map(|&i| &self.ops[i])
-            .filter(|op| op.matches(segs).is_some())
-            .collect();
+        let fitting = |segs: &[String]| -> Vec<&Operation> {
+            self.index
+                .with(req.method, segs.len())
+                .iter()
+                .map(|&i| &self.ops[i])
+                .filter(|op| op.matches(segs).is_some())
+                .collect()
+        };
+        let mut candidates = fitting(segs);
+        // The signed-in user's resources answer as documented under `/me` too.
+        if candidates.is_empty() {
+            if let Some(alias) = self.alias(&req.path) {
+                candidates = fitting(alias.segments());
+            }
+        }
         let score = |op: &Operation| {
             let query_score = match (&op.query, &query) {
                 (Some(a), Some(b)) if a == b => 2,

@@ -21,6 +21,7 @@ pub use server::{MockServer, MockService};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use crate::http::ResourcePath;
 use crate::model::case::{Case, Method};
 use crate::schema::SchemaSet;
 
@@ -113,6 +114,8 @@ pub struct Mock {
     seeded: Vec<Seeded>,
     params: HashMap<String, BTreeMap<String, String>>,
     notes: Vec<String>,
+    /// The signed-in user's id: `/me` is `/users/{me}`.
+    me: String,
 }
 
 /// Why the mock could not be built.
@@ -172,10 +175,56 @@ impl Mock {
             seeded: Vec::new(),
             params: HashMap::new(),
             notes: Vec::new(),
+            me: String::new(),
         };
+        mock.me = mock.signed_in_user();
         mock.repair_examples();
         mock.seed();
         mock
+    }
+
+    /// The signed-in user's id: the one the docs' `GET /me` example shows, else a stable one.
+    fn signed_in_user(&self) -> String {
+        self.ops
+            .iter()
+            .filter(|op| {
+                op.kind == OpKind::Read && op.template.trim_matches('/').eq_ignore_ascii_case("me")
+            })
+            .find_map(|op| {
+                op.example()
+                    .and_then(|e| e.get("id"))
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| store::stable_id("conform-mock:me"))
+    }
+
+    /// Where a path's resource lives: `/me/…` is `/users/{signed-in user}/…`, so that what is
+    /// written through one is read through the other.
+    pub(crate) fn canonical(&self, path: ResourcePath) -> ResourcePath {
+        match path.segments().split_first() {
+            Some((first, rest)) if first.eq_ignore_ascii_case("me") => {
+                let mut segs = vec!["users".to_string(), self.me.clone()];
+                segs.extend(rest.iter().cloned());
+                ResourcePath::from_segments(segs)
+            }
+            _ => path,
+        }
+    }
+
+    /// The other spelling of a canonical path of the signed-in user (`/users/{me}/x` as
+    /// `/me/x`), for operations documented under `/me` only.
+    pub(crate) fn alias(&self, path: &ResourcePath) -> Option<ResourcePath> {
+        match path.segments() {
+            [users, id, rest @ ..]
+                if users.eq_ignore_ascii_case("users") && id.eq_ignore_ascii_case(&self.me) =>
+            {
+                let mut segs = vec!["me".to_string()];
+                segs.extend(rest.iter().cloned());
+                Some(ResourcePath::from_segments(segs))
+            }
+            _ => None,
+        }
     }
 
     /// Path parameter values for a case, naming seeded entities.

@@ -152,8 +152,20 @@ impl Mock {
         for i in order {
             let values = self.assign(&self.ops[i], &entities);
             let op = &self.ops[i];
-            let path = op.fill(&values);
-            let seeded = seed_example(op, &path, &mut entities);
+            let path = self.canonical(op.fill(&values));
+            let mut seeded = seed_example(op, &path, &mut entities);
+            // The signed-in user is one of the users: `/users/{id}` finds it.
+            if self.alias(&path).is_some_and(|a| a.segments().len() == 1)
+                && entities.contains(&path.key())
+            {
+                entities.merge(path.key(), Map::new(), Some(&path.parent().key()));
+            }
+            // Shown as the docs spell it: the signed-in user's resources under `/me`.
+            for s in &mut seeded {
+                if let Some(alias) = self.alias(&ResourcePath::parse(&s.path)) {
+                    s.path = format!("/{}", alias.segments().join("/"));
+                }
+            }
             self.seeded.extend(seeded);
             let case_id = op.case_id.clone();
             self.params.insert(case_id, values);
@@ -288,7 +300,7 @@ impl Mock {
                     continue;
                 }
                 let value = if seg.is_key() {
-                    let collection = op.fill_prefix(i, &values).key();
+                    let collection = self.canonical(op.fill_prefix(i, &values)).key();
                     let dedicated = last && matches!(op.kind, OpKind::Delete | OpKind::Replace);
                     if let Some(id) = written
                         .filter(|_| last)
