@@ -90,11 +90,11 @@ fn seeds_documented_ids_and_repairs_placeholders() {
     assert_eq!(
         paths,
         vec![
-            "/me/security",
             // The id the doc's own example shows, placeholder or not: the case that documents
             // it is sent to it, and its answer carries it.
             "/security/usersecurityprofiles/id-value",
             "/security/usersecurityprofiles/e9107a0b-7a0b-e910-0b7a-10e90b7a10e9",
+            "/me/security",
             "/security/hostsecurityprofiles/753b6489-6489-753b-8964-3b7589643b75",
             "/security/ipsecurityprofiles/a5c97fce-7fce-a5c9-ce7f-c9a5ce7fc9a5",
         ]
@@ -559,4 +559,36 @@ fn me_is_the_signed_in_user_under_users() {
     let r = send("PATCH", "/v1.0/me", br#"{"displayName": "Megan"}"#);
     assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(body(&send("GET", "/v1.0/me", b""))["displayName"], "Megan");
+}
+
+#[test]
+fn expand_shows_the_navigation_the_store_holds() {
+    let page = [
+        example(
+            "get_group",
+            "GET https://graph.microsoft.com/v1.0/groups/{id}",
+            "HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"id\": \"g1\", \"displayName\": \"G\"}",
+        ),
+        example(
+            "list_members",
+            "GET https://graph.microsoft.com/v1.0/groups/{id}/members",
+            "HTTP/1.1 200 OK\nContent-Type: application/json\n\n{\"value\": [{\"id\": \"u1\"}, {\"id\": \"u2\"}]}",
+        ),
+    ]
+    .concat();
+    let ex = conform::extract::extract_texts(&[("p.md", "p.md", page.as_str())]);
+    let (_, schemas) = load();
+    let mock = Mock::new(&ex.cases, schemas, None);
+    let r = mock.handle(
+        "GET",
+        "/v1.0/groups/g1?$expand=members($select=id)",
+        &json_headers(&[]),
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let b = body(&r);
+    assert_eq!(b["members"], json!([{"id": "u1"}, {"id": "u2"}]), "{b}");
+    // Without $expand the navigation is not shown.
+    let r = mock.handle("GET", "/v1.0/groups/g1", &json_headers(&[]), b"");
+    assert!(body(&r).get("members").is_none());
 }

@@ -217,13 +217,38 @@ impl Mock {
 
     fn read(&self, op: &Operation, req: &Request<'_>) -> MockResponse {
         let query = Query::parse(req.query);
-        match self.store.entities().get(&req.path.key()) {
-            Some(e) => with_headers(
-                representation(op.status, &query.project(e), op.type_name.as_deref()),
-                op,
-            ),
-            None => not_found(&req.path.key(), req.request_id),
+        let entities = self.store.entities();
+        let key = req.path.key();
+        let Some(e) = entities.get(&key) else {
+            return not_found(&key, req.request_id);
+        };
+        let mut shown = query.project(e);
+        // An expanded navigation shows what the store holds under it: its members, or the
+        // one entity there.
+        for nav in &query.expand {
+            if shown.keys().any(|k| k.eq_ignore_ascii_case(nav)) {
+                continue;
+            }
+            let under = req.path.child(nav).key();
+            let members = entities.members(&under);
+            let value = if !members.is_empty() {
+                Value::Array(
+                    members
+                        .into_iter()
+                        .map(|m| Value::Object(m.clone()))
+                        .collect(),
+                )
+            } else if let Some(one) = entities.get(&under) {
+                Value::Object(one.clone())
+            } else {
+                continue;
+            };
+            shown.insert(nav.clone(), value);
         }
+        with_headers(
+            representation(op.status, &shown, op.type_name.as_deref()),
+            op,
+        )
     }
 
     fn list(&self, op: &Operation, req: &Request<'_>) -> MockResponse {

@@ -1,6 +1,7 @@
 //! OData query options the mock honours where the answer depends on them: `$select`, `$filter`
-//! with `eq`, `$top`, `$skip` and `$count`. Anything else (`$expand`, `$orderby`, `$search`,
-//! other filter functions) is ignored: the documented answer stands, never a 400.
+//! with `eq`, `$top`, `$skip`, `$count`, and `$expand` of a navigation the store holds (on a
+//! read). Anything else (`$orderby`, `$search`, other filter functions, options nested in an
+//! expansion) is ignored: the documented answer stands, never a 400.
 
 use serde_json::{Map, Value};
 
@@ -17,6 +18,8 @@ pub(super) struct Query {
     pub(super) skip: Option<usize>,
     /// `$count=true`.
     pub(super) count: bool,
+    /// `$expand`: the navigation properties named (options in parentheses dropped).
+    pub(super) expand: Vec<String>,
 }
 
 /// The value of a filter literal: `'text'`, a number, `true`, `false`, `null`.
@@ -50,6 +53,35 @@ fn equalities(filter: &str) -> Option<Vec<(String, Value)>> {
     Some(out)
 }
 
+/// The navigation names of an `$expand` value: `a,b($select=x),c/$ref` gives a, b, c; `*`
+/// names none the mock can find.
+fn expansions(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut current = String::new();
+    for c in value.chars().chain(std::iter::once(',')) {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                let name = current
+                    .trim()
+                    .split('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                if !name.is_empty() && name != "*" {
+                    out.push(name);
+                }
+                current.clear();
+            }
+            _ if depth == 0 => current.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 impl Query {
     /// Reads the query string of a request (after `?`).
     pub(super) fn parse(query: Option<&str>) -> Query {
@@ -78,6 +110,7 @@ impl Query {
                 "top" => q.top = value.trim().parse().ok(),
                 "skip" => q.skip = value.trim().parse().ok(),
                 "count" => q.count = value.trim().eq_ignore_ascii_case("true"),
+                "expand" => q.expand = expansions(value),
                 _ => {}
             }
         }
@@ -143,6 +176,15 @@ mod tests {
             Value::Object(m) => m,
             _ => Map::new(),
         }
+    }
+
+    #[test]
+    fn expansions_name_navigations_without_their_options() {
+        assert_eq!(
+            expansions("members($select=id,displayName),owner/$ref, manager"),
+            vec!["members", "owner", "manager"]
+        );
+        assert!(expansions("*").is_empty());
     }
 
     #[test]

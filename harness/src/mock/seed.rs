@@ -127,9 +127,9 @@ impl Mock {
     }
 
     /// Seeds the store from every example and gives every case's parameters values: first the
-    /// operations whose examples show entities (fewer parameters first, so that a nested path
-    /// finds its parents; listings first, so that their items lead their collections), then the
-    /// others, which name what was seeded.
+    /// operations whose examples show entities (fewer parent parameters first, so that a nested
+    /// path finds its parents; listings first, so that their items lead their collections), then
+    /// the others, which name what was seeded.
     pub(super) fn seed(&mut self) {
         let mut entities = Entities::default();
         let shows_entities = |op: &Operation| {
@@ -142,9 +142,12 @@ impl Mock {
         let mut order: Vec<usize> = (0..self.ops.len()).collect();
         order.sort_by_key(|&i| {
             let op = &self.ops[i];
+            // Parents before what nests under them: count the parameters that name a parent
+            // (an operation's own key is not one of them).
+            let parents = op.param_count() - usize::from(op.ends_in_key() && op.param_count() > 0);
             (
                 !shows_entities(op),
-                op.param_count(),
+                parents,
                 op.kind != OpKind::List,
                 op.order,
             )
