@@ -8,26 +8,14 @@ use std::time::Instant;
 use conform::doc::{self, Block, BlockType, Code, Diagnostic, Severity};
 use conform::extract;
 
-const CORPUS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/corpus/graph-docs-2021-07.tar.gz"
-);
+mod common;
+use common::corpus::unpack;
 
 /// Pages in the corpus (its README says so; `tar tzf` agrees).
 const PAGES: usize = 11_289;
 
 /// Fewest cases the corpus must give; it gives about 4,000 request blocks.
 const CASE_FLOOR: usize = 3_900;
-
-fn unpack(into: &Path) {
-    let file = std::fs::File::open(CORPUS).unwrap_or_else(|e| {
-        panic!("the corpus is expected at {CORPUS} (the shared folder beside the checkout): {e}")
-    });
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(file));
-    archive
-        .unpack(into)
-        .unwrap_or_else(|e| panic!("cannot unpack {CORPUS}: {e}"));
-}
 
 /// Every file under a folder with its path relative to it, `/`-separated, in name order.
 fn files_under(root: &Path) -> Vec<(String, PathBuf)> {
