@@ -84,6 +84,79 @@ pub(crate) fn same_scope(a: &Option<String>, b: &Option<String>) -> bool {
     a.is_none() || b.is_none() || a == b
 }
 
+/// What the lint tests share: a small metadata's schemas and pages of examples.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::doc::{Code, Diagnostic};
+    use crate::schema::SchemaSet;
+
+    /// A small metadata: an entity `tag` (a key `id`, a read-only `createdDateTime`) holding a
+    /// complex `settings`.
+    const CSDL: &str = r#"<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema Namespace="microsoft.graph" Alias="graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EntityType Name="entity" Abstract="true">
+        <Key><PropertyRef Name="id" /></Key>
+        <Property Name="id" Type="Edm.String" Nullable="false" />
+      </EntityType>
+      <EntityType Name="tag" BaseType="graph.entity">
+        <Property Name="displayName" Type="Edm.String" />
+        <Property Name="memberIds" Type="Collection(Edm.String)" />
+        <Property Name="settings" Type="graph.settings" />
+        <Property Name="dueDateTime" Type="Edm.DateTimeOffset" />
+        <Property Name="createdDateTime" Type="Edm.DateTimeOffset" />
+      </EntityType>
+      <ComplexType Name="settings">
+        <Property Name="color" Type="Edm.String" />
+        <Property Name="size" Type="Edm.Int32" />
+      </ComplexType>
+      <Annotations Target="microsoft.graph.tag/createdDateTime">
+        <Annotation Term="Org.OData.Core.V1.Computed" Bool="true" />
+      </Annotations>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>"#;
+
+    /// The schemas of [`CSDL`].
+    pub(crate) fn schemas() -> SchemaSet {
+        let meta = crate::schema::csdl::Metadata::parse(CSDL).unwrap_or_else(|e| panic!("{e}"));
+        let docs = crate::schema::generate(&meta, &[]).unwrap_or_else(|e| panic!("{e}"));
+        SchemaSet::new(docs.into_iter().map(|(_, d)| d).collect()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A request example and its response example; `annotation` adds keys to the response's
+    /// annotation (`, "truncated": true`).
+    pub(crate) fn pair(name: &str, request: &str, annotation: &str, response: &str) -> String {
+        format!(
+            "<!-- {{ \"blockType\": \"request\", \"name\": \"{name}\" }} -->\n```http\n{request}\n```\n<!-- {{ \"blockType\": \"response\"{annotation} }} -->\n```http\n{response}\n```\n"
+        )
+    }
+
+    /// The 1-based line of the `n`-th (0-based) line of a page that contains `needle`.
+    pub(crate) fn line_of(page: &str, needle: &str, n: usize) -> usize {
+        page.lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains(needle))
+            .nth(n)
+            .map(|(i, _)| i + 1)
+            .unwrap_or_else(|| panic!("`{needle}` is not in the page {n} times"))
+    }
+
+    /// A page's diagnostics of one code, as `(line, message)`, linted against the schemas when given.
+    pub(crate) fn found(
+        page: &str,
+        code: Code,
+        schemas: Option<&SchemaSet>,
+    ) -> Vec<(usize, String)> {
+        let (_, diags) = crate::extract::extract_page_with("p.md", "p.md", page, schemas);
+        diags
+            .iter()
+            .filter(|d: &&Diagnostic| d.code == code)
+            .map(|d| (d.line, d.message.clone()))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::doc::Code;
