@@ -81,6 +81,13 @@ pub fn explains(code: Code, kind: CheckKind) -> bool {
             K::Unknown | K::Schema | K::Coverage | K::Echo | K::Type
         ),
         Code::EnumValue | Code::ExampleInvalid | Code::CollectionShape => body,
+        // Two answers to one request: whichever the server gives, the other example fails.
+        Code::AmbiguousRequest => !matches!(kind, K::Transport | K::Params),
+        // A body on a bodiless status: the status, the body's checks or its framing fail.
+        Code::NoContentBody => body || matches!(kind, K::Status | K::Header),
+        Code::MissingContentType => kind == K::Header,
+        Code::EchoMismatch => kind == K::Echo,
+        Code::MissingKey => kind == K::Key,
         // Defects of prose, tables, names or framing change no answer.
         Code::BadAnnotation
         | Code::UnterminatedComment

@@ -1,15 +1,18 @@
 //! Doc lint: what the pages say against themselves, against each other, and against the schemas.
 //!
 //! Rooms: `syntax` (a page's examples against its HTTP request section), `bodies` (example
-//! bodies against the schemas), `tables` (property tables against the metadata), `headers`
-//! (required request headers), `cross_page` (pages that disagree).
+//! bodies against the schemas), `answers` (answers no service could give as documented),
+//! `tables` (property tables against the metadata), `headers` (required request headers),
+//! `cross_page` (pages that disagree).
 
+mod answers;
 mod bodies;
 mod cross_page;
 mod headers;
 mod syntax;
 mod tables;
 
+pub(crate) use answers::{lint_answer_bodies, lint_answers};
 pub(crate) use bodies::lint_bodies;
 pub(crate) use cross_page::cross_page_lint;
 pub(crate) use headers::lint_required_headers;
