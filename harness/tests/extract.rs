@@ -286,4 +286,13 @@ fn pages_whose_urls_name_no_version_are_linted_against_their_folders_version() {
     assert_eq!(unknown(tmp.path().join("docs"), &sets), 1);
     // DOCS is the version folder itself and one version is given: that is the version.
     assert_eq!(unknown(tmp.path().join("docs").join("beta"), &sets[1..]), 1);
+    // A v1.0 page whose example calls beta, with only v1.0's metadata: the page's version.
+    let v1 = tmp.path().join("v1docs").join("v1.0").join("api");
+    std::fs::create_dir_all(&v1).unwrap_or_else(|e| panic!("{e}"));
+    let calls_beta = page.replace(
+        "GET /security/",
+        "GET https://graph.microsoft.com/beta/security/",
+    );
+    std::fs::write(v1.join("profile-get.md"), calls_beta).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(unknown(tmp.path().join("v1docs"), &sets[..1]), 1);
 }

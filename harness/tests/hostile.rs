@@ -500,6 +500,41 @@ fn one_operation_answered_with_thousands_of_different_bodies() {
 }
 
 #[test]
+fn one_request_documented_thousands_of_times_with_two_answers() {
+    // Each example is compared with the examples of the same request before it: once by
+    // answer, not with each of them.
+    time_two_sizes(
+        "one request, two answers in turn",
+        |bytes| {
+            fill(bytes, "", |i| {
+                let example =
+                    good(&format!("n{i}")).replace(&format!("good/n{i}\n"), "good/same\n");
+                if i % 2 == 1 {
+                    example.replace(
+                        &format!("HTTP/1.1 200 OK\nContent-Type: application/json\n\n{{\"id\": \"n{i}\"}}"),
+                        "HTTP/1.1 404 Not Found",
+                    )
+                } else {
+                    example
+                }
+            })
+        },
+        |ex, _, n| {
+            assert_eq!(ex.cases.len(), n);
+            let ambiguous = ex
+                .diagnostics
+                .iter()
+                .filter(|d| d.code == Code::AmbiguousRequest)
+                .count();
+            // Every example contradicts another, and each is reported once: the first where the
+            // second contradicts it, the others where they meet an earlier answer.
+            assert_eq!(ambiguous, n, "{:?}", first_diags(ex));
+            assert_eq!(ex.diagnostics.len(), n, "{:?}", first_diags(ex));
+        },
+    );
+}
+
+#[test]
 fn a_heading_of_half_the_page_over_thousands_of_examples() {
     // Each block used to carry its own copy of the heading above it.
     time_two_sizes(

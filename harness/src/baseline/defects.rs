@@ -75,6 +75,7 @@ pub fn explains(code: Code, kind: CheckKind) -> bool {
         | Code::BadRequestLine
         // A refused write answers 400, and nothing of the documented answer follows.
         | Code::RejectedWrite
+        | Code::MissingBody
         | Code::RepeatedDelete => !matches!(kind, K::Transport | K::Params),
         Code::BadStatusLine => body || matches!(kind, K::Status | K::Header),
         Code::BadHeader | Code::MissingHeader => matches!(kind, K::Header | K::Status | K::Prefer),
@@ -86,6 +87,13 @@ pub fn explains(code: Code, kind: CheckKind) -> bool {
         Code::EnumValue | Code::ExampleInvalid | Code::CollectionShape => body,
         // A type the metadata does not define cannot be judged, nor can what derives from it.
         Code::NoSchema => matches!(kind, K::Schema | K::Type),
+        // Two answers to one request: whichever the server gives, the other example fails.
+        Code::AmbiguousRequest => !matches!(kind, K::Transport | K::Params),
+        // A body on a bodiless status: the status, the body's checks or its framing fail.
+        Code::NoContentBody => body || matches!(kind, K::Status | K::Header),
+        Code::MissingContentType => kind == K::Header,
+        Code::EchoMismatch => kind == K::Echo,
+        Code::MissingKey => kind == K::Key,
         // Defects of prose, tables, names or framing change no answer.
         Code::BadAnnotation
         | Code::UnterminatedComment
@@ -106,6 +114,16 @@ pub fn explains(code: Code, kind: CheckKind) -> bool {
         | Code::NotMarkdown
         | Code::Unreadable => false,
     }
+}
+
+/// Whether a defect of the request example's body can make this check fail: a service that
+/// enforces the metadata refuses the write (an error status instead of the documented answer,
+/// whose body and headers then follow from it).
+fn refused_request(code: Code, kind: CheckKind) -> bool {
+    matches!(
+        code,
+        Code::ExampleInvalid | Code::EnumValue | Code::UnknownProperty | Code::InvalidJson
+    ) && !matches!(kind, CheckKind::Transport | CheckKind::Params)
 }
 
 /// The longest pinned message text: enough to tell failures apart, short enough to read.
@@ -143,12 +161,17 @@ pub fn doc_defects(results: &[CaseResult], cases: &[Case], extraction: &Extracti
                 .collect(),
             None => Vec::new(),
         };
+        let request_span = spans.get(result.id.as_str()).map(|[request, _]| *request);
         let mut defects = BTreeSet::new();
         let mut unexplained = Vec::new();
         for check in &failed {
             let why: Vec<&&Diagnostic> = on_lines
                 .iter()
-                .filter(|d| explains(d.code, check.kind))
+                .filter(|d| {
+                    explains(d.code, check.kind)
+                        || (request_span.is_some_and(|(a, b)| (a..=b).contains(&d.line))
+                            && refused_request(d.code, check.kind))
+                })
                 .collect();
             if why.is_empty() {
                 unexplained.push((check.kind, first_line(&check.message)));
@@ -257,5 +280,71 @@ fn pinned_text(message: &str) -> String {
     match line.char_indices().nth(PIN_CHARS) {
         Some((i, _)) => line[..i].to_string(),
         None => line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::extract_texts;
+    use crate::model::result::CheckResult;
+
+    const PAGE: &str = "<!-- { \"blockType\": \"request\", \"name\": \"create_x\" } -->\n```http\nPOST https://graph.microsoft.com/v1.0/xs\nContent-Type: application/json\n\n{\"flag\": \"false\"}\n```\n\n<!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 201 Created\nContent-Type: application/json\n\n{\"id\": \"1\"}\n```\n";
+
+    /// The page's extraction with one diagnostic of `code` on `line`, and a result of its case
+    /// that failed `kind`.
+    fn world(code: Code, line: usize, kind: CheckKind) -> (Extraction, CaseResult) {
+        world_in("p.md", code, line, kind)
+    }
+
+    /// As `world`, with the diagnostic in `file`.
+    fn world_in(file: &str, code: Code, line: usize, kind: CheckKind) -> (Extraction, CaseResult) {
+        let mut ex = extract_texts(&[("p.md", "p.md", PAGE)]);
+        ex.diagnostics = vec![Diagnostic::new(
+            file,
+            line,
+            crate::doc::Severity::Warning,
+            code,
+            "the doc is wrong here".into(),
+        )];
+        let mut r = CaseResult::unrun(&ex.cases[0]);
+        r.outcome = Outcome::Failed;
+        r.status = Some(400);
+        r.checks = vec![CheckResult::fail(
+            kind,
+            "expected 201 Created, got 400 Bad Request",
+        )];
+        (ex, r)
+    }
+
+    #[test]
+    fn a_defect_of_the_request_body_explains_a_refused_write() {
+        // Line 6 is the request body: a service refuses it, so the status is explained.
+        let (ex, r) = world(Code::ExampleInvalid, 6, CheckKind::Status);
+        let g = doc_defects(std::slice::from_ref(&r), &ex.cases, &ex);
+        assert!(g.unexplained.is_empty(), "{:?}", g.unexplained);
+        let entry = &g.baseline.known_failures[0];
+        assert_eq!(entry.failures[0].status, Some(400));
+        assert!(entry
+            .reason
+            .starts_with("doc defect: p.md:6 [example-invalid]"));
+        // The same defect in the answer's body does not explain a status.
+        let (ex, r) = world(Code::ExampleInvalid, 14, CheckKind::Status);
+        let g = doc_defects(std::slice::from_ref(&r), &ex.cases, &ex);
+        assert!(g.baseline.known_failures.is_empty());
+        assert_eq!(g.unexplained.len(), 1);
+    }
+
+    #[test]
+    fn a_defect_off_the_case_s_lines_or_of_an_unrelated_kind_explains_nothing() {
+        // The same line of another page.
+        let (ex, r) = world_in("q.md", Code::UnknownProperty, 14, CheckKind::Unknown);
+        assert_eq!(doc_defects(&[r], &ex.cases, &ex).unexplained.len(), 1);
+        let (ex, r) = world(Code::Todo, 14, CheckKind::Schema);
+        assert_eq!(doc_defects(&[r], &ex.cases, &ex).unexplained.len(), 1);
+        let (ex, r) = world(Code::UnknownProperty, 14, CheckKind::Unknown);
+        let g = doc_defects(&[r], &ex.cases, &ex);
+        assert_eq!(g.baseline.known_failures.len(), 1);
+        assert_eq!(g.baseline.known_failures[0].defects[0].line, 14);
     }
 }

@@ -18,8 +18,8 @@ use crate::doc::http::{self, split_message};
 use crate::doc::{self, BlockType, Code, Diagnostic, Severity};
 pub use crate::lint::LintSchemas;
 use crate::lint::{
-    collapse_no_schema, cross_page_lint, lint_bodies, lint_page, lint_required_headers,
-    lint_tables, lint_write, repeated_deletes,
+    collapse_no_schema, cross_page_lint, lint_answer_bodies, lint_answers, lint_bodies,
+    lint_missing_body, lint_page, lint_required_headers, lint_tables, lint_write, repeated_deletes,
 };
 use crate::model::case::{Case, Request, Source};
 
@@ -391,12 +391,15 @@ fn extract_page_counted(
     }
     diags.extend(lint_page(&page, &cases, display));
     diags.extend(lint_required_headers(&page, &cases, display));
+    diags.extend(lint_answers(&page, &cases, display));
+    diags.extend(cases.iter().filter_map(|c| lint_missing_body(c, display)));
     for case in &cases {
         if let Some(set) = schemas.for_case(case, display) {
             let (found, count) = lint_bodies(&page, case, set, display);
             diags.extend(found);
             diags.extend(lint_write(&page, case, set, display));
             validated += count;
+            diags.extend(lint_answer_bodies(&page, case, set, display));
         }
     }
     if let Some(set) = cases.first().and_then(|c| schemas.for_case(c, display)) {

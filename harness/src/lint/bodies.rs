@@ -66,6 +66,13 @@ impl<'t> KeyLocator<'t> {
 /// One example body to lint: which side, its type, its instances by pointer prefix, its block's line.
 type BodyTarget<'a> = (&'static str, String, Vec<(String, &'a Value)>, usize);
 
+/// The body of the example block at a line, with the page line it starts on.
+pub(super) fn body_text(page: &Page, block_line: usize) -> Option<(usize, String)> {
+    page.block_at(block_line)
+        .and_then(|b| split_message(&b.text, b.content_line()))
+        .and_then(|m| m.body.map(|t| (m.body_line, t)))
+}
+
 /// Lints a case's example bodies against the schemas of their types.
 /// Returns the diagnostics and how many bodies were validated.
 pub(crate) fn lint_bodies(
@@ -76,41 +83,64 @@ pub(crate) fn lint_bodies(
 ) -> (Vec<Diagnostic>, usize) {
     let mut validated = 0;
     let mut diags = Vec::new();
-    let body_of = |line: usize| {
-        page.block_at(line)
-            .and_then(|b| split_message(&b.text, b.content_line()))
-            .and_then(|m| m.body.map(|t| (m.body_line, t)))
-    };
     let request_type = crate::schema::request_body_type(case, schemas);
     let mut targets: Vec<BodyTarget> = Vec::new();
     if let (Some(t), Some(Body::Json(v))) = (request_type, &case.request.body) {
         targets.push(("request", t, vec![(String::new(), v)], case.request.line));
     }
     if let (Some(t), Some(Body::Json(v))) = (&case.response.odata_type, &case.response.body) {
-        let instances = if case.response.is_collection {
-            v.get("value")
-                .and_then(Value::as_array)
-                .map(|items| {
-                    items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, item)| (format!("/value/{i}"), item))
-                        .collect()
-                })
-                .unwrap_or_default()
-        } else {
-            vec![(String::new(), v)]
-        };
-        targets.push(("response", t.clone(), instances, case.response.line));
+        match crate::schema::instances(v, t, case.response.is_collection, schemas) {
+            Ok(instances) => targets.push(("response", t.clone(), instances, case.response.line)),
+            // Whatever the type, an OData collection is a `value` array: this one cannot be read.
+            Err(message) => {
+                if let Some((body_line, _)) = body_text(page, case.response.line) {
+                    diags.push(Diagnostic::new(
+                        display,
+                        body_line,
+                        Severity::Warning,
+                        Code::ExampleInvalid,
+                        format!(
+                            "response example /: {message} (the annotation says it is a collection)"
+                        ),
+                    ));
+                }
+            }
+        }
     }
     for (which, type_name, instances, block_line) in targets {
-        // Types such as `stream` or `Collection(...)` name no schema, which is no fault of the page.
-        if !type_name.contains('.') {
+        // An answer of an EDM primitive (`string`, `Edm.Boolean`) is judged as that primitive.
+        let primitive = crate::schema::primitive(&type_name)
+            .filter(|_| which == "response" && !schemas.has(&type_name));
+        // A stream is content, not a JSON value; other names without a namespace name no
+        // schema, which is no fault of the page.
+        if primitive == Some("Edm.Stream") || (primitive.is_none() && !type_name.contains('.')) {
             continue;
         }
-        let Some((body_line, text)) = body_of(block_line) else {
+        let Some((body_line, text)) = body_text(page, block_line) else {
             continue;
         };
+        if primitive.is_some() {
+            validated += 1;
+            let locator = KeyLocator::new(&text);
+            for (prefix, instance) in instances {
+                // A primitive has no properties to declare: only its value is judged.
+                for f in schemas.validate(&type_name, instance).unwrap_or_default() {
+                    let pointer = format!("{prefix}{}", f.pointer);
+                    diags.push(Diagnostic::new(
+                        display,
+                        body_line + locator.line(&pointer),
+                        Severity::Warning,
+                        Code::ExampleInvalid,
+                        format!(
+                            "{which} example {}: {} (the annotation says `{type_name}`)",
+                            crate::schema::display_pointer(&pointer),
+                            f.message
+                        ),
+                    ));
+                }
+            }
+            continue;
+        }
         if !schemas.has(&type_name) {
             diags.push(Diagnostic::new(
                 display,
@@ -179,4 +209,105 @@ pub(crate) fn lint_bodies(
         }
     }
     (diags, validated)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::doc::Code;
+    use crate::lint::fixtures::{found, line_of, pair, schemas};
+
+    /// A page answering `GET /x` with `body`, its response annotated `annotation`.
+    fn answered(name: &str, annotation: &str, body: &str) -> String {
+        pair(
+            name,
+            "GET /x",
+            annotation,
+            &format!("HTTP/1.1 200 OK\nContent-Type: application/json\n\n{body}"),
+        )
+    }
+
+    #[test]
+    fn primitive_answers_are_judged_as_their_primitive() {
+        let schemas = schemas();
+        let page = [
+            answered(
+                "wrong",
+                ", \"@odata.type\": \"string\"",
+                "{\n  \"value\": true\n}",
+            ),
+            answered(
+                "right",
+                ", \"@odata.type\": \"string\"",
+                "{\"value\": \"yes\"}",
+            ),
+            answered(
+                "edm",
+                ", \"@odata.type\": \"Edm.Boolean\"",
+                "{\"value\": true}",
+            ),
+            answered(
+                "informal",
+                ", \"@odata.type\": \"Int32\"",
+                "{\n  \"value\": \"seven\"\n}",
+            ),
+            answered("bare", ", \"@odata.type\": \"Edm.Int32\"", "12"),
+            // Stream content is no JSON value to judge, whatever it looks like.
+            answered(
+                "stream",
+                ", \"@odata.type\": \"Edm.Stream\"",
+                "{\"value\": 1}",
+            ),
+            answered(
+                "items",
+                ", \"@odata.type\": \"Collection(Edm.String)\"",
+                "{\n  \"value\": [\n    \"a\",\n    1\n  ]\n}",
+            ),
+        ]
+        .concat();
+        let invalid = found(&page, Code::ExampleInvalid, Some(&schemas));
+        assert_eq!(
+            invalid,
+            vec![
+                (line_of(&page, "\"value\": true", 0), "response example /value: true is not of type \"string\" (the annotation says `string`)".to_string()),
+                (line_of(&page, "\"value\": \"seven\"", 0), "response example /value: \"seven\" is not of type \"integer\" (the annotation says `Int32`)".to_string()),
+                // A key-less item is found at its array's key.
+                (line_of(&page, "\"value\": [", 0), "response example /value/1: 1 is not of type \"string\" (the annotation says `Edm.String`)".to_string()),
+            ]
+        );
+        // A primitive needs no schema of its own.
+        let no_schema = found(&page, Code::NoSchema, Some(&schemas));
+        assert!(no_schema.is_empty(), "{no_schema:?}");
+    }
+
+    #[test]
+    fn a_collection_without_a_value_array_is_invalid() {
+        let schemas = schemas();
+        let page = [
+            answered(
+                "flat",
+                ", \"@odata.type\": \"string\", \"isCollection\": true",
+                "{\n  \"membershipRule\": \"x\"\n}",
+            ),
+            answered(
+                "listed",
+                ", \"@odata.type\": \"microsoft.graph.tag\", \"isCollection\": true",
+                "{\"value\": [{\"id\": \"1\"}]}",
+            ),
+            answered(
+                "array",
+                ", \"@odata.type\": \"Collection(microsoft.graph.tag)\"",
+                "[{\"id\": \"1\"}]",
+            ),
+        ]
+        .concat();
+        let invalid = found(&page, Code::ExampleInvalid, Some(&schemas));
+        let opening = |n| line_of(&page, "Content-Type", n) + 2;
+        assert_eq!(
+            invalid,
+            vec![
+                (opening(0), "response example /: expected a collection of string in `value`, found no `value` array (the annotation says it is a collection)".to_string()),
+                (opening(2), "response example /: expected a collection of microsoft.graph.tag in `value`, found no `value` array (the annotation says it is a collection)".to_string()),
+            ]
+        );
+    }
 }

@@ -1,9 +1,11 @@
 //! Doc lint: what the pages say against themselves, against each other, and against the schemas.
 //!
 //! Rooms: `syntax` (a page's examples against its HTTP request section), `bodies` (example
-//! bodies against the schemas), `tables` (property tables against the metadata), `headers`
-//! (required request headers), `cross_page` (pages that disagree).
+//! bodies against the schemas), `answers` (answers no service could give as documented),
+//! `tables` (property tables against the metadata), `headers` (required request headers),
+//! `cross_page` (pages that disagree).
 
+mod answers;
 mod bodies;
 mod cross_page;
 mod deletes;
@@ -12,13 +14,14 @@ mod syntax;
 mod tables;
 mod writes;
 
+pub(crate) use answers::{lint_answer_bodies, lint_answers};
 pub(crate) use bodies::lint_bodies;
 pub(crate) use cross_page::cross_page_lint;
 pub(crate) use deletes::repeated_deletes;
 pub(crate) use headers::lint_required_headers;
 pub(crate) use syntax::lint_page;
 pub(crate) use tables::lint_tables;
-pub(crate) use writes::lint_write;
+pub(crate) use writes::{lint_missing_body, lint_write};
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -46,18 +49,19 @@ impl<'a> From<Option<&'a SchemaSet>> for LintSchemas<'a> {
 
 impl<'a> LintSchemas<'a> {
     /// The set for a case's version (its URL's, else a version folder in its page's path as
-    /// the user named it, else the only version given), else the default.
+    /// the user named it, else the only version given, the first of these that has a set),
+    /// else the default.
     pub fn for_case(&self, case: &Case, page: &str) -> Option<&'a SchemaSet> {
-        let version = scope(case).or_else(|| {
-            page.split(['/', '\\'])
-                .find(|part| self.by_version.iter().any(|(v, _)| v == part))
-                .map(str::to_string)
-        });
-        let by_version = match (&version, self.by_version) {
-            (Some(v), sets) => sets.iter().find(|(s, _)| s == v),
-            (None, [only]) => Some(only),
-            (None, _) => None,
-        };
+        let find = |v: &str| self.by_version.iter().find(|(s, _)| s == v);
+        // A page's example may name another version than its page (a v1.0 page calling beta):
+        // without that version's metadata, the page's own version judges it.
+        let by_version = scope(case)
+            .and_then(|v| find(&v))
+            .or_else(|| page.split(['/', '\\']).find_map(find))
+            .or(match self.by_version {
+                [only] => Some(only),
+                _ => None,
+            });
         by_version.map(|(_, s)| s).or(self.default)
     }
 }
@@ -92,6 +96,79 @@ pub(crate) fn scope(c: &Case) -> Option<String> {
 /// Whether two cases may document the same thing: same version, or one version unknown.
 pub(crate) fn same_scope(a: &Option<String>, b: &Option<String>) -> bool {
     a.is_none() || b.is_none() || a == b
+}
+
+/// What the lint tests share: a small metadata's schemas and pages of examples.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::doc::{Code, Diagnostic};
+    use crate::schema::SchemaSet;
+
+    /// A small metadata: an entity `tag` (a key `id`, a read-only `createdDateTime`) holding a
+    /// complex `settings`.
+    const CSDL: &str = r#"<edmx:Edmx Version="4.0" xmlns:edmx="http://docs.oasis-open.org/odata/ns/edmx">
+  <edmx:DataServices>
+    <Schema Namespace="microsoft.graph" Alias="graph" xmlns="http://docs.oasis-open.org/odata/ns/edm">
+      <EntityType Name="entity" Abstract="true">
+        <Key><PropertyRef Name="id" /></Key>
+        <Property Name="id" Type="Edm.String" Nullable="false" />
+      </EntityType>
+      <EntityType Name="tag" BaseType="graph.entity">
+        <Property Name="displayName" Type="Edm.String" />
+        <Property Name="memberIds" Type="Collection(Edm.String)" />
+        <Property Name="settings" Type="graph.settings" />
+        <Property Name="dueDateTime" Type="Edm.DateTimeOffset" />
+        <Property Name="createdDateTime" Type="Edm.DateTimeOffset" />
+      </EntityType>
+      <ComplexType Name="settings">
+        <Property Name="color" Type="Edm.String" />
+        <Property Name="size" Type="Edm.Int32" />
+      </ComplexType>
+      <Annotations Target="microsoft.graph.tag/createdDateTime">
+        <Annotation Term="Org.OData.Core.V1.Computed" Bool="true" />
+      </Annotations>
+    </Schema>
+  </edmx:DataServices>
+</edmx:Edmx>"#;
+
+    /// The schemas of [`CSDL`].
+    pub(crate) fn schemas() -> SchemaSet {
+        let meta = crate::schema::csdl::Metadata::parse(CSDL).unwrap_or_else(|e| panic!("{e}"));
+        let docs = crate::schema::generate(&meta, &[]).unwrap_or_else(|e| panic!("{e}"));
+        SchemaSet::new(docs.into_iter().map(|(_, d)| d).collect()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A request example and its response example; `annotation` adds keys to the response's
+    /// annotation (`, "truncated": true`).
+    pub(crate) fn pair(name: &str, request: &str, annotation: &str, response: &str) -> String {
+        format!(
+            "<!-- {{ \"blockType\": \"request\", \"name\": \"{name}\" }} -->\n```http\n{request}\n```\n<!-- {{ \"blockType\": \"response\"{annotation} }} -->\n```http\n{response}\n```\n"
+        )
+    }
+
+    /// The 1-based line of the `n`-th (0-based) line of a page that contains `needle`.
+    pub(crate) fn line_of(page: &str, needle: &str, n: usize) -> usize {
+        page.lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains(needle))
+            .nth(n)
+            .map(|(i, _)| i + 1)
+            .unwrap_or_else(|| panic!("`{needle}` is not in the page {n} times"))
+    }
+
+    /// A page's diagnostics of one code, as `(line, message)`, linted against the schemas when given.
+    pub(crate) fn found(
+        page: &str,
+        code: Code,
+        schemas: Option<&SchemaSet>,
+    ) -> Vec<(usize, String)> {
+        let (_, diags) = crate::extract::extract_page_with("p.md", "p.md", page, schemas);
+        diags
+            .iter()
+            .filter(|d: &&Diagnostic| d.code == code)
+            .map(|d| (d.line, d.message.clone()))
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -11,8 +11,9 @@ use crate::schema::{Refusal, SchemaSet};
 use super::bodies::KeyLocator;
 
 /// Lints a case's request body as a write: a read-only property set, or an `@odata.type`
-/// unrelated to the resource's. (Undeclared properties and invalid values have their own
-/// codes, `unknown-property` and `example-invalid`.)
+/// unrelated to the resource's; and, for a body the schema lint did not read as the resource,
+/// undeclared properties and invalid values (which otherwise have their own codes,
+/// `unknown-property` and `example-invalid`).
 pub(crate) fn lint_write(
     page: &Page,
     case: &Case,
@@ -26,24 +27,27 @@ pub(crate) fn lint_write(
         .then(|| case.response.odata_type.clone())
         .flatten()
         .filter(|t| schemas.has(t));
+    // A body the schema lint did not judge as the resource (it does not fit the type, so it
+    // read as an action's parameters) is judged here in full.
+    let linted = crate::schema::request_body_type(case, schemas).is_some();
     let (Some(Body::Json(Value::Object(body))), Some(type_name)) = (
         &case.request.body,
         resource.or_else(|| crate::schema::request_body_type(case, schemas)),
     ) else {
         return Vec::new();
     };
+    let first_of = |ps: &[String]| ps.first().cloned().unwrap_or_default();
     let (first, why) = match schemas.judge_write(&type_name, body) {
-        Err(r @ Refusal::ReadOnly { .. }) => {
-            let Refusal::ReadOnly { properties, .. } = &r else {
-                return Vec::new();
-            };
-            (
-                properties.first().cloned().unwrap_or_default(),
-                r.to_string(),
-            )
-        }
-        Err(r @ Refusal::UnrelatedType { .. }) => ("@odata.type".to_string(), r.to_string()),
-        _ => return Vec::new(),
+        Err(r) => match &r {
+            Refusal::ReadOnly { properties, .. } => (first_of(properties), r.to_string()),
+            Refusal::UnrelatedType { .. } => ("@odata.type".to_string(), r.to_string()),
+            Refusal::Undeclared { properties, .. } if !linted => {
+                (first_of(properties), r.to_string())
+            }
+            Refusal::Invalid(_) if !linted => (String::new(), r.to_string()),
+            _ => return Vec::new(),
+        },
+        Ok(_) => return Vec::new(),
     };
     let line = page
         .block_at(case.request.line)
@@ -63,6 +67,29 @@ pub(crate) fn lint_write(
              as the embedded mock does (400)"
         ),
     )]
+}
+
+/// A write example that sends no body: a PATCH or PUT, or a POST whose answer is a created
+/// resource (201 with a body). A service refuses it (the embedded mock answers 415).
+pub(crate) fn lint_missing_body(case: &Case, display: &str) -> Option<Diagnostic> {
+    let writes = case.request.method.is_update()
+        || (case.request.method == Method::Post
+            && case.response.status == 201
+            && case.response.body.is_some());
+    (writes && case.request.body.is_none()).then(|| {
+        Diagnostic::new(
+            display,
+            case.request.line,
+            Severity::Warning,
+            Code::MissingBody,
+            format!(
+                "request example {} {} sends no body, but it writes a resource (its answer is {})",
+                case.request.method.as_str(),
+                case.request.path,
+                case.response.status
+            ),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -115,6 +142,26 @@ mod tests {
         assert!(found[0]
             .1
             .contains("`createdDateTime` is read-only on ns.widget"));
+    }
+
+    #[test]
+    fn a_write_without_a_body_is_reported() {
+        let page = "<!-- { \"blockType\": \"request\", \"name\": \"add_member\" } -->\n```http\nPOST https://graph.microsoft.com/v1.0/teams/t1/members\n```\n<!-- { \"blockType\": \"response\" } -->\n```http\nHTTP/1.1 201 Created\nContent-Type: application/json\n\n{\"id\": \"m1\"}\n```\n";
+        let ex = extract_texts_with(&[("w.md", "w.md", page)], LintSchemas::from(None));
+        let found: Vec<usize> = ex
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::MissingBody)
+            .map(|d| d.line)
+            .collect();
+        assert_eq!(found, vec![2], "{:#?}", ex.diagnostics);
+        // An action answered 204 may well take no body.
+        let action = page.replace("201 Created", "204 No Content");
+        let ex = extract_texts_with(
+            &[("w.md", "w.md", action.as_str())],
+            LintSchemas::from(None),
+        );
+        assert!(ex.diagnostics.iter().all(|d| d.code != Code::MissingBody));
     }
 
     #[test]

@@ -258,7 +258,20 @@ impl Mock {
         if members.is_empty() {
             return documented(op, op.status);
         }
-        let (items, total) = query.list(members.into_iter());
+        let (mut items, total) = query.list(members.into_iter());
+        // An item stored from several operations' examples (of sibling types, say) is answered
+        // as the type it names, else as the listing's.
+        if let Some(listed) = op.type_name.as_deref() {
+            for item in items.iter_mut() {
+                let named = item
+                    .get("@odata.type")
+                    .and_then(Value::as_str)
+                    .map(|t| t.trim_start_matches('#').to_string())
+                    .filter(|t| self.schemas.has(t));
+                let t = named.unwrap_or_else(|| listed.to_string());
+                self.schemas.conform(&t, item);
+            }
+        }
         let mut out = Map::new();
         if let Some(Value::Object(example)) = op.example() {
             for (k, v) in example.iter().filter(|(k, _)| k.as_str() != "value") {
@@ -345,7 +358,10 @@ impl Mock {
         let Some(entity) = store.get_mut(&key) else {
             return not_found(&key, req.request_id);
         };
-        if let (Some(new), Some(old)) = (patch.get("id"), entity.get("id")) {
+        // A key in the path names the entity: a body may not give it another. (A path that
+        // ends in a literal or a navigation names no key the body could contradict.)
+        if let (true, Some(new), Some(old)) = (op.ends_in_key(), patch.get("id"), entity.get("id"))
+        {
             if new != old {
                 return error(400, "BadRequest", "`id` cannot be changed", req.request_id);
             }
@@ -415,6 +431,14 @@ impl Mock {
     fn delete(&self, op: &Operation, req: &Request<'_>) -> MockResponse {
         let key = req.path.key();
         if self.store.entities().remove(&key) {
+            documented(op, op.status)
+        } else if req
+            .path
+            .last()
+            .is_some_and(|l| l.eq_ignore_ascii_case("$ref"))
+        {
+            // References are not modelled (which one `$id` names is not stored): removing one
+            // answers as documented.
             documented(op, op.status)
         } else {
             not_found(&key, req.request_id)

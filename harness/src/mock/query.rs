@@ -1,5 +1,5 @@
 //! OData query options the mock honours where the answer depends on them: `$select`, `$filter`
-//! with `eq`, `$top`, `$skip`, `$count`, and `$expand` of a navigation the store holds (on a
+//! with `eq` and `isof('type')`, `$top`, `$skip`, `$count`, and `$expand` of a navigation the store holds (on a
 //! read). Anything else (`$orderby`, `$search`, other filter functions, options nested in an
 //! expansion) is ignored: the documented answer stands, never a 400.
 
@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 pub(super) struct Query {
     /// `$select`: the properties to answer (the key and annotations always come too).
     pub(super) select: Option<Vec<String>>,
-    /// `$filter=prop eq 'value'` (or a number or boolean), joined by `and`.
-    pub(super) filter: Vec<(String, Value)>,
+    /// `$filter` clauses joined by `and`; empty when the filter is not understood.
+    pub(super) filter: Vec<Clause>,
     /// `$top`.
     pub(super) top: Option<usize>,
     /// `$skip`.
@@ -20,6 +20,15 @@ pub(super) struct Query {
     pub(super) count: bool,
     /// `$expand`: the navigation properties named (options in parentheses dropped).
     pub(super) expand: Vec<String>,
+}
+
+/// One clause of a `$filter` the mock evaluates.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Clause {
+    /// `prop eq literal`.
+    Eq(String, Value),
+    /// `isof('namespace.type')`: members whose `@odata.type` names that type.
+    IsOf(String),
 }
 
 /// The value of a filter literal: `'text'`, a number, `true`, `false`, `null`.
@@ -38,17 +47,29 @@ fn literal(text: &str) -> Option<Value> {
     }
 }
 
-/// Reads `prop eq literal [and prop eq literal …]`; anything else is not understood (`None`).
-fn equalities(filter: &str) -> Option<Vec<(String, Value)>> {
+/// Reads `prop eq literal` and `isof('type')` clauses joined by `and`; anything else is not
+/// understood (`None`).
+fn clauses(filter: &str) -> Option<Vec<Clause>> {
     let mut out = Vec::new();
     for clause in filter.split(" and ") {
-        let clause = clause.trim().trim_start_matches('(').trim_end_matches(')');
+        let clause = clause.trim();
+        if let Some(arg) = clause
+            .strip_prefix("isof(")
+            .and_then(|rest| rest.strip_suffix(')'))
+        {
+            match literal(arg)? {
+                Value::String(t) => out.push(Clause::IsOf(t)),
+                _ => return None,
+            }
+            continue;
+        }
+        let clause = clause.trim_start_matches('(').trim_end_matches(')');
         let (prop, value) = clause.split_once(" eq ")?;
         let prop = prop.trim();
         if prop.is_empty() || !prop.chars().all(|c| c.is_alphanumeric() || c == '_') {
             return None;
         }
-        out.push((prop.to_string(), literal(value)?));
+        out.push(Clause::Eq(prop.to_string(), literal(value)?));
     }
     Some(out)
 }
@@ -106,7 +127,7 @@ impl Query {
                             .collect(),
                     )
                 }
-                "filter" => q.filter = equalities(value).unwrap_or_default(),
+                "filter" => q.filter = clauses(value).unwrap_or_default(),
                 "top" => q.top = value.trim().parse().ok(),
                 "skip" => q.skip = value.trim().parse().ok(),
                 "count" => q.count = value.trim().eq_ignore_ascii_case("true"),
@@ -135,17 +156,25 @@ impl Query {
 
     /// Whether an entity passes the filter.
     pub(super) fn keeps(&self, entity: &Map<String, Value>) -> bool {
-        self.filter.iter().all(|(prop, want)| {
-            let got = entity
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(prop))
-                .map(|(_, v)| v);
-            match (got, want) {
-                (Some(Value::String(a)), Value::String(b)) => a.eq_ignore_ascii_case(b),
-                (Some(a), b) => a == b,
-                (None, Value::Null) => true,
-                (None, _) => false,
+        self.filter.iter().all(|clause| match clause {
+            Clause::Eq(prop, want) => {
+                let got = entity
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(prop))
+                    .map(|(_, v)| v);
+                match (got, want) {
+                    (Some(Value::String(a)), Value::String(b)) => a.eq_ignore_ascii_case(b),
+                    (Some(a), b) => a == b,
+                    (None, Value::Null) => true,
+                    (None, _) => false,
+                }
             }
+            // An entity that names no type is of the listing's type, which the mock cannot
+            // compare here; it stays, as an unevaluated filter keeps everything.
+            Clause::IsOf(want) => match entity.get("@odata.type").and_then(Value::as_str) {
+                Some(t) => crate::schema::type_name(t).eq_ignore_ascii_case(want),
+                None => true,
+            },
         })
     }
 
@@ -211,7 +240,17 @@ mod tests {
         assert!(any.keeps(&b));
         assert_eq!(
             Query::parse(Some("$filter=isActive eq true")).filter,
-            vec![("isActive".to_string(), json!(true))]
+            vec![Clause::Eq("isActive".to_string(), json!(true))]
         );
+    }
+
+    #[test]
+    fn isof_keeps_the_members_of_the_named_type() {
+        let q = Query::parse(Some("$filter=isof('microsoft.graph.group')"));
+        assert_eq!(q.filter, vec![Clause::IsOf("microsoft.graph.group".into())]);
+        let group = obj(json!({"id": "1", "@odata.type": "#microsoft.graph.group"}));
+        let user = obj(json!({"id": "2", "@odata.type": "#microsoft.graph.user"}));
+        let (items, _) = q.list([&group, &user].into_iter());
+        assert_eq!(items, vec![Value::Object(group.clone())]);
     }
 }

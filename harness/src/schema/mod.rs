@@ -637,6 +637,16 @@ impl SchemaSet {
         self.get(type_name)?.get("properties")?.as_object()
     }
 
+    /// The key property of an entity type: `id`, which Graph's entities inherit from
+    /// `microsoft.graph.entity` (the schemas do not carry `<Key>`); `None` for complex and enum
+    /// types, which have no key, and for types without a schema.
+    pub fn key_property(&self, type_name: &str) -> Option<&'static str> {
+        self.get(type_name)
+            .and_then(|s| s.get("x-kind"))
+            .is_some_and(|k| k == "entity")
+            .then_some("id")
+    }
+
     /// Whether the metadata marks a property of the type read-only (computed by the service).
     pub fn is_read_only(&self, type_name: &str, property: &str) -> bool {
         self.properties(type_name)

@@ -20,13 +20,7 @@ pub fn check_written(
     body: &Value,
     schemas: &SchemaSet,
 ) -> Option<CheckResult> {
-    // A POST's body is the resource only for a create; an action's body is its parameters.
-    let writes = match sent.method.as_str() {
-        "PATCH" | "PUT" => true,
-        "POST" => crate::model::case::request_type(case).is_some(),
-        _ => false,
-    };
-    if !writes {
+    if !writes(case) {
         return None;
     }
     let sent_props = written_properties(case, sent.json.as_ref()?, schemas)?;
@@ -98,6 +92,18 @@ pub fn check_written(
     )
 }
 
+/// Whether a case writes a resource whose answer echoes it: a PATCH or PUT, or a POST that
+/// creates (a POST's body is the resource only for a create; an action's body is its
+/// parameters). The echo check and lint's `echo-mismatch` both read writes so.
+pub fn writes(case: &Case) -> bool {
+    use crate::model::case::Method;
+    match case.request.method {
+        Method::Patch | Method::Put => true,
+        Method::Post => crate::model::case::request_type(case).is_some(),
+        _ => false,
+    }
+}
+
 /// The properties a write of `case` sends in `body` that a service must keep: annotations,
 /// undeclared and read-only properties aside, and the key of a create; `None` when there
 /// are none.
@@ -116,12 +122,12 @@ pub fn written_properties<'a>(
             .is_none_or(|t| !schemas.is_read_only(t, k))
             && declared.is_none_or(|p| p.contains_key(k))
     };
-    // The key of a created entity is the service's to give (it may take or change the one sent).
-    let creates = case.request.method == crate::model::case::Method::Post;
+    // The key is the service's: it gives a created entity its own (it may take or change the
+    // one sent) and never changes an existing one's, which the key check judges.
     let props: Vec<(&String, &Value)> = body
         .as_object()?
         .iter()
-        .filter(|(k, _)| !is_annotation(k) && writable(k) && !(creates && k.as_str() == "id"))
+        .filter(|(k, _)| !is_annotation(k) && writable(k) && k.as_str() != "id")
         .collect();
     (!props.is_empty()).then_some(props)
 }
@@ -154,12 +160,30 @@ fn fraction_digits(s: &str) -> usize {
     }
 }
 
+/// A date-time as nanoseconds since the epoch, and whether it names its offset: RFC 3339, or
+/// the offset-less `YYYY-MM-DDTHH:MM:SS[.f]` of Graph's `dateTimeTimeZone.dateTime` (its zone is
+/// a sibling property).
+fn instant(s: &str) -> Option<(bool, i128)> {
+    let nanos = |secs: i64, sub: u32| i128::from(secs) * 1_000_000_000 + i128::from(sub);
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some((true, nanos(d.timestamp(), d.timestamp_subsec_nanos())));
+    }
+    let d = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    let d = d.and_utc();
+    Some((false, nanos(d.timestamp(), d.timestamp_subsec_nanos())))
+}
+
 /// Whether `got` is the date-time `sent`, at the precision the service keeps: the instant of
 /// `sent` truncated to as many fractional digits as `got` shows (OData lets a service store
-/// `Edm.DateTimeOffset` with less precision than was sent).
+/// `Edm.DateTimeOffset` with less precision than was sent, and Graph writes a local
+/// `dateTime` with seven digits). Two date-times of which one names an offset and the other
+/// none are not compared as instants.
 fn same_instant(sent: &str, got: &str) -> Option<bool> {
-    let a = chrono::DateTime::parse_from_rfc3339(sent).ok()?;
-    let b = chrono::DateTime::parse_from_rfc3339(got).ok()?;
+    let (sent_offset, a) = instant(sent)?;
+    let (got_offset, b) = instant(got)?;
+    if sent_offset != got_offset {
+        return None;
+    }
     if a == b {
         return Some(true);
     }
@@ -167,10 +191,8 @@ fn same_instant(sent: &str, got: &str) -> Option<bool> {
     if digits >= fraction_digits(sent) {
         return Some(false);
     }
-    let unit = 10_i64.pow(9 - digits as u32);
-    let nanos = a.timestamp_subsec_nanos() as i64;
-    let truncated = a.timestamp() * 1_000_000_000 + nanos - nanos % unit;
-    Some(b.timestamp() * 1_000_000_000 + b.timestamp_subsec_nanos() as i64 == truncated)
+    let unit = 10_i128.pow(9 - digits as u32);
+    Some(b == a - a.rem_euclid(unit))
 }
 
 /// Where two values differ in meaning (annotations ignored, null the same as absent, numbers
@@ -291,6 +313,18 @@ mod tests {
         // Another instant at that precision still fails.
         assert!(d("2016-12-31T23:56:26.9196629Z", "2016-12-31T23:56:26.918Z").is_some());
         assert!(d("2016-12-31T23:56:26.9196629Z", "2016-12-31T23:56:27Z").is_some());
+        // Graph's local date-times (no offset) compare the same way; one with an offset and
+        // one without are different texts.
+        assert_eq!(
+            d("2019-03-10T12:00:00", "2019-03-10T12:00:00.0000000"),
+            None
+        );
+        assert_eq!(
+            d("2019-03-10T12:00:00.1234567", "2019-03-10T12:00:00.123"),
+            None
+        );
+        assert!(d("2019-03-10T12:00:00", "2019-03-10T13:00:00.0000000").is_some());
+        assert!(d("2019-03-10T12:00:00", "2019-03-10T12:00:00Z").is_some());
         // More digits in the answer than sent: only the same instant passes.
         assert_eq!(
             d("2016-12-31T23:56:26.9Z", "2016-12-31T23:56:26.9000000Z"),

@@ -84,10 +84,7 @@ pub(super) fn check_key(
     }
     let object = body.as_object()?;
     let type_name = answer_type(case)?;
-    let is_entity = schemas
-        .get(&type_name)
-        .and_then(|s| s.get("x-kind"))
-        .is_some_and(|k| k == "entity");
+    let is_entity = schemas.key_property(&type_name).is_some();
     // Where the doc's own example leaves the key out (a `$select`, a shortened example), the
     // doc allows an answer without it; lint reports the example.
     let doc_shows_key = match &case.response.body {
