@@ -136,6 +136,9 @@ struct RunArgs {
     /// Folder the reports are written to.
     #[arg(long, default_value = "reports")]
     report_dir: PathBuf,
+    /// Report files to write, comma-separated: json, junit, md (default: all).
+    #[arg(long = "report", value_name = "FORMAT,...", value_delimiter = ',')]
+    report_formats: Vec<report::ReportFormat>,
     /// Known failures (default: reports/baseline.json when it exists).
     #[arg(long)]
     baseline: Option<PathBuf>,
@@ -384,6 +387,9 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
                 no_readback: args.no_readback,
             };
         });
+    if !args.report_formats.is_empty() {
+        pipeline = pipeline.report_formats(args.report_formats.iter().copied());
+    }
     if let Some(file) = &args.params_file {
         pipeline = pipeline.params_file(file)?;
     }

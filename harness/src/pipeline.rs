@@ -98,6 +98,7 @@ pub struct Conformance {
     schemas: SchemaSource,
     baseline: Option<PathBuf>,
     report_dir: Option<PathBuf>,
+    formats: Vec<report::ReportFormat>,
     filter: Option<String>,
     target: TargetChoice,
     options: RunOptions,
@@ -143,6 +144,7 @@ impl Conformance {
             schemas: SchemaSource::Dir(PathBuf::from("schemas")),
             baseline: None,
             report_dir: None,
+            formats: report::ReportFormat::ALL.to_vec(),
             filter: None,
             target: TargetChoice::Options,
             options: RunOptions::default(),
@@ -417,7 +419,8 @@ impl Conformance {
         self
     }
 
-    /// Writes the reports (`report.json`, `junit.xml`) into a folder.
+    /// Writes the reports (every [`report::ReportFormat`] unless [`Conformance::report_formats`]
+    /// chooses) into a folder.
     ///
     /// ```
     /// let pipeline = conform::Conformance::new().reports("target/conformance");
@@ -425,6 +428,23 @@ impl Conformance {
     /// ```
     pub fn reports(mut self, dir: impl Into<PathBuf>) -> Self {
         self.report_dir = Some(dir.into());
+        self
+    }
+
+    /// Which report files [`Conformance::reports`] writes (default: all of them).
+    ///
+    /// ```
+    /// use conform::report::ReportFormat;
+    /// let pipeline = conform::Conformance::new()
+    ///     .reports("target/conformance")
+    ///     .report_formats([ReportFormat::Json, ReportFormat::Markdown]);
+    /// # let _ = pipeline;
+    /// ```
+    pub fn report_formats(
+        mut self,
+        formats: impl IntoIterator<Item = report::ReportFormat>,
+    ) -> Self {
+        self.formats = formats.into_iter().collect();
         self
     }
 
@@ -625,7 +645,7 @@ impl Conformance {
             applied,
         );
         let written = match &self.report_dir {
-            Some(dir) => report::write_reports(&report, dir)?,
+            Some(dir) => report::write_formats(&report, dir, &self.formats)?,
             None => Vec::new(),
         };
         Ok((
@@ -703,6 +723,7 @@ impl Conformance {
             finish: Some(Finish {
                 label,
                 report_dir: self.report_dir.clone(),
+                formats: self.formats.clone(),
                 started_at: chrono::Utc::now(),
                 clock: Instant::now(),
                 runner: runner_for_finish,
@@ -795,6 +816,7 @@ impl Trials {
 struct Finish {
     label: String,
     report_dir: Option<PathBuf>,
+    formats: Vec<report::ReportFormat>,
     started_at: chrono::DateTime<chrono::Utc>,
     clock: Instant,
     /// For the teardown steps, once the trials have run.
@@ -813,7 +835,7 @@ impl Finish {
             Default::default(),
         );
         let written = match &self.report_dir {
-            Some(dir) => report::write_reports(&report, dir)?,
+            Some(dir) => report::write_formats(&report, dir, &self.formats)?,
             None => Vec::new(),
         };
         Ok(Run {

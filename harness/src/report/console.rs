@@ -1,7 +1,7 @@
 //! The console summary: cases that did not pass (and passing ones whose warnings failed),
 //! stale and expired baseline entries, totals and the gate.
 
-use super::failure_text;
+use super::{failure_text, printable, reasons};
 use crate::model::result::{CheckOutcome, Outcome, RunReport};
 
 /// Colours a diff line for a terminal: removals red, additions green, hunk headers cyan.
@@ -52,7 +52,8 @@ pub fn render(report: &RunReport, colour: bool) -> String {
         {
             out.push_str(&format!("        {n}\n"));
         }
-        for line in failure_text(case).lines() {
+        // A target's escape sequences must not reach the terminal.
+        for line in printable(&failure_text(case)).lines() {
             let line = if colour {
                 paint(line)
             } else {
@@ -67,6 +68,7 @@ pub fn render(report: &RunReport, colour: bool) -> String {
     for s in &report.gate.expired_baseline {
         out.push_str(&format!("EXPIRED baseline entry `{}`: {}\n", s.case, s.why));
     }
+    out.push_str(&reasons_text(report));
     let s = &report.summary;
     out.push_str(&format!(
         "{} passed, {} failed, {} errored, {} skipped, {} waived ({} cases against {})\n",
@@ -77,5 +79,35 @@ pub fn render(report: &RunReport, colour: bool) -> String {
     } else {
         "gate: FAILED\n"
     });
+    out
+}
+
+/// The failures grouped by reason, one line per reason with its first cases: the same groups as
+/// `report.md`'s table. Empty when nothing failed.
+pub fn reasons_text(report: &RunReport) -> String {
+    let groups = reasons::group(report);
+    if groups.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "failures by reason:
+",
+    );
+    for g in &groups {
+        let more = g.cases - g.examples.len();
+        out.push_str(&format!(
+            "{:>6} × {}: {}
+         e.g. {}{}\n",
+            g.cases,
+            g.kind,
+            g.reason,
+            g.examples.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
     out
 }

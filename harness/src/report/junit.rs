@@ -1,62 +1,150 @@
-//! `junit.xml`: one testcase per case, for CI systems.
+//! `junit.xml`: one testcase per case, for CI systems. Valid against the common JUnit schema
+//! (the Jenkins/Surefire `junit-10.xsd` that pytest and most CI test views follow): only the
+//! attributes it allows (`testsuites`: name, tests, failures, errors, time; `testsuite`: name,
+//! tests, failures, errors, skipped, time, timestamp; `testcase`: name, classname, time), times
+//! in seconds with at most three decimals, and only characters XML 1.0 allows.
+//!
+//! Written with `quick-xml`'s writer rather than the `quick-junit` crate because that one always
+//! writes a `disabled` attribute on `testsuite`, which the schema does not allow.
 
-use std::time::Duration;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
 
-use super::{failure_text, ReportError};
-use crate::model::result::{Outcome, RunReport};
+use super::{failure_text, printable, ReportError};
+use crate::model::result::{CaseResult, Outcome, RunReport, Summary};
 
-/// `junit.xml`, derived from the report: one testcase per case; waived cases are skipped with the reason.
+/// `junit.xml`, derived from the report: one testcase per case, named by the case id, its
+/// classname the doc page. Failed cases carry `failure`, errored ones `error`, waived and
+/// skipped ones `skipped` with the reason; a passing case's failed warnings are its
+/// `system-out`.
 pub fn render(report: &RunReport) -> Result<String, ReportError> {
-    use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
-    let mut suite = TestSuite::new("conform");
-    for case in &report.cases {
-        let mut status = match case.outcome {
-            Outcome::Passed => TestCaseStatus::success(),
-            Outcome::Failed => {
-                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_message(
-                    case.failing_kinds()
-                        .iter()
-                        .map(|k| k.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                        + " check failed",
-                );
-                s
-            }
-            Outcome::Errored => {
-                let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-                s.set_message("no verdict: the exchange did not complete");
-                s
-            }
-            Outcome::Skipped => TestCaseStatus::skipped(),
-            Outcome::Waived => {
-                let mut s = TestCaseStatus::skipped();
-                s.set_message(format!(
-                    "waived by baseline: {}",
-                    case.waiver.as_deref().unwrap_or("")
-                ));
-                s
-            }
-        };
-        let text = failure_text(case);
-        let passed = case.outcome == Outcome::Passed;
-        if !text.is_empty() && !passed {
-            status.set_description(text.clone());
-        }
-        let mut tc = TestCase::new(case.id.clone(), status);
-        // A passing case's failed warnings are output of the test, not a failure.
-        if !text.is_empty() && passed {
-            tc.set_system_out(text);
-        }
-        tc.set_classname(format!("{}:{}", case.source.file, case.source.line));
-        tc.set_time(Duration::from_millis(case.duration_ms));
-        suite.add_test_case(tc);
+    let xml = |e: std::io::Error| ReportError::Junit(e.to_string());
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 4);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+        .map_err(xml)?;
+    let s = &report.summary;
+    let time = seconds(report.duration_ms);
+    let counts = counts(s);
+    let mut suites = BytesStart::new("testsuites");
+    suites.push_attribute(("name", "conform"));
+    for (k, v) in &counts[..3] {
+        suites.push_attribute((*k, v.as_str()));
     }
-    let mut report_xml = quick_junit::Report::new("conform");
-    report_xml.set_time(Duration::from_millis(report.duration_ms));
-    report_xml.add_test_suite(suite);
-    report_xml
-        .to_string()
-        .map_err(|e| ReportError::Junit(e.to_string()))
+    suites.push_attribute(("time", time.as_str()));
+    w.write_event(Event::Start(suites)).map_err(xml)?;
+
+    let mut suite = BytesStart::new("testsuite");
+    suite.push_attribute(("name", "conform"));
+    for (k, v) in &counts {
+        suite.push_attribute((*k, v.as_str()));
+    }
+    suite.push_attribute(("time", time.as_str()));
+    suite.push_attribute(("timestamp", printable(&report.started_at).as_str()));
+    w.write_event(Event::Start(suite)).map_err(xml)?;
+    for case in &report.cases {
+        testcase(&mut w, case).map_err(xml)?;
+    }
+    w.write_event(Event::End(BytesEnd::new("testsuite")))
+        .map_err(xml)?;
+    w.write_event(Event::End(BytesEnd::new("testsuites")))
+        .map_err(xml)?;
+    let mut out =
+        String::from_utf8(w.into_inner()).map_err(|e| ReportError::Junit(e.to_string()))?;
+    out.push('\n');
+    Ok(out)
+}
+
+/// The count attributes of a suite: tests, failures, errors, skipped (waived cases count as
+/// skipped: they did not gate).
+fn counts(s: &Summary) -> [(&'static str, String); 4] {
+    [
+        ("tests", s.total.to_string()),
+        ("failures", s.failed.to_string()),
+        ("errors", s.errored.to_string()),
+        ("skipped", (s.skipped + s.waived).to_string()),
+    ]
+}
+
+/// One `testcase` element.
+fn testcase(w: &mut Writer<Vec<u8>>, case: &CaseResult) -> std::io::Result<()> {
+    let mut tc = BytesStart::new("testcase");
+    tc.push_attribute(("name", printable(&case.id).as_str()));
+    tc.push_attribute(("classname", printable(&case.source.file).as_str()));
+    tc.push_attribute(("time", seconds(case.duration_ms).as_str()));
+    let text = printable(&failure_text(case));
+    let located = format!(
+        "{}:{}: {} {}\n",
+        case.source.file,
+        case.source.line,
+        case.method.as_str(),
+        case.path
+    );
+    let child: Option<(&str, String, Option<&str>)> = match case.outcome {
+        Outcome::Passed => None,
+        Outcome::Failed => {
+            let kinds: Vec<&str> = case.failing_kinds().iter().map(|k| k.as_str()).collect();
+            Some((
+                "failure",
+                format!("{} check failed", kinds.join(", ")),
+                kinds.first().copied(),
+            ))
+        }
+        Outcome::Errored => Some((
+            "error",
+            "no verdict: the exchange did not complete".to_string(),
+            Some("transport"),
+        )),
+        Outcome::Skipped => Some(("skipped", "not run".to_string(), None)),
+        Outcome::Waived => Some((
+            "skipped",
+            format!(
+                "waived by baseline: {}",
+                case.waiver.as_deref().unwrap_or_default()
+            ),
+            None,
+        )),
+    };
+    let warned = case.outcome == Outcome::Passed && !text.is_empty();
+    if child.is_none() && !warned {
+        return w.write_event(Event::Empty(tc));
+    }
+    w.write_event(Event::Start(tc))?;
+    if let Some((name, message, kind)) = child {
+        let mut el = BytesStart::new(name);
+        el.push_attribute(("message", printable(&message).as_str()));
+        if let Some(kind) = kind {
+            el.push_attribute(("type", kind));
+        }
+        if text.is_empty() {
+            w.write_event(Event::Empty(el))?;
+        } else {
+            w.write_event(Event::Start(el))?;
+            w.write_event(Event::Text(BytesText::new(&printable(&located))))?;
+            w.write_event(Event::Text(BytesText::new(&text)))?;
+            w.write_event(Event::End(BytesEnd::new(name)))?;
+        }
+    }
+    // A passing case's failed warnings are output of the test, not a failure.
+    if warned {
+        w.write_event(Event::Start(BytesStart::new("system-out")))?;
+        w.write_event(Event::Text(BytesText::new(&text)))?;
+        w.write_event(Event::End(BytesEnd::new("system-out")))?;
+    }
+    w.write_event(Event::End(BytesEnd::new("testcase")))
+}
+
+/// Milliseconds as seconds with three decimals (the schema's time pattern allows no more).
+fn seconds(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_have_three_decimals() {
+        assert_eq!(seconds(0), "0.000");
+        assert_eq!(seconds(12_345), "12.345");
+    }
 }

@@ -1,9 +1,11 @@
 //! Reports: decides the gate and writes every format from the one result model, a module per
-//! format (`json`, `junit`, `console`).
+//! format (`json`, `junit`, `markdown`, `console`); `reasons` groups failures for the summaries.
 
 pub mod console;
 pub mod json;
 pub mod junit;
+pub mod markdown;
+pub mod reasons;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -64,6 +66,20 @@ pub fn build_report(
     }
 }
 
+/// Text with the control characters a target may have sent (C0 controls but tab and line
+/// breaks, DEL, U+FFFE, U+FFFF) replaced by U+FFFD: XML 1.0 forbids them, a terminal or a
+/// browser would act on an escape sequence, and one such byte makes a file unreadable to a CI
+/// server. Every file format passes what came from a target through this.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            '\u{0}'..='\u{1f}' | '\u{7f}' | '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
 /// The failing checks of a case as text, for JUnit and the console.
 pub(crate) fn failure_text(case: &CaseResult) -> String {
     let mut out = String::new();
@@ -85,16 +101,106 @@ pub(crate) fn failure_text(case: &CaseResult) -> String {
     out
 }
 
-/// Writes `report.json` and `junit.xml` into a folder; returns the files written.
+/// A report file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReportFormat {
+    /// `report.json`: the result model, readable back.
+    Json,
+    /// `junit.xml`: one testcase per case, for CI test views.
+    Junit,
+    /// `report.md`: the summary for a pull-request comment or a step summary.
+    Markdown,
+}
+
+impl ReportFormat {
+    /// Every format, in the order files are written.
+    pub const ALL: [ReportFormat; 3] = [
+        ReportFormat::Json,
+        ReportFormat::Junit,
+        ReportFormat::Markdown,
+    ];
+
+    /// The name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportFormat::Json => "json",
+            ReportFormat::Junit => "junit",
+            ReportFormat::Markdown => "md",
+        }
+    }
+
+    /// The file written in the report folder.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ReportFormat::Json => "report.json",
+            ReportFormat::Junit => "junit.xml",
+            ReportFormat::Markdown => "report.md",
+        }
+    }
+
+    /// The file's content for a report.
+    pub fn render(self, report: &RunReport) -> Result<String, ReportError> {
+        Ok(match self {
+            ReportFormat::Json => json::render(report),
+            ReportFormat::Junit => junit::render(report)?,
+            ReportFormat::Markdown => markdown::render(report),
+        })
+    }
+}
+
+impl std::str::FromStr for ReportFormat {
+    type Err = String;
+
+    /// Reads a format name (`json`, `junit`, `md` or `markdown`), case-insensitively.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let name = s.trim().to_ascii_lowercase();
+        ReportFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == name || (name == "markdown" && *f == ReportFormat::Markdown))
+            .ok_or_else(|| {
+                let known: Vec<&str> = ReportFormat::ALL.iter().map(|f| f.as_str()).collect();
+                format!("unknown report format `{s}` (known: {})", known.join(", "))
+            })
+    }
+}
+
+/// Writes every format into a folder; returns the files written.
 pub fn write_reports(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    write_formats(report, dir, &ReportFormat::ALL)
+}
+
+/// Writes the chosen formats into a folder; returns the files written.
+pub fn write_formats(
+    report: &RunReport,
+    dir: &Path,
+    formats: &[ReportFormat],
+) -> Result<Vec<PathBuf>, ReportError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ReportError::Io { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let json = dir.join("report.json");
-    std::fs::write(&json, json::render(report)).map_err(io(&json))?;
-    let junit = dir.join("junit.xml");
-    std::fs::write(&junit, junit::render(report)?).map_err(io(&junit))?;
-    Ok(vec![json, junit])
+    let mut chosen = formats.to_vec();
+    chosen.sort();
+    chosen.dedup();
+    let mut written = Vec::new();
+    for format in chosen {
+        let path = dir.join(format.file_name());
+        std::fs::write(&path, format.render(report)?).map_err(io(&path))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_replaced_and_line_breaks_kept() {
+        assert_eq!(
+            printable("a\u{0}b\u{1b}[31m\tc\u{7f}\u{ffff}\n"),
+            "a\u{fffd}b\u{fffd}[31m\tc\u{fffd}\u{fffd}\n"
+        );
+    }
 }
