@@ -1,7 +1,8 @@
 //! Reports: decides the gate and writes every format from the one result model, a module per
-//! format (`json`, `junit`, `console`).
+//! format (`json`, `junit`, `html`, `console`).
 
 pub mod console;
+pub mod html;
 pub mod json;
 pub mod junit;
 
@@ -9,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::baseline::Applied;
-use crate::model::result::{CaseResult, CheckOutcome, Gate, RunReport, Severity, Summary};
+use crate::model::result::{CaseResult, CheckOutcome, Gate, RunReport, Summary};
 
 /// Errors writing or reading reports.
 #[derive(Debug, thiserror::Error)]
@@ -69,11 +70,12 @@ pub(crate) fn failure_text(case: &CaseResult) -> String {
     let mut out = String::new();
     for c in &case.checks {
         if c.outcome == CheckOutcome::Failed {
-            let sev = match c.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            out.push_str(&format!("[{}] {}: {}\n", sev, c.kind, c.message));
+            out.push_str(&format!(
+                "[{}] {}: {}\n",
+                c.severity.as_str(),
+                c.kind,
+                c.message
+            ));
             if let Some(d) = &c.diff {
                 out.push_str(d);
                 if !d.ends_with('\n') {
@@ -85,7 +87,39 @@ pub(crate) fn failure_text(case: &CaseResult) -> String {
     out
 }
 
-/// Writes `report.json` and `junit.xml` into a folder; returns the files written.
+/// What a line of a unified diff is, for colouring it (console and HTML alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DiffLine {
+    /// `---` / `+++`: the names of the two sides.
+    Files,
+    /// `-`: only in the expected side.
+    Removed,
+    /// `+`: only in the actual side.
+    Added,
+    /// `@@`: where a hunk starts.
+    Hunk,
+    /// Anything else: context.
+    Context,
+}
+
+impl DiffLine {
+    /// Classifies one line of a unified diff.
+    pub(crate) fn of(line: &str) -> DiffLine {
+        if line.starts_with("---") || line.starts_with("+++") {
+            DiffLine::Files
+        } else if line.starts_with('-') {
+            DiffLine::Removed
+        } else if line.starts_with('+') {
+            DiffLine::Added
+        } else if line.starts_with("@@") {
+            DiffLine::Hunk
+        } else {
+            DiffLine::Context
+        }
+    }
+}
+
+/// Writes `report.json`, `junit.xml` and `report.html` into a folder; returns the files written.
 pub fn write_reports(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -96,5 +130,7 @@ pub fn write_reports(report: &RunReport, dir: &Path) -> Result<Vec<PathBuf>, Rep
     std::fs::write(&json, json::render(report)).map_err(io(&json))?;
     let junit = dir.join("junit.xml");
     std::fs::write(&junit, junit::render(report)?).map_err(io(&junit))?;
-    Ok(vec![json, junit])
+    let html = dir.join("report.html");
+    std::fs::write(&html, html::render(report)).map_err(io(&html))?;
+    Ok(vec![json, junit, html])
 }
