@@ -136,7 +136,7 @@ struct RunArgs {
     /// Folder the reports are written to.
     #[arg(long, default_value = "reports")]
     report_dir: PathBuf,
-    /// Report files to write, comma-separated: json, junit, md (default: all).
+    /// Report files to write, comma-separated: json, junit, md, html (default: all).
     #[arg(long = "report", value_name = "FORMAT,...", value_delimiter = ',')]
     report_formats: Vec<report::ReportFormat>,
     /// Known failures (default: reports/baseline.json when it exists).

@@ -105,6 +105,12 @@ fn main_job_passes_the_gate_with_the_waived_case_shown() {
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap_or_default();
     assert_eq!(junit.matches("<testcase ").count(), 6, "{junit}");
     assert_eq!(junit.matches("<skipped").count(), 1, "{junit}");
+    // report.html is the page of the very report written beside it.
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap_or_default();
+    let json = conform::report::json::read(&dir.path().join("report.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(html.contains("Gate PASSED"));
+    assert_eq!(html, conform::report::html::render(&json));
 }
 
 #[test]
@@ -269,7 +275,7 @@ fn token_never_appears_in_output_or_reports() {
     );
     assert_eq!(out.status.code(), Some(0));
     assert!(!text(&out.stdout).contains(secret) && !text(&out.stderr).contains(secret));
-    for f in ["report.json", "junit.xml"] {
+    for f in ["report.json", "junit.xml", "report.html"] {
         let s = std::fs::read_to_string(dir.path().join(f)).unwrap_or_default();
         assert!(!s.is_empty() && !s.contains(secret), "{f}");
     }

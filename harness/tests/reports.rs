@@ -9,7 +9,7 @@ use conform::model::case::{Method, Source};
 use conform::model::result::{
     CaseResult, CheckKind, CheckResult, Gate, Outcome, RunReport, StaleEntry, Summary,
 };
-use conform::report::{console, junit, markdown, reasons, ReportFormat};
+use conform::report::{console, html, junit, markdown, reasons, ReportFormat};
 
 /// A case result with the given outcome and checks.
 fn case(id: &str, outcome: Outcome, checks: Vec<CheckResult>) -> CaseResult {
@@ -175,6 +175,9 @@ fn the_markdown_report_escapes_what_a_target_sends() {
         !text.contains('\u{1b}') && !text.contains('\u{0}'),
         "{text}"
     );
+    let page = html::render(&mixed());
+    assert!(!page.contains('\u{1b}') && !page.contains('\u{0}'));
+    assert!(!page.contains("<script>alert"));
     // The diff's fence is longer than the backticks inside it.
     assert!(md.contains("````diff"), "{md}");
 }
@@ -388,6 +391,18 @@ fn report_chooses_the_files_written() {
         .collect();
     files.sort();
     assert_eq!(files, vec!["junit.xml", "report.md"]);
+    // Without --report every format is written.
+    let all = tempfile::tempdir().unwrap();
+    let out = Command::new(bin)
+        .current_dir(root)
+        .args(["run", "--report-dir"])
+        .arg(all.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    for f in ["report.json", "junit.xml", "report.md", "report.html"] {
+        assert!(all.path().join(f).is_file(), "{f}");
+    }
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(md.starts_with("## ✅ conform: gate passed\n"), "{md}");
     let bad = Command::new(bin)

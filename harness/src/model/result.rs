@@ -23,6 +23,16 @@ pub enum CheckOutcome {
     Failed,
 }
 
+impl CheckOutcome {
+    /// The name reports use (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckOutcome::Passed => "passed",
+            CheckOutcome::Failed => "failed",
+        }
+    }
+}
+
 /// How much a failed check counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -31,6 +41,16 @@ pub enum Severity {
     Error,
     /// A failure is shown but does not fail the case.
     Warning,
+}
+
+impl Severity {
+    /// The name reports use (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 /// Which check a result comes from; serialized as the lower-case name.
@@ -182,6 +202,19 @@ pub enum Outcome {
     Skipped,
     /// Failed, but the baseline lists it as a known failure.
     Waived,
+}
+
+impl Outcome {
+    /// The name reports use (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::Errored => "errored",
+            Outcome::Skipped => "skipped",
+            Outcome::Waived => "waived",
+        }
+    }
 }
 
 /// What happened to one case.

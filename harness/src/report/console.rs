@@ -1,21 +1,17 @@
 //! The console summary: cases that did not pass (and passing ones whose warnings failed),
 //! stale and expired baseline entries, totals and the gate.
 
-use super::{failure_text, printable, reasons};
+use super::{failure_text, printable, reasons, DiffLine};
 use crate::model::result::{CheckOutcome, Outcome, RunReport};
 
 /// Colours a diff line for a terminal: removals red, additions green, hunk headers cyan.
 fn paint(line: &str) -> String {
-    let code = if line.starts_with("---") || line.starts_with("+++") {
-        "1"
-    } else if line.starts_with('-') {
-        "31"
-    } else if line.starts_with('+') {
-        "32"
-    } else if line.starts_with("@@") {
-        "36"
-    } else {
-        return line.to_string();
+    let code = match DiffLine::of(line) {
+        DiffLine::Files => "1",
+        DiffLine::Removed => "31",
+        DiffLine::Added => "32",
+        DiffLine::Hunk => "36",
+        DiffLine::Context => return line.to_string(),
     };
     format!("\x1b[{code}m{line}\x1b[0m")
 }

@@ -269,10 +269,10 @@ fn md_text(text: &str) -> String {
 /// Text safe inside an HTML element (`<summary>` is raw HTML, where Markdown's escapes do not
 /// apply).
 fn html_text(text: &str) -> String {
+    use std::fmt::Write;
     let mut out = String::with_capacity(text.len());
-    // Writing to a String cannot fail.
-    let _ =
-        pulldown_cmark_escape::escape_html(&mut out, &printable(text).replace(['\n', '\r'], " "));
+    // Writing to a String cannot fail; maud's escaper is the one report.html uses.
+    let _ = maud::Escaper::new(&mut out).write_str(&printable(text).replace(['\n', '\r'], " "));
     out
 }
 

@@ -1,7 +1,9 @@
 //! Reports: decides the gate and writes every format from the one result model, a module per
-//! format (`json`, `junit`, `markdown`, `console`); `reasons` groups failures for the summaries.
+//! format (`json`, `junit`, `markdown`, `html`, `console`); `reasons` groups failures for the
+//! summaries.
 
 pub mod console;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -11,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::baseline::Applied;
-use crate::model::result::{CaseResult, CheckOutcome, Gate, RunReport, Severity, Summary};
+use crate::model::result::{CaseResult, CheckOutcome, Gate, RunReport, Summary};
 
 /// Errors writing or reading reports.
 #[derive(Debug, thiserror::Error)]
@@ -85,11 +87,12 @@ pub(crate) fn failure_text(case: &CaseResult) -> String {
     let mut out = String::new();
     for c in &case.checks {
         if c.outcome == CheckOutcome::Failed {
-            let sev = match c.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            out.push_str(&format!("[{}] {}: {}\n", sev, c.kind, c.message));
+            out.push_str(&format!(
+                "[{}] {}: {}\n",
+                c.severity.as_str(),
+                c.kind,
+                c.message
+            ));
             if let Some(d) = &c.diff {
                 out.push_str(d);
                 if !d.ends_with('\n') {
@@ -101,6 +104,38 @@ pub(crate) fn failure_text(case: &CaseResult) -> String {
     out
 }
 
+/// What a line of a unified diff is, for colouring it (console and HTML alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DiffLine {
+    /// `---` / `+++`: the names of the two sides.
+    Files,
+    /// `-`: only in the expected side.
+    Removed,
+    /// `+`: only in the actual side.
+    Added,
+    /// `@@`: where a hunk starts.
+    Hunk,
+    /// Anything else: context.
+    Context,
+}
+
+impl DiffLine {
+    /// Classifies one line of a unified diff.
+    pub(crate) fn of(line: &str) -> DiffLine {
+        if line.starts_with("---") || line.starts_with("+++") {
+            DiffLine::Files
+        } else if line.starts_with('-') {
+            DiffLine::Removed
+        } else if line.starts_with('+') {
+            DiffLine::Added
+        } else if line.starts_with("@@") {
+            DiffLine::Hunk
+        } else {
+            DiffLine::Context
+        }
+    }
+}
+
 /// A report file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ReportFormat {
@@ -110,14 +145,17 @@ pub enum ReportFormat {
     Junit,
     /// `report.md`: the summary for a pull-request comment or a step summary.
     Markdown,
+    /// `report.html`: one self-contained page to read in a browser.
+    Html,
 }
 
 impl ReportFormat {
     /// Every format, in the order files are written.
-    pub const ALL: [ReportFormat; 3] = [
+    pub const ALL: [ReportFormat; 4] = [
         ReportFormat::Json,
         ReportFormat::Junit,
         ReportFormat::Markdown,
+        ReportFormat::Html,
     ];
 
     /// The name on the command line.
@@ -126,6 +164,7 @@ impl ReportFormat {
             ReportFormat::Json => "json",
             ReportFormat::Junit => "junit",
             ReportFormat::Markdown => "md",
+            ReportFormat::Html => "html",
         }
     }
 
@@ -135,6 +174,7 @@ impl ReportFormat {
             ReportFormat::Json => "report.json",
             ReportFormat::Junit => "junit.xml",
             ReportFormat::Markdown => "report.md",
+            ReportFormat::Html => "report.html",
         }
     }
 
@@ -144,6 +184,7 @@ impl ReportFormat {
             ReportFormat::Json => json::render(report),
             ReportFormat::Junit => junit::render(report)?,
             ReportFormat::Markdown => markdown::render(report),
+            ReportFormat::Html => html::render(report),
         })
     }
 }
