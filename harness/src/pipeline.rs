@@ -68,7 +68,7 @@ pub enum PipelineError {
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     /// Updating or pruning the baseline was asked for, but no baseline file was named.
-    #[error("updating or pruning the baseline needs a baseline file (--baseline FILE)")]
+    #[error("updating or pruning the baseline needs a baseline file (`Conformance::baseline`)")]
     NoBaselineFile,
 }
 
@@ -433,7 +433,8 @@ impl Conformance {
     /// missing file is created) for every failed or errored case it does not list, pinned to
     /// the failure as seen, with a placeholder reason and expiring as `expires` says; entries
     /// of cases that still fail keep their reason and expiry. The gate is then judged against
-    /// the updated baseline. Nothing is written when the run is interrupted.
+    /// the updated baseline. Nothing is written when the run is interrupted. (For
+    /// [`Conformance::run`] and [`Conformance::run_until`]; trials leave the file alone.)
     ///
     /// ```
     /// let pipeline = conform::Conformance::new()
@@ -447,7 +448,8 @@ impl Conformance {
     }
 
     /// After the run, drops from the baseline file the entries the run shows are stale: their
-    /// case passes, or (when every case ran) no case has their id.
+    /// case passes, or (when every case ran) no case has their id. (For [`Conformance::run`]
+    /// and [`Conformance::run_until`]; trials leave the file alone.)
     ///
     /// ```
     /// let pipeline = conform::Conformance::new().baseline("reports/baseline.json").prune_baseline();
