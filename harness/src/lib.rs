@@ -11,6 +11,7 @@ pub mod mock;
 pub mod model;
 pub mod pipeline;
 pub mod placeholder;
+pub mod progress;
 pub mod redact;
 pub mod replay;
 pub mod report;

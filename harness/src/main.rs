@@ -166,6 +166,21 @@ struct RunArgs {
     /// Do not read writes back (for a target that keeps no state); the `readback` check is not run.
     #[arg(long)]
     no_readback: bool,
+    /// Add the run's failures to the baseline file (created if missing), each with a reason to write and an expiry; the gate then uses it.
+    #[arg(long)]
+    update_baseline: bool,
+    /// Drop baseline entries whose case passes now or (in an unfiltered run) no longer exists.
+    #[arg(long)]
+    prune_baseline: bool,
+    /// When entries added by --update-baseline expire: DAYS from today, or a date YYYY-MM-DD.
+    #[arg(long, value_name = "DAYS|DATE", default_value = "90")]
+    baseline_expires: conform::baseline::Expiry,
+    /// Run every case even when the target answers none of the first ones.
+    #[arg(long)]
+    keep_going: bool,
+    /// No progress bar or progress lines on stderr.
+    #[arg(long)]
+    quiet: bool,
 }
 
 /// What PATCH without Prefer answers, as the command line spells it.
@@ -311,9 +326,7 @@ fn doc_defects(
     let run = conform::report::json::read(report)?;
     let ex = extract::extract_linted(docs, &lint_sources(schemas, metadata))?;
     let generated = conform::baseline::doc_defects(&run.cases, &ex.cases, &ex);
-    let mut text = serde_json::to_string_pretty(&generated.baseline)?;
-    text.push('\n');
-    std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))?;
+    generated.baseline.write(out)?;
     for u in &generated.unexplained {
         println!("{u}");
     }
@@ -386,6 +399,7 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
                 status: args.status.into(),
                 no_readback: args.no_readback,
             };
+            o.keep_going = args.keep_going;
         });
     if !args.report_formats.is_empty() {
         pipeline = pipeline.report_formats(args.report_formats.iter().copied());
@@ -403,10 +417,26 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
         pipeline = pipeline.token(token);
     }
     let default_baseline = PathBuf::from("reports/baseline.json");
+    let editing = args.update_baseline || args.prune_baseline;
     match &args.baseline {
         Some(path) => pipeline = pipeline.baseline(path),
-        None if default_baseline.exists() => pipeline = pipeline.baseline(default_baseline),
+        None if editing || default_baseline.exists() => {
+            pipeline = pipeline.baseline(default_baseline)
+        }
         None => {}
+    }
+    if args.update_baseline {
+        pipeline = pipeline.update_baseline(args.baseline_expires);
+    }
+    if args.prune_baseline {
+        pipeline = pipeline.prune_baseline();
+    }
+    if !args.quiet {
+        pipeline = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            pipeline.on_progress(conform::progress::BarReporter::stderr())
+        } else {
+            pipeline.on_progress(conform::progress::LineReporter::stderr())
+        };
     }
     let rt = runtime()?;
     let (run, signal) = rt.block_on(pipeline.run_until(Signal::first()))?;
@@ -415,6 +445,9 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     print!("{}", report::console::render(&run.report, colour));
     for w in &run.written {
         eprintln!("wrote {}", w.display());
+    }
+    if let Some(change) = &run.baseline_change {
+        eprintln!("{change}");
     }
     for w in &run.warnings {
         eprintln!("conform: warning: {w}");

@@ -25,10 +25,11 @@ use std::time::Instant;
 use bytes::Bytes;
 use http_body_util::Full;
 
-use crate::baseline::{Baseline, BaselineError};
+use crate::baseline::{Baseline, BaselineError, Change, Edit, Expiry};
 use crate::extract::ExtractError;
 use crate::model::case::{self, Case, CaseError};
 use crate::model::result::{CaseResult, RunReport};
+use crate::progress::{RunEvent, RunObserver, Silent};
 use crate::replay::runner::{RunError, RunOptions, Runner, Target};
 use crate::replay::transport::{ServiceTransport, Transport};
 use crate::report::{self, ReportError};
@@ -66,6 +67,9 @@ pub enum PipelineError {
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
+    /// Updating or pruning the baseline was asked for, but no baseline file was named.
+    #[error("updating or pruning the baseline needs a baseline file (`Conformance::baseline`)")]
+    NoBaselineFile,
 }
 
 /// Where the cases come from.
@@ -102,6 +106,10 @@ pub struct Conformance {
     filter: Option<String>,
     target: TargetChoice,
     options: RunOptions,
+    /// What to change in the baseline file after the run.
+    baseline_edit: Edit,
+    /// Told of the run's progress.
+    observer: Option<Arc<dyn RunObserver>>,
 }
 
 impl Default for Conformance {
@@ -120,6 +128,8 @@ pub struct Run {
     /// What is worth saying that is no case's result: parameters file entries no case uses,
     /// teardown steps that failed.
     pub warnings: Vec<String>,
+    /// What updating or pruning the baseline changed in its file, when it was asked for.
+    pub baseline_change: Option<Change>,
 }
 
 /// What the pipeline loaded: every case, the selected ones, the schemas and the baseline.
@@ -148,6 +158,8 @@ impl Conformance {
             filter: None,
             target: TargetChoice::Options,
             options: RunOptions::default(),
+            baseline_edit: Edit::default(),
+            observer: None,
         }
     }
 
@@ -419,6 +431,55 @@ impl Conformance {
         self
     }
 
+    /// After the run, adds an entry to the baseline file (see [`Conformance::baseline`]; a
+    /// missing file is created) for every failed or errored case it does not list, pinned to
+    /// the failure as seen, with a placeholder reason and expiring as `expires` says; entries
+    /// of cases that still fail keep their reason and expiry. The gate is then judged against
+    /// the updated baseline. Nothing is written when the run is interrupted. (For
+    /// [`Conformance::run`] and [`Conformance::run_until`]; trials leave the file alone.)
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new()
+    ///     .baseline("reports/baseline.json")
+    ///     .update_baseline(conform::baseline::Expiry::Days(90));
+    /// # let _ = pipeline;
+    /// ```
+    pub fn update_baseline(mut self, expires: Expiry) -> Self {
+        self.baseline_edit.add = Some(expires);
+        self
+    }
+
+    /// After the run, drops from the baseline file the entries the run shows are stale: their
+    /// case passes, or (when every case ran) no case has their id. (For [`Conformance::run`]
+    /// and [`Conformance::run_until`]; trials leave the file alone.)
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().baseline("reports/baseline.json").prune_baseline();
+    /// # let _ = pipeline;
+    /// ```
+    pub fn prune_baseline(mut self) -> Self {
+        self.baseline_edit.prune = true;
+        self
+    }
+
+    /// Tells `observer` of the run's events as cases finish ([`Conformance::run`] and
+    /// [`Conformance::run_until`]), each result with the baseline applied: a progress reporter
+    /// such as [`LineReporter`](crate::progress::LineReporter), or the caller's own.
+    ///
+    /// ```
+    /// use conform::progress::RunEvent;
+    /// let pipeline = conform::Conformance::new().on_progress(|e: &RunEvent<'_>| {
+    ///     if let RunEvent::CaseFinished { result } = e {
+    ///         eprintln!("{}: {:?}", result.id, result.outcome);
+    ///     }
+    /// });
+    /// # let _ = pipeline;
+    /// ```
+    pub fn on_progress(mut self, observer: impl RunObserver + 'static) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
     /// Writes the reports (every [`report::ReportFormat`] unless [`Conformance::report_formats`]
     /// chooses) into a folder.
     ///
@@ -575,7 +636,10 @@ impl Conformance {
         source_name: String,
     ) -> Result<Loaded, PipelineError> {
         let baseline = match &self.baseline {
+            // A baseline to be written from this run may not exist yet.
+            Some(path) if self.baseline_edit.add.is_some() && !path.exists() => Baseline::default(),
             Some(path) => Baseline::load(path)?,
+            None if self.baseline_edit.is_some() => return Err(PipelineError::NoBaselineFile),
             None => Baseline::default(),
         };
         let selected: Vec<Case> = crate::replay::plan::select(&all, self.filter.as_deref())
@@ -630,13 +694,32 @@ impl Conformance {
         let started_at = chrono::Utc::now();
         let clock = Instant::now();
         let runner = Runner::start(&loaded.all, &loaded.selected, loaded.schemas, options).await?;
-        let (mut results, stopped) = runner.run_all_until(&loaded.selected, stop).await;
+        let today = started_at.date_naive();
+        let judged = Judged {
+            baseline: &loaded.baseline,
+            today,
+            inner: self.observer.as_deref().unwrap_or(&Silent),
+        };
+        let (mut results, stopped) = runner
+            .run_all_until(&loaded.selected, stop, &judged)
+            .await?;
         let mut warnings = runner.warnings().to_vec();
         warnings.extend(runner.teardown().await);
         let complete = loaded.selected.len() == loaded.all.len();
-        let applied = loaded
-            .baseline
-            .apply(&mut results, complete, started_at.date_naive());
+        let mut baseline = loaded.baseline;
+        let mut baseline_change = None;
+        match (&self.baseline, self.baseline_edit.is_some()) {
+            (Some(file), true) if stopped.is_none() => {
+                let (edited, change) =
+                    baseline.update_file(file, &results, complete, today, self.baseline_edit)?;
+                baseline = edited;
+                baseline_change = Some(change);
+            }
+            (_, true) => warnings
+                .push("the baseline was not updated or pruned: the run did not finish".into()),
+            _ => {}
+        }
+        let applied = baseline.apply(&mut results, complete, today);
         let report = report::build_report(
             runner.target_label(),
             started_at,
@@ -653,6 +736,7 @@ impl Conformance {
                 report,
                 written,
                 warnings,
+                baseline_change,
             },
             stopped,
         ))
@@ -842,7 +926,34 @@ impl Finish {
             report,
             written,
             warnings,
+            baseline_change: None,
         })
+    }
+}
+
+/// Passes the runner's events on with the baseline applied to each result, so progress counts
+/// a waived case as waived.
+struct Judged<'a> {
+    baseline: &'a Baseline,
+    today: chrono::NaiveDate,
+    inner: &'a dyn RunObserver,
+}
+
+impl RunObserver for Judged<'_> {
+    fn event(&self, event: &RunEvent<'_>) {
+        if let RunEvent::CaseFinished { result } = event {
+            let outcome = self.baseline.outcome_of(result, self.today);
+            if outcome != result.outcome {
+                let judged = CaseResult {
+                    outcome,
+                    ..(*result).clone()
+                };
+                return self
+                    .inner
+                    .event(&RunEvent::CaseFinished { result: &judged });
+            }
+        }
+        self.inner.event(event)
     }
 }
 

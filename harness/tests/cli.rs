@@ -538,3 +538,217 @@ fn doc_defects_waive_what_the_docs_explain_and_nothing_else() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(run(Some(&file)).status.code(), Some(1));
 }
+
+/// The seed cases' four path parameters, for runs against a URL.
+const SEED_PARAMS: [&str; 8] = [
+    "--param",
+    "hostSecurityProfileId=h1",
+    "--param",
+    "userSecurityProfile_Id=u1",
+    "--param",
+    "ipSecurityProfileId=i1",
+    "--param",
+    "userSecurityProfileId=u1",
+];
+
+/// `conform run` against the embedded mock with a baseline file and reports in `dir`.
+fn run_with_baseline(dir: &Path, extra: &[&str]) -> Output {
+    let reports = dir.join("reports").to_string_lossy().into_owned();
+    let baseline = dir.join("b.json").to_string_lossy().into_owned();
+    let mut args = vec!["run", "--report-dir", &reports, "--baseline", &baseline];
+    args.extend_from_slice(extra);
+    conform(&args, &[])
+}
+
+/// The case ids a baseline file lists, in file order.
+fn listed(dir: &Path) -> Vec<String> {
+    read_json(&dir.join("b.json"))["known_failures"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["case"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The four cases that fail when the mock answers PATCH without Prefer with 204.
+const MINIMAL_FAILURES: [&str; 4] = [
+    "001_cc5b1e10e93770fc.update_usersecurityprofile",
+    "002_c43a6d57415b08ee.update_security",
+    "003_e135c242e05b0c0b.update_hostsecurityprofile",
+    "004_f87374d5002d3c9f.update_ipsecurityprofile",
+];
+
+#[test]
+fn update_baseline_waives_the_failures_and_keeps_what_the_user_wrote() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let minimal = ["--patch-default", "minimal"];
+    assert_eq!(run_with_baseline(dir, &minimal).status.code(), Some(2));
+    let out = run_with_baseline(dir, &["--patch-default", "minimal", "--update-baseline"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{}{err}", text(&out.stdout));
+    assert!(err.contains(": added 4, kept 0, removed 0"), "{err}");
+    assert!(err.contains("4 entries still say \"TODO: "), "{err}");
+    assert_eq!(listed(dir), MINIMAL_FAILURES);
+    let file = read_json(&dir.join("b.json"));
+    let first = &file["known_failures"][0];
+    assert_eq!(first["reason"], "TODO: why this failure is accepted");
+    assert_eq!(first["failures"][0]["check"], "status");
+    assert_eq!(first["failures"][0]["status"], 204);
+    let in_90_days = chrono::Utc::now().date_naive() + chrono::Days::new(90);
+    assert_eq!(first["expires"], in_90_days.to_string());
+    // The next run passes the gate on the baseline as written, the failures waived.
+    let out = run_with_baseline(dir, &minimal);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("2 passed, 0 failed, 0 errored, 0 skipped, 4 waived"));
+    // The user writes a reason and a date; an update keeps both and changes nothing else.
+    let path = dir.join("b.json");
+    let edited = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .replacen("TODO: why this failure is accepted", "vendor bug 12", 1)
+        .replacen(&in_90_days.to_string(), "2099-01-31", 1);
+    std::fs::write(&path, &edited).unwrap_or_else(|e| panic!("{e}"));
+    let out = run_with_baseline(dir, &["--patch-default", "minimal", "--update-baseline"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains(": added 0, kept 4, removed 0"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap_or_default(), edited);
+    let report = read_json(&dir.join("reports").join("report.json"));
+    let waiver = report["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["id"] == MINIMAL_FAILURES[0])
+        .map(|c| c["waiver"].clone());
+    assert_eq!(waiver, Some(Value::from("vendor bug 12")));
+}
+
+#[test]
+fn prune_baseline_drops_only_entries_the_run_judged_stale() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let out = run_with_baseline(dir, &["--patch-default", "minimal", "--update-baseline"]);
+    assert_eq!(out.status.code(), Some(0));
+    // With 200 answered again the host case passes; a run of it alone prunes its entry and
+    // keeps the entries of the cases it did not run.
+    let out = run_with_baseline(dir, &["--filter", "hostsecurity", "--prune-baseline"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "removed `003_e135c242e05b0c0b.update_hostsecurityprofile`: the case passes now"
+        ),
+        "{err}"
+    );
+    assert!(err.contains(": added 0, kept 3, removed 1"), "{err}");
+    let left: Vec<&str> = MINIMAL_FAILURES
+        .iter()
+        .copied()
+        .filter(|c| !c.contains("hostsecurity"))
+        .collect();
+    assert_eq!(listed(dir), left);
+    // The whole run prunes the rest and, updating too, takes in the case that fails now.
+    let out = run_with_baseline(dir, &["--prune-baseline", "--update-baseline"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains(": added 1, kept 0, removed 3"), "{err}");
+    assert_eq!(
+        listed(dir),
+        ["000_6e3310d0f32980d1.update_usersecurityprofile"]
+    );
+}
+
+#[test]
+fn update_baseline_does_not_renew_an_expired_entry() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let expired = r#"{"known_failures": [{"case": "002_c43a6d57415b08ee.update_security", "reason": "accepted until 2000", "checks": ["status"], "status": 204, "expires": "2000-01-31"}]}"#;
+    std::fs::write(dir.join("b.json"), expired).unwrap_or_else(|e| panic!("{e}"));
+    let out = run_with_baseline(dir, &["--patch-default", "minimal", "--update-baseline"]);
+    let (stdout, err) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{err}");
+    assert!(
+        err.contains("expired `002_c43a6d57415b08ee.update_security`: expired on 2000-01-31; kept as it was, not renewed"),
+        "{err}"
+    );
+    assert!(err.contains(": added 3, kept 1, removed 0"), "{err}");
+    assert!(stdout.contains("EXPIRED baseline entry `002_c43a6d57415b08ee.update_security`"));
+    assert!(
+        stdout.contains("FAILED  002_c43a6d57415b08ee.update_security"),
+        "{stdout}"
+    );
+    let file = read_json(&dir.join("b.json"));
+    assert_eq!(file["known_failures"][1]["expires"], "2000-01-31");
+    assert_eq!(file["known_failures"][1]["reason"], "accepted until 2000");
+}
+
+#[test]
+fn a_target_that_answers_nothing_stops_the_run_with_one_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let target = format!("http://127.0.0.1:{port}/beta");
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let reports = tmp.path().to_string_lossy().into_owned();
+    let mut args = vec!["run", "--target", &target, "--report-dir", &reports];
+    args.extend_from_slice(&SEED_PARAMS);
+    let out = conform(&args, &[]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let want = format!(
+        "conform: error: target {target} did not answer the first 5 cases (Connection refused"
+    );
+    assert_eq!(err.matches(&want).count(), 1, "{err}");
+    assert!(
+        err.contains("is it running? --keep-going runs every case anyway"),
+        "{err}"
+    );
+    assert_eq!(err.matches("conform: error:").count(), 1, "{err}");
+    assert!(text(&out.stdout).is_empty(), "{}", text(&out.stdout));
+    assert!(!tmp.path().join("report.json").exists());
+    args.push("--keep-going");
+    let out = conform(&args, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report = read_json(&tmp.path().join("report.json"));
+    assert_eq!(report["summary"]["errored"], 6, "{report}");
+}
+
+#[test]
+fn progress_is_plain_lines_on_a_log_and_nothing_with_quiet() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let reports = tmp.path().to_string_lossy().into_owned();
+    let out = conform(&["run", "--report-dir", &reports], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("progress: "))
+        .collect();
+    // The waived case is not counted as failed.
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.starts_with("progress: 6/6 cases, 0 failed, ")),
+        "{err}"
+    );
+    for bar in ['\u{1b}', '\r', '█', '░', '━'] {
+        assert!(!err.contains(bar), "{bar:?} in {err:?}");
+    }
+    for f in ["report.json", "junit.xml"] {
+        let report = std::fs::read_to_string(tmp.path().join(f)).unwrap_or_default();
+        assert!(!report.contains("progress"), "{f}");
+    }
+    let out = conform(&["run", "--report-dir", &reports, "--quiet"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        !text(&out.stderr).contains("progress"),
+        "{}",
+        text(&out.stderr)
+    );
+}

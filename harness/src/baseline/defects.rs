@@ -209,24 +209,6 @@ pub fn doc_defects(results: &[CaseResult], cases: &[Case], extraction: &Extracti
                 .collect::<Vec<_>>()
                 .join("; ")
         );
-        let mut failures: Vec<Pin> = Vec::new();
-        for check in failed {
-            let pin = match (check.kind, result.status) {
-                (CheckKind::Status, Some(status)) => Pin {
-                    check: check.kind,
-                    status: Some(status),
-                    message: None,
-                },
-                _ => Pin {
-                    check: check.kind,
-                    status: None,
-                    message: Some(pinned_text(&check.message)),
-                },
-            };
-            if !failures.contains(&pin) {
-                failures.push(pin);
-            }
-        }
         out.baseline.known_failures.push(KnownFailure {
             case: result.id.clone(),
             reason,
@@ -234,11 +216,35 @@ pub fn doc_defects(results: &[CaseResult], cases: &[Case], extraction: &Extracti
             status: None,
             message: None,
             expires: None,
-            failures,
+            failures: pins(result),
             defects,
         });
     }
     out
+}
+
+/// One pin per failure of a result, as it was seen: the status answered for a `status` check,
+/// else the start of the check's message.
+pub(super) fn pins(result: &CaseResult) -> Vec<Pin> {
+    let mut failures: Vec<Pin> = Vec::new();
+    for check in result.checks.iter().filter(|c| c.is_error_failure()) {
+        let pin = match (check.kind, result.status) {
+            (CheckKind::Status, Some(status)) => Pin {
+                check: check.kind,
+                status: Some(status),
+                message: None,
+            },
+            _ => Pin {
+                check: check.kind,
+                status: None,
+                message: Some(pinned_text(&check.message)),
+            },
+        };
+        if !failures.contains(&pin) {
+            failures.push(pin);
+        }
+    }
+    failures
 }
 
 /// The lines each case owns on its page: its request block and its response block, each from

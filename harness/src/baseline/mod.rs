@@ -12,10 +12,12 @@
 //! ways; that is the form [`doc_defects`] writes, with the doc `defects` that explain them.
 
 mod defects;
+mod update;
 
 pub use defects::{doc_defects, explains, Generated, Unexplained};
+pub use update::{Change, Edit, Expiry, ExpiryError, PLACEHOLDER_REASON};
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -46,6 +48,14 @@ pub enum BaselineError {
         column: usize,
         /// What is wrong.
         message: String,
+    },
+    /// The file could not be written.
+    #[error("{path}: cannot write the baseline: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
     },
     /// An entry is well-formed JSON but cannot be applied as written.
     #[error("{path}: known_failures[{index}] (case `{case}`): {message}")]
@@ -273,6 +283,68 @@ impl KnownFailure {
     fn expired(&self, today: NaiveDate) -> bool {
         self.expires.is_some_and(|e| today > e)
     }
+
+    /// What the entry makes of its case's result on `today`.
+    fn judge(&self, result: &CaseResult, today: NaiveDate) -> Judgement {
+        if let Some(date) = self.expires.filter(|_| self.expired(today)) {
+            return Judgement::Expired(date);
+        }
+        if !matches!(result.outcome, Outcome::Failed | Outcome::Errored) {
+            return Judgement::NotFailing;
+        }
+        let refusals: Vec<String> = result
+            .checks
+            .iter()
+            .filter(|c| c.is_error_failure())
+            .filter_map(|c| self.accepts(result, c).err())
+            .collect();
+        if refusals.is_empty() {
+            Judgement::Waives
+        } else {
+            Judgement::Refuses(refusals)
+        }
+    }
+}
+
+/// Why an entry no longer matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Staleness {
+    /// Its case passes.
+    Passes,
+    /// No case has its id (known only when every case ran).
+    Gone,
+}
+
+impl Staleness {
+    /// What the gate says of the entry.
+    fn why(self) -> &'static str {
+        match self {
+            Staleness::Passes => {
+                "the case passes now; remove it from the baseline (--prune-baseline does)"
+            }
+            Staleness::Gone => "no case has this id",
+        }
+    }
+
+    /// What happened to its case, in a few words.
+    fn short(self) -> &'static str {
+        match self {
+            Staleness::Passes => "the case passes now",
+            Staleness::Gone => "no case has this id",
+        }
+    }
+}
+
+/// What an entry makes of its case's result.
+enum Judgement {
+    /// The entry expired on that day: it waives nothing.
+    Expired(NaiveDate),
+    /// The entry waives every failure of the case.
+    Waives,
+    /// The case fails in ways the entry does not accept: why, one line each.
+    Refuses(Vec<String>),
+    /// The case did not fail.
+    NotFailing,
 }
 
 /// The baseline of known failures (`reports/baseline.json`).
@@ -351,69 +423,119 @@ impl Baseline {
     /// was not waived. `complete` says whether every case ran (a filtered run cannot call an
     /// absent case stale); `today` decides which entries have expired.
     pub fn apply(&self, results: &mut [CaseResult], complete: bool, today: NaiveDate) -> Applied {
-        let entries: BTreeMap<&str, &KnownFailure> = self
-            .known_failures
-            .iter()
-            .map(|k| (k.case.as_str(), k))
-            .collect();
-        let mut applied = Applied::default();
-        let mut present = HashSet::new();
+        let entries = self.by_case();
+        let mut applied = Applied {
+            stale: self.stale(results, complete),
+            expired: Vec::new(),
+        };
         for r in results.iter_mut() {
-            present.insert(r.id.clone());
             let Some(entry) = entries.get(r.id.as_str()) else {
                 continue;
             };
-            if entry.expired(today) {
-                let date = entry.expires.map(|d| d.to_string()).unwrap_or_default();
-                applied.expired.push(StaleEntry {
-                    case: r.id.clone(),
-                    why: format!("expired on {date}; it no longer waives anything"),
-                });
-                if matches!(r.outcome, Outcome::Failed | Outcome::Errored) {
-                    r.notes
-                        .push(format!("baseline entry expired on {date}; not waived"));
-                }
-                continue;
-            }
-            match r.outcome {
-                Outcome::Failed | Outcome::Errored => {
-                    let refusals: Vec<String> = r
-                        .checks
-                        .iter()
-                        .filter(|c| c.is_error_failure())
-                        .filter_map(|c| entry.accepts(r, c).err())
-                        .collect();
-                    if refusals.is_empty() {
-                        r.outcome = Outcome::Waived;
-                        r.waiver = Some(entry.reason.clone());
-                    } else {
-                        r.notes.extend(
-                            refusals
-                                .into_iter()
-                                .map(|why| format!("baseline entry does not waive this: {why}")),
-                        );
+            match entry.judge(r, today) {
+                Judgement::Expired(date) => {
+                    applied.expired.push(StaleEntry {
+                        case: r.id.clone(),
+                        why: format!("expired on {date}; it no longer waives anything"),
+                    });
+                    if matches!(r.outcome, Outcome::Failed | Outcome::Errored) {
+                        r.notes
+                            .push(format!("baseline entry expired on {date}; not waived"));
                     }
                 }
-                Outcome::Passed => applied.stale.push(StaleEntry {
-                    case: r.id.clone(),
-                    why: "the case passes now; remove it from the baseline".into(),
-                }),
-                Outcome::Skipped | Outcome::Waived => {}
-            }
-        }
-        if complete {
-            for k in &self.known_failures {
-                if !present.contains(&k.case) {
-                    applied.stale.push(StaleEntry {
-                        case: k.case.clone(),
-                        why: "no case has this id".into(),
-                    });
+                Judgement::Waives => {
+                    r.outcome = Outcome::Waived;
+                    r.waiver = Some(entry.reason.clone());
                 }
+                Judgement::Refuses(refusals) => r.notes.extend(
+                    refusals
+                        .into_iter()
+                        .map(|why| format!("baseline entry does not waive this: {why}")),
+                ),
+                Judgement::NotFailing => {}
             }
         }
-        applied.stale.sort_by(|a, b| a.case.cmp(&b.case));
         applied.expired.sort_by(|a, b| a.case.cmp(&b.case));
         applied
+    }
+
+    /// The outcome a result has once the baseline is applied, without noting anything on it
+    /// (for counts made while a run goes on).
+    pub fn outcome_of(&self, result: &CaseResult, today: NaiveDate) -> Outcome {
+        let waived = self
+            .known_failures
+            .iter()
+            .find(|k| k.case == result.id)
+            .is_some_and(|k| matches!(k.judge(result, today), Judgement::Waives));
+        if waived {
+            Outcome::Waived
+        } else {
+            result.outcome
+        }
+    }
+
+    /// The entries by case id.
+    fn by_case(&self) -> BTreeMap<&str, &KnownFailure> {
+        self.known_failures
+            .iter()
+            .map(|k| (k.case.as_str(), k))
+            .collect()
+    }
+
+    /// The entries that no longer match, in case order (see [`Baseline::staleness`]).
+    fn stale(&self, results: &[CaseResult], complete: bool) -> Vec<StaleEntry> {
+        self.staleness(results, complete)
+            .into_iter()
+            .map(|(case, s)| StaleEntry {
+                case,
+                why: s.why().into(),
+            })
+            .collect()
+    }
+
+    /// The entries that no longer match, by case: their case passes, or (when every case ran)
+    /// no case has their id.
+    fn staleness(&self, results: &[CaseResult], complete: bool) -> BTreeMap<String, Staleness> {
+        let outcomes: HashMap<&str, Outcome> =
+            results.iter().map(|r| (r.id.as_str(), r.outcome)).collect();
+        self.known_failures
+            .iter()
+            .filter_map(|k| {
+                let s = match outcomes.get(k.case.as_str()) {
+                    Some(Outcome::Passed) => Staleness::Passes,
+                    None if complete => Staleness::Gone,
+                    _ => return None,
+                };
+                Some((k.case.clone(), s))
+            })
+            .collect()
+    }
+
+    /// The baseline as its file holds it: entries in case order, pretty JSON, a final newline.
+    ///
+    /// ```
+    /// let text = conform::baseline::Baseline::default().render();
+    /// assert_eq!(text, "{\n  \"known_failures\": []\n}\n");
+    /// ```
+    pub fn render(&self) -> String {
+        let mut sorted = self.clone();
+        sorted.known_failures.sort_by(|a, b| a.case.cmp(&b.case));
+        // A struct of strings, numbers and dates always serialises.
+        let mut text = serde_json::to_string_pretty(&sorted).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Writes the baseline to a file (see [`Baseline::render`]), making its folder if needed.
+    pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
+        let write_error = |source| BaselineError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(write_error)?;
+        }
+        std::fs::write(path, self.render()).map_err(write_error)
     }
 
     /// Whether the baseline lists a case.
@@ -432,8 +554,13 @@ mod tests {
     }
 
     fn result(status: u16, checks: Vec<CheckResult>) -> CaseResult {
+        result_of("c", status, checks)
+    }
+
+    /// A result of case `id` that answered `status`, judged by `checks`.
+    pub(super) fn result_of(id: &str, status: u16, checks: Vec<CheckResult>) -> CaseResult {
         CaseResult {
-            id: "c".into(),
+            id: id.into(),
             source: Source {
                 file: "p.md".into(),
                 line: 1,
@@ -451,7 +578,7 @@ mod tests {
         }
     }
 
-    fn day(s: &str) -> NaiveDate {
+    pub(super) fn day(s: &str) -> NaiveDate {
         s.parse().unwrap_or_else(|e| panic!("{e}"))
     }
 

@@ -18,6 +18,7 @@ use crate::http::ResourcePath;
 use crate::mock::{Mock, MockService, PatchDefault};
 use crate::model::case::{Case, Method};
 use crate::model::result::{CaseResult, CheckKind, CheckResult};
+use crate::progress::{RunEvent, RunObserver, Silent};
 use crate::redact::Redactor;
 use crate::schema::SchemaSet;
 
@@ -41,7 +42,25 @@ pub enum RunError {
         /// What went wrong.
         why: String,
     },
+    /// The first cases of the run all went unanswered: the target is not there.
+    #[error(
+        "target {target} did not answer the first {cases} cases ({error}); is it running? \
+         --keep-going runs every case anyway"
+    )]
+    DeadTarget {
+        /// What the run targets.
+        target: String,
+        /// How many cases went unanswered.
+        cases: usize,
+        /// Why the first of them did.
+        error: String,
+    },
 }
+
+/// How many cases in a row may go unanswered (refused, timed out) at the start of a run,
+/// before any answer, until the run stops with [`RunError::DeadTarget`]: enough that a target
+/// slow to start is not taken for dead, few enough not to wait out a timeout per case.
+pub const DEAD_TARGET_CASES: usize = 5;
 
 /// What the run is aimed at.
 #[derive(Clone)]
@@ -96,6 +115,8 @@ pub struct RunOptions {
     pub patch_default: Option<PatchDefault>,
     /// How strict the checks are.
     pub checks: checks::CheckOptions,
+    /// Run every case even when the first [`DEAD_TARGET_CASES`] go unanswered.
+    pub keep_going: bool,
 }
 
 impl Default for RunOptions {
@@ -113,6 +134,7 @@ impl Default for RunOptions {
             follow_redirects: false,
             patch_default: None,
             checks: checks::CheckOptions::default(),
+            keep_going: false,
         }
     }
 }
@@ -133,6 +155,8 @@ pub struct Runner {
     teardown: (Vec<params::Step>, BTreeMap<String, String>),
     /// Parameters file entries no case uses.
     warnings: Vec<String>,
+    /// Whether to run on when the target does not answer.
+    keep_going: bool,
 }
 
 impl Runner {
@@ -219,6 +243,7 @@ impl Runner {
             label,
             teardown,
             warnings,
+            keep_going: opts.keep_going,
         })
     }
 
@@ -250,18 +275,23 @@ impl Runner {
 
     /// Runs one case and judges it.
     pub async fn run_case(&self, case: &Case) -> CaseResult {
+        self.run_case_reached(case).await.0
+    }
+
+    /// Runs one case and judges it; also says whether the target answered.
+    async fn run_case_reached(&self, case: &Case) -> (CaseResult, Reach) {
         let mut result = CaseResult::unrun(case);
         if let Some(host) = &case.request.host {
             result.notes.push(format!(
                 "skipped: the documented request goes to `{host}`, not the service under test"
             ));
-            return result;
+            return (result, Reach::NotSent);
         }
         let json = crate::schema::sent_json(case, &self.schemas, &mut result.notes);
         // A fresh id per case, recorded in the report, finds the exchange in the target's logs.
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
-        let (checks, retries, status) = self
+        let (checks, retries, status, reach) = self
             .exchange(case, json, &client_request_id, &mut result.notes)
             .await;
         result.duration_ms = started.elapsed().as_millis() as u64;
@@ -271,7 +301,7 @@ impl Runner {
         result.retries = retries;
         result.checks = checks;
         self.redactor.result(&mut result);
-        result
+        (result, reach)
     }
 
     /// Sends a request through the transport, retrying throttled answers.
@@ -282,8 +312,8 @@ impl Runner {
         retry::send(self.transport.as_ref(), p, self.retry).await
     }
 
-    /// Sends a case's request and checks the answer; also returns the retried answers and the
-    /// status judged, and adds the transport's notes to `notes`.
+    /// Sends a case's request and checks the answer; also returns the retried answers, the
+    /// status judged and whether the target answered, and adds the transport's notes to `notes`.
     async fn exchange(
         &self,
         case: &Case,
@@ -294,6 +324,7 @@ impl Runner {
         Vec<CheckResult>,
         Vec<crate::model::result::Retry>,
         Option<u16>,
+        Reach,
     ) {
         let params = self.params.get(&case.id).cloned().unwrap_or_default();
         let mut prepared = match request::prepare(case, &params, json) {
@@ -303,6 +334,7 @@ impl Runner {
                     vec![CheckResult::fail(CheckKind::Params, e.to_string())],
                     Vec::new(),
                     None,
+                    Reach::NotSent,
                 )
             }
         };
@@ -325,13 +357,22 @@ impl Runner {
                             .await,
                     );
                 }
-                (checks, exchange.retries, Some(exchange.status))
+                (
+                    checks,
+                    exchange.retries,
+                    Some(exchange.status),
+                    Reach::Answered,
+                )
             }
-            Err(e) => (
-                vec![CheckResult::fail(CheckKind::Transport, e.to_string())],
-                Vec::new(),
-                None,
-            ),
+            Err(e) => {
+                let reach = Reach::of_error(&e);
+                (
+                    vec![CheckResult::fail(CheckKind::Transport, e.to_string())],
+                    Vec::new(),
+                    None,
+                    reach,
+                )
+            }
         }
     }
 
@@ -393,26 +434,59 @@ impl Runner {
         plan::resource_key(&path)
     }
 
-    /// Runs cases concurrently, one at a time per resource path and in source order; results come back in the given order.
+    /// Runs every case concurrently, one at a time per resource path and in source order
+    /// (however the target answers: the dead-target stop is [`Runner::run_all_until`]'s);
+    /// results come back in the given order.
     pub async fn run_all(&self, cases: &[Case]) -> Vec<CaseResult> {
-        self.run_all_until(cases, std::future::pending::<String>())
-            .await
-            .0
+        let (results, _) = self
+            .run_cases(cases, std::future::pending::<String>(), &Silent, None)
+            .await;
+        results
     }
 
-    /// Like [`Runner::run_all`], but stops when `stop` completes (with the reason, such as
-    /// `SIGINT`): cases that had not finished are `errored`, "interrupted", and the reason is
-    /// returned.
+    /// Like [`Runner::run_all`], but tells `observer` of each case as it finishes, and stops
+    /// when `stop` completes (with the reason, such as `SIGINT`): cases that had not finished
+    /// are `errored`, "interrupted", and the reason is returned. Unless the options say
+    /// `keep_going`, a run whose first [`DEAD_TARGET_CASES`] cases all go unanswered stops with
+    /// [`RunError::DeadTarget`].
     pub async fn run_all_until<T: std::fmt::Display>(
         &self,
         cases: &[Case],
         stop: impl std::future::Future<Output = T>,
-    ) -> (Vec<CaseResult>, Option<T>) {
+        observer: &dyn RunObserver,
+    ) -> Result<(Vec<CaseResult>, Option<T>), RunError> {
+        let watch = (!self.keep_going).then(DeadWatch::default);
+        let (results, stopped) = self.run_cases(cases, stop, observer, watch.as_ref()).await;
+        match stopped {
+            Some(Stopped::Dead(error)) => Err(RunError::DeadTarget {
+                target: self.label.clone(),
+                cases: DEAD_TARGET_CASES,
+                error,
+            }),
+            Some(Stopped::By(why)) => Ok((results, Some(why))),
+            None => Ok((results, None)),
+        }
+    }
+
+    /// Runs the cases, telling `observer` and `watch` of each result, until all are done,
+    /// `stop` completes or `watch` finds the target dead.
+    async fn run_cases<T: std::fmt::Display>(
+        &self,
+        cases: &[Case],
+        stop: impl std::future::Future<Output = T>,
+        observer: &dyn RunObserver,
+        watch: Option<&DeadWatch>,
+    ) -> (Vec<CaseResult>, Option<Stopped<T>>) {
         let groups = plan::resource_groups(cases, |c| self.resource_key(c));
+        observer.event(&RunEvent::Started { total: cases.len() });
         // Each case's result is kept as soon as it is known, so an interruption loses none.
         let results: std::sync::Mutex<Vec<Option<CaseResult>>> =
             std::sync::Mutex::new(vec![None; cases.len()]);
-        let keep = |i: usize, r: CaseResult| {
+        let keep = |i: usize, (r, reach): (CaseResult, Reach)| {
+            if let Some(w) = watch {
+                w.record(&reach);
+            }
+            observer.event(&RunEvent::CaseFinished { result: &r });
             let mut all = results.lock().unwrap_or_else(|p| p.into_inner());
             all[i] = Some(r);
         };
@@ -421,38 +495,55 @@ impl Runner {
                 let keep = &keep;
                 async move {
                     for i in group {
-                        keep(i, self.run_case(&cases[i]).await);
+                        keep(i, self.run_case_reached(&cases[i]).await);
                     }
                 }
             })
             .buffer_unordered(self.jobs);
         let mut stop = std::pin::pin!(stop);
-        let mut interrupted = None;
+        let dead = async {
+            match watch {
+                Some(w) => w.dead().await,
+                None => std::future::pending().await,
+            }
+        };
+        let mut dead = std::pin::pin!(dead);
+        let mut stopped = None;
         loop {
+            // A stop is looked at before another case is started.
             tokio::select! {
+                biased;
+                why = &mut stop => {
+                    stopped = Some(Stopped::By(why));
+                    break;
+                }
+                () = &mut dead => break,
                 next = stream.next() => {
                     if next.is_none() {
                         break;
                     }
                 }
-                why = &mut stop => {
-                    interrupted = Some(why);
-                    break;
-                }
             }
         }
         // Dropping the stream cancels the exchanges still under way.
         drop(stream);
+        // Asked after the loop too: the last cases can all finish in the poll that trips it.
+        if stopped.is_none() {
+            stopped = watch.and_then(DeadWatch::verdict).map(Stopped::Dead);
+        }
+        observer.event(&RunEvent::Finished);
         let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+        let why = match &stopped {
+            Some(Stopped::By(why)) => why.to_string(),
+            Some(Stopped::Dead(_)) => "the dead-target stop".to_string(),
+            None => "a stop".to_string(),
+        };
         let out = results
             .into_iter()
             .zip(cases)
             .map(|(r, case)| {
                 r.unwrap_or_else(|| {
                     let mut r = CaseResult::unrun(case);
-                    let why = interrupted
-                        .as_ref()
-                        .map_or_else(|| "a stop".to_string(), |w| w.to_string());
                     r.checks = vec![CheckResult::fail(
                         CheckKind::Transport,
                         format!("interrupted by {why} before the case finished"),
@@ -462,7 +553,100 @@ impl Runner {
                 })
             })
             .collect();
-        (out, interrupted)
+        (out, stopped)
+    }
+}
+
+/// Why a run stopped before every case finished.
+enum Stopped<T> {
+    /// The caller's stop completed with this reason.
+    By(T),
+    /// The target answered none of the first cases; why the first went unanswered.
+    Dead(String),
+}
+
+/// Whether a case's request got an answer from the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Reach {
+    /// An HTTP answer came back.
+    Answered,
+    /// No connection, or no answer in time: the error's innermost cause.
+    Unreached(String),
+    /// Nothing was sent (a missing parameter, another host), or what failed says nothing of
+    /// whether the target is there (a body over the limit, a request refused before sending).
+    NotSent,
+}
+
+impl Reach {
+    /// What a transport error says of the target.
+    fn of_error(e: &super::transport::TransportError) -> Reach {
+        use super::transport::TransportError as E;
+        match e {
+            // The error chain ends with the operating system's words ("Connection refused").
+            E::Connect(chain) => Reach::Unreached(
+                chain
+                    .rsplit(": ")
+                    .next()
+                    .unwrap_or(chain.as_str())
+                    .to_string(),
+            ),
+            E::Timeout(_) => Reach::Unreached(e.to_string()),
+            E::NoAnswer { .. } | E::TooLarge(_) | E::Other(_) => Reach::NotSent,
+        }
+    }
+}
+
+/// Watches the first cases of a run for a target that is not there: [`DEAD_TARGET_CASES`]
+/// unanswered in a row before any answer.
+#[derive(Default)]
+struct DeadWatch {
+    state: std::sync::Mutex<WatchState>,
+    tripped: tokio::sync::Notify,
+}
+
+/// What the watch has seen.
+#[derive(Default)]
+struct WatchState {
+    /// Cases unanswered so far (none answered yet).
+    unanswered: usize,
+    /// Why the first went unanswered.
+    first: Option<String>,
+    /// An answer came: the target is there, the watch is over.
+    done: bool,
+}
+
+impl DeadWatch {
+    /// Counts one finished case in.
+    fn record(&self, reach: &Reach) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if s.done {
+            return;
+        }
+        match reach {
+            Reach::Answered => s.done = true,
+            Reach::Unreached(why) => {
+                s.unanswered += 1;
+                s.first.get_or_insert_with(|| why.clone());
+                if s.unanswered >= DEAD_TARGET_CASES {
+                    s.done = true;
+                    self.tripped.notify_one();
+                }
+            }
+            Reach::NotSent => {}
+        }
+    }
+
+    /// Completes once the target is found dead.
+    async fn dead(&self) {
+        self.tripped.notified().await
+    }
+
+    /// Why the first case went unanswered, once the target is found dead.
+    fn verdict(&self) -> Option<String> {
+        let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        (s.unanswered >= DEAD_TARGET_CASES)
+            .then(|| s.first.clone())
+            .flatten()
     }
 }
 
@@ -517,4 +701,123 @@ async fn run_step(
         .map_err(|e| format!("the answer is not JSON, so nothing can be captured: {e}"))?;
     params::capture(step, &json)
         .map_err(|missing| format!("the answer has nothing at {}", missing.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replay::transport::{Exchange, TransportError};
+    use futures::future::BoxFuture;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A target that answers the first `answered` requests with 204 and refuses the rest.
+    struct Refusing {
+        sent: AtomicUsize,
+        answered: usize,
+    }
+
+    impl Transport for Refusing {
+        fn send<'a>(&'a self, _: &'a Prepared) -> BoxFuture<'a, Result<Exchange, TransportError>> {
+            let n = self.sent.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if n < self.answered {
+                    Ok(Exchange::new(204, http::HeaderMap::new(), Vec::new()))
+                } else {
+                    Err(TransportError::Connect(
+                        "error sending request: tcp connect error: Connection refused (os error 111)"
+                            .into(),
+                    ))
+                }
+            })
+        }
+    }
+
+    /// `n` cases on paths of their own, made from the committed `update_security` case.
+    fn cases(n: usize) -> Vec<Case> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases");
+        let all = crate::model::case::load_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let base = all
+            .into_iter()
+            .find(|c| c.id.ends_with("update_security"))
+            .unwrap_or_else(|| panic!("no update_security case"));
+        (0..n)
+            .map(|i| {
+                let mut c = base.clone();
+                c.id = format!("case-{i:03}");
+                c.request.path = format!("/things{i}");
+                c
+            })
+            .collect()
+    }
+
+    async fn run(answered: usize, keep_going: bool) -> (Result<usize, RunError>, usize) {
+        let cases = cases(40);
+        let target = Arc::new(Refusing {
+            sent: AtomicUsize::new(0),
+            answered,
+        });
+        let opts = RunOptions {
+            target: Target::Transport {
+                label: "http://127.0.0.1:9/beta".into(),
+                transport: target.clone(),
+            },
+            retries: 0,
+            keep_going,
+            ..RunOptions::default()
+        };
+        let schemas = Arc::new(SchemaSet::new(Vec::new()).unwrap_or_else(|e| panic!("{e}")));
+        let runner = Runner::start(&cases, &cases, schemas, opts)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let got = runner
+            .run_all_until(&cases, std::future::pending::<String>(), &Silent)
+            .await
+            .map(|(results, _)| results.len());
+        (got, target.sent.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn a_target_that_answers_none_of_the_first_cases_stops_the_run() {
+        let (got, sent) = run(0, false).await;
+        let err = got.err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(
+            err,
+            "target http://127.0.0.1:9/beta did not answer the first 5 cases (Connection refused (os error 111)); is it running? --keep-going runs every case anyway"
+        );
+        // Stopped before starting all 40 (at most the jobs under way when it tripped).
+        assert!(sent < DEAD_TARGET_CASES + 4, "{sent} requests sent");
+    }
+
+    #[tokio::test]
+    async fn keep_going_or_one_answer_runs_every_case() {
+        let (got, sent) = run(0, true).await;
+        assert_eq!((got.ok(), sent), (Some(40), 40));
+        // The target answered once at the start: later refusals are the cases' own failures.
+        let (got, sent) = run(1, false).await;
+        assert_eq!((got.ok(), sent), (Some(40), 40));
+    }
+
+    #[test]
+    fn the_watch_counts_only_unanswered_cases_before_any_answer() {
+        let refused = Reach::Unreached("Connection refused".into());
+        let w = DeadWatch::default();
+        for _ in 0..DEAD_TARGET_CASES - 1 {
+            w.record(&refused);
+            // Nothing sent says nothing of the target.
+            w.record(&Reach::NotSent);
+        }
+        assert_eq!(w.verdict(), None);
+        w.record(&refused);
+        assert_eq!(w.verdict().as_deref(), Some("Connection refused"));
+        let answered = DeadWatch::default();
+        answered.record(&Reach::Answered);
+        for _ in 0..DEAD_TARGET_CASES * 2 {
+            answered.record(&refused);
+        }
+        assert_eq!(answered.verdict(), None);
+        assert_eq!(
+            Reach::of_error(&TransportError::Timeout(30)),
+            Reach::Unreached("no answer within 30 s (timeout)".into())
+        );
+    }
 }
