@@ -357,9 +357,7 @@ impl Baseline {
             .map(|k| (k.case.as_str(), k))
             .collect();
         let mut applied = Applied::default();
-        let mut present = HashSet::new();
         for r in results.iter_mut() {
-            present.insert(r.id.clone());
             let Some(entry) = entries.get(r.id.as_str()) else {
                 continue;
             };
@@ -394,26 +392,45 @@ impl Baseline {
                         );
                     }
                 }
-                Outcome::Passed => applied.stale.push(StaleEntry {
-                    case: r.id.clone(),
-                    why: "the case passes now; remove it from the baseline".into(),
-                }),
-                Outcome::Skipped | Outcome::Waived => {}
+                Outcome::Passed | Outcome::Skipped | Outcome::Waived => {}
             }
         }
-        if complete {
-            for k in &self.known_failures {
-                if !present.contains(&k.case) {
-                    applied.stale.push(StaleEntry {
-                        case: k.case.clone(),
-                        why: "no case has this id".into(),
-                    });
-                }
-            }
-        }
-        applied.stale.sort_by(|a, b| a.case.cmp(&b.case));
+        applied.stale = self.stale(results, complete, today);
         applied.expired.sort_by(|a, b| a.case.cmp(&b.case));
         applied
+    }
+
+    /// The entries that no longer match the results, by case id: the case passes (and the
+    /// entry has not expired by `today`), or, when `complete` says every case ran, no case has
+    /// the id. `conform merge` asks this of the whole set of a sharded run's results, since one
+    /// shard cannot know what the others ran.
+    pub fn stale(
+        &self,
+        results: &[CaseResult],
+        complete: bool,
+        today: NaiveDate,
+    ) -> Vec<StaleEntry> {
+        let outcomes: BTreeMap<&str, Outcome> =
+            results.iter().map(|r| (r.id.as_str(), r.outcome)).collect();
+        let mut stale: Vec<StaleEntry> = self
+            .known_failures
+            .iter()
+            .filter_map(|k| {
+                let why = match outcomes.get(k.case.as_str()) {
+                    Some(Outcome::Passed) if !k.expired(today) => {
+                        "the case passes now; remove it from the baseline"
+                    }
+                    None if complete => "no case has this id",
+                    _ => return None,
+                };
+                Some(StaleEntry {
+                    case: k.case.clone(),
+                    why: why.into(),
+                })
+            })
+            .collect();
+        stale.sort_by(|a, b| a.case.cmp(&b.case));
+        stale
     }
 
     /// Whether the baseline lists a case.
@@ -442,6 +459,7 @@ mod tests {
             path: "/x".into(),
             outcome: CaseResult::outcome_from_checks(&checks),
             status: Some(status),
+            has_body: false,
             duration_ms: 0,
             client_request_id: None,
             retries: Vec::new(),
@@ -517,6 +535,33 @@ mod tests {
         assert_eq!(applied.expired.len(), 1);
         assert!(applied.expired[0].why.contains("2027-01-31"));
         assert!(after[0].notes[0].contains("expired"));
+    }
+
+    #[test]
+    fn stale_entries_are_passing_cases_and_when_complete_absent_ones() {
+        let b = parse(
+            r#"{"known_failures": [
+                {"case": "c", "reason": "r", "checks": ["status"], "status": 200},
+                {"case": "old", "reason": "r", "checks": ["status"], "status": 200, "expires": "2020-01-01"},
+                {"case": "gone", "reason": "r", "checks": ["status"], "status": 200}
+            ]}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let today = day("2026-11-24");
+        let mut passing = result(200, Vec::new());
+        let mut old = passing.clone();
+        old.id = "old".into();
+        let cases = |s: &[StaleEntry]| s.iter().map(|e| e.case.clone()).collect::<Vec<_>>();
+        // An expired entry of a passing case is expired, not stale.
+        let both = [passing.clone(), old];
+        assert_eq!(cases(&b.stale(&both, false, today)), vec!["c"]);
+        assert_eq!(cases(&b.stale(&both, true, today)), vec!["c", "gone"]);
+        passing.checks = vec![CheckResult::fail(
+            CheckKind::Status,
+            "expected 204, got 200",
+        )];
+        passing.outcome = Outcome::Waived;
+        assert!(b.stale(&[passing], false, today).is_empty());
     }
 
     #[test]

@@ -61,6 +61,8 @@ pub fn build_report(
         },
         summary,
         cases,
+        shard: None,
+        coverage: None,
     }
 }
 
