@@ -7,6 +7,7 @@ pub mod extract;
 pub mod files;
 pub mod http;
 pub mod lint;
+pub mod merge;
 pub mod mock;
 pub mod model;
 pub mod pipeline;

@@ -12,6 +12,7 @@ use conform::extract;
 use conform::mock::{Mock, PatchDefault};
 use conform::model::result::Outcome;
 use conform::replay::checks::StatusMatch;
+use conform::replay::plan::Shard;
 use conform::report;
 use conform::Conformance;
 
@@ -72,6 +73,27 @@ enum Command {
     },
     /// Replay cases against a target (the embedded mock by default) and write reports.
     Run(RunArgs),
+    /// Merge the reports of every shard of a run (`run --shard K/N`) into the whole run's reports.
+    Merge {
+        /// Folders holding each shard's report.json (or the report.json files).
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Folder the merged reports are written to.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Known failures, for the stale-entry check (default: reports/baseline.json when it exists).
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Folder of the case files the shards ran (for the coverage).
+        #[arg(long, default_value = "cases")]
+        cases: PathBuf,
+    },
+    /// Print what a folder of cases documents: operations, pages and response properties.
+    Coverage {
+        /// Folder of case files.
+        #[arg(long, default_value = "cases")]
+        cases: PathBuf,
+    },
     /// Write a baseline of the failures of a run that the docs' own examples explain.
     DocDefects {
         /// The doc pages the run's cases were extracted from.
@@ -181,6 +203,9 @@ struct RunArgs {
     /// No progress bar or progress lines on stderr.
     #[arg(long)]
     quiet: bool,
+    /// Run only shard K of N (whole resource groups, the same partition on every machine); merge the shards' reports with `conform merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
 }
 
 /// What PATCH without Prefer answers, as the command line spells it.
@@ -290,6 +315,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
         }
         Command::Run(args) => run(args),
+        Command::Merge {
+            shards,
+            out,
+            baseline,
+            cases,
+        } => merge(&shards, out, baseline, cases),
+        Command::Coverage { cases } => {
+            let cases = conform::model::case::load_dir(&cases)?;
+            let coverage = conform::model::coverage::Coverage::documented(&cases);
+            print!("{}", report::console::coverage(&coverage));
+            Ok(0)
+        }
         Command::DocDefects {
             docs,
             report,
@@ -413,18 +450,14 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     if let Some(filter) = &args.filter {
         pipeline = pipeline.filter(filter);
     }
+    if let Some(shard) = args.shard {
+        pipeline = pipeline.shard(shard);
+    }
     if let Ok(token) = std::env::var("CONFORM_TOKEN") {
         pipeline = pipeline.token(token);
     }
-    let default_baseline = PathBuf::from("reports/baseline.json");
     let editing = args.update_baseline || args.prune_baseline;
-    match &args.baseline {
-        Some(path) => pipeline = pipeline.baseline(path),
-        None if editing || default_baseline.exists() => {
-            pipeline = pipeline.baseline(default_baseline)
-        }
-        None => {}
-    }
+    pipeline = with_baseline(pipeline, args.baseline, editing);
     if args.update_baseline {
         pipeline = pipeline.update_baseline(args.baseline_expires);
     }
@@ -440,6 +473,26 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     }
     let rt = runtime()?;
     let (run, signal) = rt.block_on(pipeline.run_until(Signal::first()))?;
+    print_run(&run);
+    if let Some(signal) = signal {
+        eprintln!("conform: interrupted by {signal}; the reports hold the cases that finished");
+        return Ok(signal.exit_code());
+    }
+    Ok(u8::from(!run.report.gate.passed))
+}
+
+/// The baseline given, else `reports/baseline.json` when it exists or is to be written.
+fn with_baseline(pipeline: Conformance, baseline: Option<PathBuf>, editing: bool) -> Conformance {
+    let default_baseline = PathBuf::from("reports/baseline.json");
+    match baseline {
+        Some(path) => pipeline.baseline(path),
+        None if editing || default_baseline.exists() => pipeline.baseline(default_baseline),
+        None => pipeline,
+    }
+}
+
+/// Prints a run's console summary, the files written and the warnings.
+fn print_run(run: &conform::pipeline::Run) {
     let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
         && std::env::var_os("NO_COLOR").is_none();
     print!("{}", report::console::render(&run.report, colour));
@@ -452,10 +505,22 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
     for w in &run.warnings {
         eprintln!("conform: warning: {w}");
     }
-    if let Some(signal) = signal {
-        eprintln!("conform: interrupted by {signal}; the reports hold the cases that finished");
-        return Ok(signal.exit_code());
-    }
+}
+
+/// Merges the shards' reports and writes the whole run's.
+fn merge(
+    shards: &[PathBuf],
+    out: PathBuf,
+    baseline: Option<PathBuf>,
+    cases: PathBuf,
+) -> anyhow::Result<u8> {
+    let pipeline = with_baseline(
+        Conformance::new().cases_dir(cases).reports(out),
+        baseline,
+        false,
+    );
+    let run = pipeline.merge(shards)?;
+    print_run(&run);
     Ok(u8::from(!run.report.gate.passed))
 }
 

@@ -28,8 +28,10 @@ use http_body_util::Full;
 use crate::baseline::{Baseline, BaselineError, Change, Edit, Expiry};
 use crate::extract::ExtractError;
 use crate::model::case::{self, Case, CaseError};
-use crate::model::result::{CaseResult, RunReport};
+use crate::model::coverage::Coverage;
+use crate::model::result::{CaseResult, RunReport, ShardInfo};
 use crate::progress::{RunEvent, RunObserver, Silent};
+use crate::replay::plan::Shard;
 use crate::replay::runner::{RunError, RunOptions, Runner, Target};
 use crate::replay::transport::{ServiceTransport, Transport};
 use crate::report::{self, ReportError};
@@ -70,6 +72,9 @@ pub enum PipelineError {
     /// Updating or pruning the baseline was asked for, but no baseline file was named.
     #[error("updating or pruning the baseline needs a baseline file (`Conformance::baseline`)")]
     NoBaselineFile,
+    /// The reports given to merge are not the shards of one run.
+    #[error(transparent)]
+    Merge(#[from] crate::merge::MergeError),
 }
 
 /// Where the cases come from.
@@ -104,6 +109,7 @@ pub struct Conformance {
     report_dir: Option<PathBuf>,
     formats: Vec<report::ReportFormat>,
     filter: Option<String>,
+    shard: Option<Shard>,
     target: TargetChoice,
     options: RunOptions,
     /// What to change in the baseline file after the run.
@@ -132,6 +138,27 @@ pub struct Run {
     pub baseline_change: Option<Change>,
 }
 
+impl Run {
+    /// The run of this report, its reports written into `dir` when one is given.
+    fn written(
+        report: RunReport,
+        dir: Option<&std::path::Path>,
+        formats: &[report::ReportFormat],
+        warnings: Vec<String>,
+    ) -> Result<Run, PipelineError> {
+        let written = match dir {
+            Some(dir) => report::write_formats(&report, dir, formats)?,
+            None => Vec::new(),
+        };
+        Ok(Run {
+            report,
+            written,
+            warnings,
+            baseline_change: None,
+        })
+    }
+}
+
 /// What the pipeline loaded: every case, the selected ones, the schemas and the baseline.
 struct Loaded {
     all: Vec<Case>,
@@ -156,6 +183,7 @@ impl Conformance {
             report_dir: None,
             formats: report::ReportFormat::ALL.to_vec(),
             filter: None,
+            shard: None,
             target: TargetChoice::Options,
             options: RunOptions::default(),
             baseline_edit: Edit::default(),
@@ -520,6 +548,21 @@ impl Conformance {
         self
     }
 
+    /// Runs only one shard of the selected cases ([`Conformance::run`]; a test binary's trials
+    /// are partitioned by the test runner, `cargo nextest run --partition`): whole resource
+    /// groups, dealt out as [`Shard::select`] does, the same on every machine. The report says
+    /// which shard it is, and lists no stale baseline entry (one shard cannot know what the
+    /// others ran); [`Conformance::merge`] combines the shards' reports.
+    ///
+    /// ```
+    /// let pipeline = conform::Conformance::new().shard(conform::replay::plan::Shard::new(1, 4).unwrap());
+    /// # let _ = pipeline;
+    /// ```
+    pub fn shard(mut self, shard: Shard) -> Self {
+        self.shard = Some(shard);
+        self
+    }
+
     /// Adjusts the other run options (timeouts, concurrency, retries, strictness).
     ///
     /// ```
@@ -557,31 +600,47 @@ impl Conformance {
                 return Ok(loaded);
             }
         }
-        let (all, source_name) =
-            match std::mem::replace(&mut self.cases, CaseSource::Given(Vec::new())) {
-                CaseSource::Dir(dir) => {
-                    let name = dir.display().to_string();
-                    let all = case::load_dir(&dir)?;
-                    self.cases = CaseSource::Dir(dir);
-                    (all, name)
-                }
-                CaseSource::Docs(docs) => {
-                    let extraction = crate::extract::extract_paths(&docs)?;
-                    let name = docs
-                        .iter()
-                        .map(|d| d.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    self.cases = CaseSource::Docs(docs);
-                    (extraction.cases, name)
-                }
-                CaseSource::Given(cases) => (cases, "the cases given".to_string()),
-            };
+        let (all, source_name) = self.load_cases()?;
         let schemas = match &self.schemas {
             SchemaSource::Dir(dir) => Arc::new(SchemaSet::load_dir(dir)?),
             SchemaSource::Given(set) => set.clone(),
         };
         self.finish_load(all, schemas, source_name)
+    }
+
+    /// The baseline given, or an empty one.
+    fn load_baseline(&self) -> Result<Baseline, PipelineError> {
+        Ok(match &self.baseline {
+            // A baseline to be written from this run may not exist yet.
+            Some(path) if self.baseline_edit.add.is_some() && !path.exists() => Baseline::default(),
+            Some(path) => Baseline::load(path)?,
+            None if self.baseline_edit.is_some() => return Err(PipelineError::NoBaselineFile),
+            None => Baseline::default(),
+        })
+    }
+
+    /// Every case, and what to call where they came from.
+    fn load_cases(&mut self) -> Result<(Vec<Case>, String), PipelineError> {
+        let loaded = match std::mem::replace(&mut self.cases, CaseSource::Given(Vec::new())) {
+            CaseSource::Dir(dir) => {
+                let name = dir.display().to_string();
+                let all = case::load_dir(&dir)?;
+                self.cases = CaseSource::Dir(dir);
+                (all, name)
+            }
+            CaseSource::Docs(docs) => {
+                let extraction = crate::extract::extract_paths(&docs)?;
+                let name = docs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.cases = CaseSource::Docs(docs);
+                (extraction.cases, name)
+            }
+            CaseSource::Given(cases) => (cases, "the cases given".to_string()),
+        };
+        Ok(loaded)
     }
 
     /// Reads one case of a folder and only what it needs: the cases on its resource, and the
@@ -635,13 +694,7 @@ impl Conformance {
         schemas: Arc<SchemaSet>,
         source_name: String,
     ) -> Result<Loaded, PipelineError> {
-        let baseline = match &self.baseline {
-            // A baseline to be written from this run may not exist yet.
-            Some(path) if self.baseline_edit.add.is_some() && !path.exists() => Baseline::default(),
-            Some(path) => Baseline::load(path)?,
-            None if self.baseline_edit.is_some() => return Err(PipelineError::NoBaselineFile),
-            None => Baseline::default(),
-        };
+        let baseline = self.load_baseline()?;
         let selected: Vec<Case> = crate::replay::plan::select(&all, self.filter.as_deref())
             .into_iter()
             .cloned()
@@ -695,17 +748,33 @@ impl Conformance {
         let clock = Instant::now();
         let runner = Runner::start(&loaded.all, &loaded.selected, loaded.schemas, options).await?;
         let today = started_at.date_naive();
+        let complete = loaded.selected.len() == loaded.all.len();
+        let shard = self.shard.map(|s| ShardInfo {
+            index: s.index(),
+            total: s.total(),
+            selected: loaded.selected.len(),
+            complete,
+        });
+        // A shard is not every case: it neither calls an absent case's entry stale nor lets
+        // an update or prune judge what other shards ran.
+        let complete = complete && shard.is_none();
+        let selected = match self.shard {
+            Some(s) => {
+                let mine = s.select(&loaded.selected, |c| runner.resource_key(c));
+                mine.into_iter()
+                    .map(|i| loaded.selected[i].clone())
+                    .collect()
+            }
+            None => loaded.selected,
+        };
         let judged = Judged {
             baseline: &loaded.baseline,
             today,
             inner: self.observer.as_deref().unwrap_or(&Silent),
         };
-        let (mut results, stopped) = runner
-            .run_all_until(&loaded.selected, stop, &judged)
-            .await?;
+        let (mut results, stopped) = runner.run_all_until(&selected, stop, &judged).await?;
         let mut warnings = runner.warnings().to_vec();
         warnings.extend(runner.teardown().await);
-        let complete = loaded.selected.len() == loaded.all.len();
         let mut baseline = loaded.baseline;
         let mut baseline_change = None;
         match (&self.baseline, self.baseline_edit.is_some()) {
@@ -719,27 +788,64 @@ impl Conformance {
                 .push("the baseline was not updated or pruned: the run did not finish".into()),
             _ => {}
         }
-        let applied = baseline.apply(&mut results, complete, today);
-        let report = report::build_report(
+        let mut applied = baseline.apply(&mut results, complete, today);
+        if shard.is_some() {
+            // Staleness is judged once, by `merge`, over the results of every shard.
+            applied.stale.clear();
+        }
+        let mut report = report::build_report(
             runner.target_label(),
             started_at,
             clock.elapsed(),
             results,
             applied,
         );
-        let written = match &self.report_dir {
-            Some(dir) => report::write_formats(&report, dir, &self.formats)?,
-            None => Vec::new(),
-        };
-        Ok((
-            Run {
-                report,
-                written,
-                warnings,
-                baseline_change,
-            },
-            stopped,
-        ))
+        report.shard = shard;
+        report.coverage = Some(Coverage::of(&loaded.all, &report.cases));
+        let mut run = Run::written(report, self.report_dir.as_deref(), &self.formats, warnings)?;
+        run.baseline_change = baseline_change;
+        Ok((run, stopped))
+    }
+
+    /// Combines the `report.json` of each shard of one run (a folder holding it, or the file)
+    /// into the report of the whole run, as an unsharded run would have written it: checks that
+    /// they are all the shards of one run, lists the cases in id order, recomputes the summary
+    /// and the gate, judges the baseline's stale entries over every shard's results, and
+    /// computes the coverage from the cases. The reports are written when asked
+    /// ([`Conformance::reports`]).
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), conform::pipeline::PipelineError> {
+    /// let run = conform::Conformance::new()
+    ///     .baseline("reports/baseline.json")
+    ///     .reports("reports")
+    ///     .merge(["shard-1", "shard-2"])?;
+    /// assert!(run.report.shard.is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn merge<P: AsRef<std::path::Path>>(
+        mut self,
+        shards: impl IntoIterator<Item = P>,
+    ) -> Result<Run, PipelineError> {
+        let mut reports = Vec::new();
+        for given in shards {
+            let given = given.as_ref();
+            let path = if given.is_file() {
+                given.to_path_buf()
+            } else {
+                given.join("report.json")
+            };
+            let report = report::json::read(&path)?;
+            reports.push((path, report));
+        }
+        let (all, _) = self.load_cases()?;
+        let report = crate::merge::merge(reports, &self.load_baseline()?, &all)?;
+        Run::written(
+            report,
+            self.report_dir.as_deref(),
+            &self.formats,
+            Vec::new(),
+        )
     }
 
     /// Each selected case as its own libtest-mimic trial, in documented order per resource,
@@ -918,16 +1024,7 @@ impl Finish {
             results,
             Default::default(),
         );
-        let written = match &self.report_dir {
-            Some(dir) => report::write_formats(&report, dir, &self.formats)?,
-            None => Vec::new(),
-        };
-        Ok(Run {
-            report,
-            written,
-            warnings,
-            baseline_change: None,
-        })
+        Run::written(report, self.report_dir.as_deref(), &self.formats, warnings)
     }
 }
 

@@ -285,6 +285,7 @@ mod tests {
             checks: vec![check],
             notes: Vec::new(),
             waiver: None,
+            has_body: true,
         }
     }
 

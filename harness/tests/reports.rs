@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 use conform::model::case::{Method, Source};
+use conform::model::coverage::{Coverage, PageCoverage, Tally};
 use conform::model::result::{
     CaseResult, CheckKind, CheckResult, Gate, Outcome, RunReport, StaleEntry, Summary,
 };
@@ -29,6 +30,7 @@ fn case(id: &str, outcome: Outcome, checks: Vec<CheckResult>) -> CaseResult {
         checks,
         notes: Vec::new(),
         waiver: None,
+        has_body: true,
     }
 }
 
@@ -51,12 +53,42 @@ fn report(mut cases: Vec<CaseResult>, expired: Vec<StaleEntry>) -> RunReport {
         },
         summary,
         cases,
+        shard: None,
+        coverage: None,
     }
 }
 
 /// One of every outcome, two cases failing for the same reason with different numbers, and
 /// hostile text in a message and a diff.
 fn mixed() -> RunReport {
+    let mut r = mixed_cases();
+    let tally = |documented, exercised, passed| Tally {
+        documented,
+        exercised,
+        passed,
+    };
+    r.coverage = Some(Coverage {
+        operations: tally(6, 5, 2),
+        pages: tally(5, 5, 1),
+        properties: tally(40, 30, 12),
+        per_page: vec![
+            PageCoverage {
+                page: "api/user-list.md".to_string(),
+                operations: tally(1, 1, 1),
+                properties: tally(10, 10, 10),
+            },
+            PageCoverage {
+                page: "api/user-update.md".to_string(),
+                operations: tally(2, 2, 0),
+                properties: tally(12, 12, 0),
+            },
+        ],
+    });
+    r
+}
+
+/// The cases of [`mixed`].
+fn mixed_cases() -> RunReport {
     let schema_fail = |n: usize| {
         CheckResult::fail(
             CheckKind::Schema,
@@ -178,6 +210,11 @@ fn the_markdown_report_escapes_what_a_target_sends() {
     let page = html::render(&mixed());
     assert!(!page.contains('\u{1b}') && !page.contains('\u{0}'));
     assert!(!page.contains("<script>alert"));
+    // Coverage: the totals, and each page's in a collapsed table.
+    assert!(page.contains("<h2>Coverage</h2>"), "{page}");
+    assert!(page.contains("<code>api/user-update.md</code>"));
+    assert!(md.contains("| Operations | 6 | 5 | 2 |"), "{md}");
+    assert!(md.contains("1 page with operations not passed"), "{md}");
     // The diff's fence is longer than the backticks inside it.
     assert!(md.contains("````diff"), "{md}");
 }

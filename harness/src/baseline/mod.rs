@@ -482,8 +482,10 @@ impl Baseline {
             .collect()
     }
 
-    /// The entries that no longer match, in case order (see [`Baseline::staleness`]).
-    fn stale(&self, results: &[CaseResult], complete: bool) -> Vec<StaleEntry> {
+    /// The entries that no longer match the results, in case order (see
+    /// [`Baseline::staleness`]). `conform merge` asks this of the whole set of a sharded run's
+    /// results, since one shard cannot know what the others ran.
+    pub fn stale(&self, results: &[CaseResult], complete: bool) -> Vec<StaleEntry> {
         self.staleness(results, complete)
             .into_iter()
             .map(|(case, s)| StaleEntry {
@@ -569,6 +571,7 @@ mod tests {
             path: "/x".into(),
             outcome: CaseResult::outcome_from_checks(&checks),
             status: Some(status),
+            has_body: false,
             duration_ms: 0,
             client_request_id: None,
             retries: Vec::new(),
@@ -644,6 +647,32 @@ mod tests {
         assert_eq!(applied.expired.len(), 1);
         assert!(applied.expired[0].why.contains("2027-01-31"));
         assert!(after[0].notes[0].contains("expired"));
+    }
+
+    #[test]
+    fn stale_entries_are_passing_cases_and_when_complete_absent_ones() {
+        let b = parse(
+            r#"{"known_failures": [
+                {"case": "c", "reason": "r", "checks": ["status"], "status": 200},
+                {"case": "old", "reason": "r", "checks": ["status"], "status": 200, "expires": "2020-01-01"},
+                {"case": "gone", "reason": "r", "checks": ["status"], "status": 200}
+            ]}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut passing = result(200, Vec::new());
+        let mut old = passing.clone();
+        old.id = "old".into();
+        let cases = |s: &[StaleEntry]| s.iter().map(|e| e.case.clone()).collect::<Vec<_>>();
+        // An expired entry of a passing case is stale too: it waives nothing and prune drops it.
+        let both = [passing.clone(), old];
+        assert_eq!(cases(&b.stale(&both, false)), vec!["c", "old"]);
+        assert_eq!(cases(&b.stale(&both, true)), vec!["c", "gone", "old"]);
+        passing.checks = vec![CheckResult::fail(
+            CheckKind::Status,
+            "expected 204, got 200",
+        )];
+        passing.outcome = Outcome::Waived;
+        assert!(b.stale(&[passing], false).is_empty());
     }
 
     #[test]

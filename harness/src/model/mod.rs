@@ -1,4 +1,5 @@
 //! The model: cases (what the docs say) and results (what a run found).
 
 pub mod case;
+pub mod coverage;
 pub mod result;

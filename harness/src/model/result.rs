@@ -233,6 +233,10 @@ pub struct CaseResult {
     /// The status code of the judged answer, when one came.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// Whether the judged answer carried a body (what the coverage counts as exercising the
+    /// documented response properties).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub has_body: bool,
     /// Wall time of the exchange, in milliseconds.
     pub duration_ms: u64,
     /// The `client-request-id` sent, to find the exchange in the target's logs.
@@ -261,6 +265,7 @@ impl CaseResult {
             path: case.request.path.clone(),
             outcome: Outcome::Skipped,
             status: None,
+            has_body: false,
             duration_ms: 0,
             client_request_id: None,
             retries: Vec::new(),
@@ -373,4 +378,24 @@ pub struct RunReport {
     pub gate: Gate,
     /// Every case, in id order.
     pub cases: Vec<CaseResult>,
+    /// Which shard of a sharded run this is (absent for a whole run, or a merged one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
+    /// What the documented cases cover, and how much of it the run exercised and passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<crate::model::coverage::Coverage>,
+}
+
+/// Which shard of a run a report is, and what `conform merge` needs to check the set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardInfo {
+    /// K: which shard, from 1.
+    pub index: usize,
+    /// N: how many shards the run has.
+    pub total: usize,
+    /// How many cases the run selected across all its shards.
+    pub selected: usize,
+    /// Whether the run selected every case (no filter): only then is a baseline entry that
+    /// names no case stale.
+    pub complete: bool,
 }

@@ -291,11 +291,12 @@ impl Runner {
         // A fresh id per case, recorded in the report, finds the exchange in the target's logs.
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
-        let (checks, retries, status, reach) = self
+        let (checks, retries, answer, reach) = self
             .exchange(case, json, &client_request_id, &mut result.notes)
             .await;
         result.duration_ms = started.elapsed().as_millis() as u64;
-        result.status = status;
+        result.status = answer.map(|(status, _)| status);
+        result.has_body = answer.is_some_and(|(_, body)| body);
         result.outcome = CaseResult::outcome_from_checks(&checks);
         result.client_request_id = Some(client_request_id);
         result.retries = retries;
@@ -313,7 +314,8 @@ impl Runner {
     }
 
     /// Sends a case's request and checks the answer; also returns the retried answers, the
-    /// status judged and whether the target answered, and adds the transport's notes to `notes`.
+    /// status judged with whether its answer had a body, and whether the target answered; adds
+    /// the transport's notes to `notes`.
     async fn exchange(
         &self,
         case: &Case,
@@ -323,7 +325,7 @@ impl Runner {
     ) -> (
         Vec<CheckResult>,
         Vec<crate::model::result::Retry>,
-        Option<u16>,
+        Option<(u16, bool)>,
         Reach,
     ) {
         let params = self.params.get(&case.id).cloned().unwrap_or_default();
@@ -357,12 +359,8 @@ impl Runner {
                             .await,
                     );
                 }
-                (
-                    checks,
-                    exchange.retries,
-                    Some(exchange.status),
-                    Reach::Answered,
-                )
+                let answer = (exchange.status, !exchange.body.is_empty());
+                (checks, exchange.retries, Some(answer), Reach::Answered)
             }
             Err(e) => {
                 let reach = Reach::of_error(&e);

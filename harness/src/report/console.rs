@@ -2,6 +2,7 @@
 //! stale and expired baseline entries, totals and the gate.
 
 use super::{failure_text, printable, reasons, DiffLine};
+use crate::model::coverage::{Coverage, Tally};
 use crate::model::result::{CheckOutcome, Outcome, RunReport};
 
 /// Colours a diff line for a terminal: removals red, additions green, hunk headers cyan.
@@ -75,6 +76,44 @@ pub fn render(report: &RunReport, colour: bool) -> String {
     } else {
         "gate: FAILED\n"
     });
+    if let Some(c) = &report.coverage {
+        let part = |t: &Tally, what: &str| {
+            format!(
+                "{} of {} {what} exercised, {} passed",
+                t.exercised, t.documented, t.passed
+            )
+        };
+        out.push_str(&format!(
+            "coverage: {}; {}; {}\n",
+            part(&c.operations, "operations"),
+            part(&c.pages, "pages"),
+            part(&c.properties, "response properties")
+        ));
+    }
+    out
+}
+
+/// What a set of cases documents, for `conform coverage`: one line per page (operations and
+/// response properties), then the totals.
+pub fn coverage(c: &Coverage) -> String {
+    let width = c
+        .per_page
+        .iter()
+        .map(|p| p.page.chars().count())
+        .chain(["page".len()])
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("{:<width$}  operations  properties\n", "page");
+    for p in &c.per_page {
+        out.push_str(&format!(
+            "{:<width$}  {:>10}  {:>10}\n",
+            p.page, p.operations.documented, p.properties.documented
+        ));
+    }
+    out.push_str(&format!(
+        "{} pages, {} operations, {} response properties documented\n",
+        c.pages.documented, c.operations.documented, c.properties.documented
+    ));
     out
 }
 

@@ -204,6 +204,44 @@ fn summary(report: &RunReport) -> Markup {
                 dt { "duration" } dd { (duration(report.duration_ms)) }
                 dt { "tool" } dd { (report.tool) }
             }
+            @if let Some(c) = &report.coverage {
+                (coverage(c))
+            }
+        }
+    }
+}
+
+/// Coverage: the totals, and per page what was documented, exercised and passed (collapsed).
+fn coverage(c: &crate::model::coverage::Coverage) -> Markup {
+    use crate::model::coverage::Tally;
+    let row = |name: &str, t: &Tally| {
+        html! { tr { th { (name) } td { (t.documented) } td { (t.exercised) } td { (t.passed) } } }
+    };
+    html! {
+        h2 { "Coverage" }
+        table.coverage {
+            tr { th { } th { "documented" } th { "exercised" } th { "passed" } }
+            (row("operations", &c.operations))
+            (row("pages", &c.pages))
+            (row("response properties", &c.properties))
+        }
+        details.per-page {
+            summary { "per page (" (c.per_page.len()) ")" }
+            table.coverage {
+                tr {
+                    th { "page" } th { "operations documented" } th { "exercised" } th { "passed" }
+                    th { "properties documented" } th { "exercised" } th { "passed" }
+                }
+                @for p in &c.per_page {
+                    tr {
+                        td { code { (p.page) } }
+                        td { (p.operations.documented) } td { (p.operations.exercised) }
+                        td { (p.operations.passed) }
+                        td { (p.properties.documented) } td { (p.properties.exercised) }
+                        td { (p.properties.passed) }
+                    }
+                }
+            }
         }
     }
 }
@@ -450,6 +488,7 @@ mod tests {
             checks,
             notes: Vec::new(),
             waiver: None,
+            has_body: true,
         }
     }
 
@@ -510,6 +549,8 @@ mod tests {
             target: "http://127.0.0.1:9/v1.0".to_string(),
             started_at: "2024-05-01T10:00:00Z".to_string(),
             duration_ms: 2345,
+            shard: None,
+            coverage: None,
             summary: Summary::of(&cases),
             gate: Gate {
                 passed: false,

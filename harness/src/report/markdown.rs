@@ -30,6 +30,7 @@ pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     verdict(report, &mut out);
     summary_table(report, &mut out);
+    coverage_table(report, &mut out);
     baseline_trouble(
         "Expired baseline entries (they waive nothing)",
         &report.gate.expired_baseline,
@@ -113,6 +114,77 @@ fn summary_table(report: &RunReport, out: &mut String) {
         "| {} | {} | {} | {} | {} | {} |\n",
         s.total, s.passed, s.failed, s.errored, s.waived, s.skipped
     ));
+}
+
+/// Most pages listed in the coverage section (those with something not passed).
+const COVERAGE_PAGES: usize = 20;
+
+/// Coverage totals, and the pages where a documented operation did not pass, capped.
+fn coverage_table(report: &RunReport, out: &mut String) {
+    let Some(c) = &report.coverage else {
+        return;
+    };
+    out.push_str(
+        "
+| Coverage | Documented | Exercised | Passed |
+|---|---:|---:|---:|
+",
+    );
+    for (name, t) in [
+        ("Operations", &c.operations),
+        ("Pages", &c.pages),
+        ("Response properties", &c.properties),
+    ] {
+        out.push_str(&format!(
+            "| {name} | {} | {} | {} |
+",
+            t.documented, t.exercised, t.passed
+        ));
+    }
+    let short: Vec<_> = c
+        .per_page
+        .iter()
+        .filter(|p| p.operations.passed < p.operations.documented)
+        .collect();
+    if short.is_empty() {
+        return;
+    }
+    out.push_str(&format!(
+        "
+<details><summary>{} page{} with operations not passed</summary>
+
+",
+        short.len(),
+        plural(short.len())
+    ));
+    out.push_str(
+        "| Page | Operations | Exercised | Passed |
+|---|---:|---:|---:|
+",
+    );
+    for p in short.iter().take(COVERAGE_PAGES) {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |
+",
+            md_text(&p.page),
+            p.operations.documented,
+            p.operations.exercised,
+            p.operations.passed
+        ));
+    }
+    if short.len() > COVERAGE_PAGES {
+        out.push_str(&format!(
+            "
+… and {} more in report.json and report.html
+",
+            short.len() - COVERAGE_PAGES
+        ));
+    }
+    out.push_str(
+        "
+</details>
+",
+    );
 }
 
 /// A list of baseline entries that need attention, capped.

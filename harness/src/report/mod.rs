@@ -65,6 +65,8 @@ pub fn build_report(
         },
         summary,
         cases,
+        shard: None,
+        coverage: None,
     }
 }
 

@@ -1,0 +1,368 @@
+//! Coverage: which documented operations, pages and response properties a set of cases can
+//! test, and which of them a run exercised and passed.
+//!
+//! - An operation is a method and a path template, compared as [`ResourcePath::shape`] compares
+//!   templates (`/Users/{user-id}` and `/users/{id}` are one operation).
+//! - A page is a case's `source.file`.
+//! - A response property is a property path of an operation's documented response body (nested
+//!   objects and the objects inside arrays included, annotations such as `@odata.type` left
+//!   out): `/vendorInformation/provider` of `PATCH security/hostsecurityprofiles/{}`.
+//!
+//! A thing is exercised when a case documenting it got an answer (for a response property: an
+//! answer of the documented status class with a body), and passed when it was exercised and
+//! every case that exercised it passed (a waived case did not pass).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::http::ResourcePath;
+use crate::model::case::{Body, Case, Method};
+use crate::model::result::{CaseResult, Outcome};
+
+/// How many things the docs document, how many a run exercised, how many passed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Documented by at least one case.
+    pub documented: usize,
+    /// Exercised by at least one case that got an answer.
+    pub exercised: usize,
+    /// Exercised, and every case that exercised it passed.
+    pub passed: usize,
+}
+
+/// The coverage of one page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageCoverage {
+    /// The page, as the cases' `source.file` names it.
+    pub page: String,
+    /// The operations the page's cases document.
+    pub operations: Tally,
+    /// The response properties the page's cases document.
+    pub properties: Tally,
+}
+
+/// What the cases cover: totals, then each page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Operations (method and path template), each counted once however many pages show it.
+    pub operations: Tally,
+    /// Pages with at least one case.
+    pub pages: Tally,
+    /// Response properties, per operation.
+    pub properties: Tally,
+    /// Each page, in name order.
+    pub per_page: Vec<PageCoverage>,
+}
+
+/// An operation: a method and a path template's shape.
+type Operation = (Method, String);
+
+/// What happened to the cases that document one thing.
+#[derive(Debug, Clone, Copy, Default)]
+struct Seen {
+    exercised: bool,
+    failed: bool,
+}
+
+impl Seen {
+    /// Adds one case that documents the thing: `exercised` whether it reached the thing,
+    /// `passed` whether the case passed.
+    fn add(&mut self, exercised: bool, passed: bool) {
+        if exercised {
+            self.exercised = true;
+            self.failed |= !passed;
+        }
+    }
+}
+
+/// The things of one kind, by key.
+#[derive(Debug, Clone)]
+struct Things<K: Ord>(BTreeMap<K, Seen>);
+
+impl<K: Ord> Default for Things<K> {
+    fn default() -> Self {
+        Things(BTreeMap::new())
+    }
+}
+
+impl<K: Ord> Things<K> {
+    fn add(&mut self, key: K, exercised: bool, passed: bool) {
+        self.0.entry(key).or_default().add(exercised, passed);
+    }
+
+    fn tally(&self) -> Tally {
+        let mut t = Tally {
+            documented: self.0.len(),
+            ..Tally::default()
+        };
+        for seen in self.0.values().filter(|s| s.exercised) {
+            t.exercised += 1;
+            t.passed += usize::from(!seen.failed);
+        }
+        t
+    }
+}
+
+/// The things of one page, or of all pages.
+#[derive(Debug, Default)]
+struct Scope {
+    operations: Things<Operation>,
+    properties: Things<(Operation, String)>,
+}
+
+impl Coverage {
+    /// What the cases document, with nothing run (exercised and passed are 0).
+    pub fn documented(cases: &[Case]) -> Coverage {
+        Coverage::of(cases, &[])
+    }
+
+    /// What the cases document, and what the results (matched to the cases by id) exercised
+    /// and passed; a case with no result was not run.
+    pub fn of(cases: &[Case], results: &[CaseResult]) -> Coverage {
+        let by_id: HashMap<&str, &CaseResult> =
+            results.iter().map(|r| (r.id.as_str(), r)).collect();
+        let mut total = Scope::default();
+        let mut pages: BTreeMap<&str, Scope> = BTreeMap::new();
+        let mut page_seen: Things<&str> = Things::default();
+        for case in cases {
+            let result = by_id.get(case.id.as_str());
+            let answered = result.and_then(|r| r.status);
+            let exercised = answered.is_some();
+            let judged = answered.is_some_and(|s| s / 100 == case.response.status / 100)
+                && result.is_some_and(|r| r.has_body);
+            let passed = result.is_some_and(|r| r.outcome == Outcome::Passed);
+            let operation = operation(case);
+            let properties = response_properties(case);
+            page_seen.add(case.source.file.as_str(), exercised, passed);
+            let page = pages.entry(case.source.file.as_str()).or_default();
+            for scope in [&mut total, page] {
+                scope.operations.add(operation.clone(), exercised, passed);
+                for p in &properties {
+                    scope
+                        .properties
+                        .add((operation.clone(), p.clone()), judged, passed);
+                }
+            }
+        }
+        Coverage {
+            operations: total.operations.tally(),
+            pages: page_seen.tally(),
+            properties: total.properties.tally(),
+            per_page: pages
+                .into_iter()
+                .map(|(page, scope)| PageCoverage {
+                    page: page.to_string(),
+                    operations: scope.operations.tally(),
+                    properties: scope.properties.tally(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The operation a case documents: its method and its path template's shape.
+fn operation(case: &Case) -> Operation {
+    (
+        case.request.method,
+        ResourcePath::parse(&case.request.path).shape(),
+    )
+}
+
+/// The property paths of a case's documented response body.
+fn response_properties(case: &Case) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    if let Some(Body::Json(body)) = &case.response.body {
+        property_paths(body, "", &mut out);
+    }
+    out
+}
+
+/// Every property path under `value`: nested objects' properties as `/a/b`, the objects inside
+/// arrays as properties of the array's own path; annotations (names with `@`) are not
+/// properties.
+fn property_paths(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (name, v) in map.iter().filter(|(name, _)| !name.contains('@')) {
+                let path = format!("{prefix}/{name}");
+                property_paths(v, &path, out);
+                out.insert(path);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| property_paths(v, prefix, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::result::{CheckKind, CheckResult};
+    use serde_json::json;
+
+    fn case(id: &str, page: &str, method: &str, path: &str, status: u16, body: Value) -> Case {
+        let text = json!({
+            "id": id,
+            "name": id,
+            "source": {"file": page, "line": 1},
+            "version": "beta",
+            "request": {"method": method, "path": path, "line": 1},
+            "response": {"status": status, "body": {"json": body}, "line": 5}
+        });
+        serde_json::from_value(text).unwrap()
+    }
+
+    fn result(c: &Case, outcome: Outcome, status: Option<u16>) -> CaseResult {
+        let mut r = CaseResult::unrun(c);
+        r.outcome = outcome;
+        r.status = status;
+        r.has_body = status.is_some_and(|s| s != 204);
+        if outcome == Outcome::Failed {
+            r.checks = vec![CheckResult::fail(
+                CheckKind::Status,
+                "expected 200, got 500",
+            )];
+        }
+        r
+    }
+
+    fn tally(documented: usize, exercised: usize, passed: usize) -> Tally {
+        Tally {
+            documented,
+            exercised,
+            passed,
+        }
+    }
+
+    /// Two pages; `/users/{id}` GET on both (one operation), a PATCH, and a DELETE.
+    fn cases() -> Vec<Case> {
+        vec![
+            // Page a: GET users/{} with 3 properties (/id, /address, /address/city).
+            case(
+                "a.get",
+                "a.md",
+                "GET",
+                "/users/{id}",
+                200,
+                json!({"@odata.context": "x", "id": "1", "address": {"city": "c", "city@odata.type": "t"}}),
+            ),
+            // Page a: PATCH users/{} with /id and /tags (whose items are strings).
+            case(
+                "a.patch",
+                "a.md",
+                "PATCH",
+                "/users/{id}",
+                200,
+                json!({"id": "1", "tags": ["x"]}),
+            ),
+            // Page b: the same GET, spelled differently, adding /value-less /mail.
+            case(
+                "b.get",
+                "b.md",
+                "GET",
+                "/Users/{user-id}",
+                200,
+                json!({"id": "1", "mail": "m"}),
+            ),
+            // Page c: a DELETE without a body, and a collection GET (items' properties).
+            case(
+                "c.delete",
+                "c.md",
+                "DELETE",
+                "/users/{id}",
+                204,
+                Value::Null,
+            ),
+            case(
+                "c.list",
+                "c.md",
+                "GET",
+                "/users",
+                200,
+                json!({"value": [{"id": "1"}, {"id": "2", "mail": "m"}]}),
+            ),
+        ]
+    }
+
+    #[test]
+    fn documented_counts_operations_pages_and_properties_once_each() {
+        let cov = Coverage::documented(&cases());
+        // GET users/{}, PATCH users/{}, DELETE users/{}, GET users.
+        assert_eq!(cov.operations.documented, 4);
+        assert_eq!(cov.pages.documented, 3);
+        // GET users/{}: /id /address /address/city /mail; PATCH: /id /tags;
+        // GET users: /value /value/id /value/mail.
+        assert_eq!(cov.properties.documented, 9);
+        assert_eq!(cov.operations.exercised + cov.operations.passed, 0);
+        let pages: Vec<(&str, usize, usize)> = cov
+            .per_page
+            .iter()
+            .map(|p| {
+                (
+                    p.page.as_str(),
+                    p.operations.documented,
+                    p.properties.documented,
+                )
+            })
+            .collect();
+        assert_eq!(pages, vec![("a.md", 2, 5), ("b.md", 1, 2), ("c.md", 2, 3)]);
+    }
+
+    #[test]
+    fn a_run_counts_what_was_answered_and_what_passed() {
+        let cases = cases();
+        let results = vec![
+            result(&cases[0], Outcome::Passed, Some(200)),
+            // The PATCH fails with a 500: exercised, but its body was not judged.
+            result(&cases[1], Outcome::Failed, Some(500)),
+            // The other page's GET passes.
+            result(&cases[2], Outcome::Passed, Some(200)),
+            // The DELETE was skipped: nothing answered.
+            result(&cases[3], Outcome::Skipped, None),
+            // The collection GET is waived: exercised, not passed.
+            result(&cases[4], Outcome::Waived, Some(200)),
+        ];
+        let cov = Coverage::of(&cases, &results);
+        assert_eq!(cov.operations, tally(4, 3, 1));
+        assert_eq!(cov.pages, tally(3, 3, 1));
+        // Judged: GET users/{} (4 properties, passed) and GET users (3, waived); the PATCH's
+        // 2 were not judged (a 500 for a documented 200).
+        assert_eq!(cov.properties, tally(9, 7, 4));
+        let c = &cov.per_page[2];
+        assert_eq!(c.page, "c.md");
+        assert_eq!(c.operations, tally(2, 1, 0));
+    }
+
+    #[test]
+    fn an_answer_without_a_body_exercises_the_operation_not_its_properties() {
+        let cases = cases();
+        // A 204 for the documented 200 GET (the same class, but nothing to read).
+        let results = vec![result(&cases[0], Outcome::Failed, Some(204))];
+        let cov = Coverage::of(&cases, &results);
+        assert_eq!(cov.operations.exercised, 1);
+        assert_eq!(cov.properties.exercised, 0);
+        let mut with_body = results;
+        with_body[0].has_body = true;
+        assert_eq!(Coverage::of(&cases, &with_body).properties.exercised, 3);
+    }
+
+    #[test]
+    fn one_failing_case_of_an_operation_keeps_it_from_passing() {
+        let cases = cases();
+        let results = vec![
+            result(&cases[0], Outcome::Failed, Some(200)),
+            result(&cases[2], Outcome::Passed, Some(200)),
+        ];
+        let cov = Coverage::of(&cases, &results);
+        // GET users/{} was exercised by both pages' cases; one failed.
+        assert_eq!(cov.operations.exercised, 1);
+        assert_eq!(cov.operations.passed, 0);
+        // Page b's own GET passed.
+        assert_eq!(cov.per_page[1].operations.passed, 1);
+        // /id and /mail of GET users/{} were judged by b.get; /id failed in a.get.
+        assert_eq!(cov.properties.exercised, 4);
+        assert_eq!(cov.properties.passed, 1);
+    }
+}
