@@ -283,11 +283,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 eprintln!("conform: error: {e}");
             }
             eprintln!(
-                "{} pages, {} of {} cases written to {}, {} diagnostics",
+                "{} pages, {} of {} cases written to {} ({} unchanged), {} diagnostics",
                 ex.pages,
                 written.written.len(),
                 ex.cases.len(),
                 out.display(),
+                written.unchanged,
                 ex.diagnostics.len()
             );
             if !written.failed.is_empty() || ex.skipped_unreadable() {

@@ -167,10 +167,18 @@ fn long_example_names_get_short_stable_file_names_and_go_when_stale() {
     assert_eq!(ids(&loaded), ids(&ex.cases));
     assert!(ids(&loaded).contains(&format!("long.{long}")));
 
-    // Again: the same names, nothing removed.
+    // Again: the same names, nothing removed, and nothing written: every file already holds
+    // its case (a file changed by hand is rewritten).
+    let tampered = out.path().join("long.short.json");
+    std::fs::write(&tampered, "{}").unwrap_or_else(|e| panic!("{e}"));
     let again = write(out.path(), &ex.cases);
     assert!(again.removed.is_empty(), "{again:?}");
+    assert_eq!(again.written, vec![tampered]);
+    assert_eq!(again.unchanged, 2);
     assert_eq!(file_names(out.path()), names);
+    let third = write(out.path(), &ex.cases);
+    assert!(third.written.is_empty(), "{third:?}");
+    assert_eq!(third.unchanged, 3);
 
     // The long example gone from the page, its file goes too.
     std::fs::write(&page, pair("short", "y")).unwrap_or_else(|e| panic!("{e}"));

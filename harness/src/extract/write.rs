@@ -10,8 +10,10 @@ use super::*;
 /// What [`write_cases`] did.
 #[derive(Debug, Default)]
 pub struct Written {
-    /// Case files written, in case order.
+    /// Case files written (new or changed), in case order.
     pub written: Vec<PathBuf>,
+    /// Case files that already held exactly their case, left untouched.
+    pub unchanged: usize,
     /// Stale case files removed.
     pub removed: Vec<PathBuf>,
     /// Files that could not be written or removed, each error naming its file.
@@ -19,7 +21,9 @@ pub struct Written {
 }
 
 /// Writes cases to a folder, one file each, and removes case files no longer produced. A file
-/// that cannot be written or removed is reported in [`Written::failed`] and the others are
+/// that already holds exactly its case is not rewritten (its modification time stays, so tools
+/// watching the folder see only real changes, and re-extracting an unchanged corpus writes
+/// nothing). A file that cannot be written or removed is reported in [`Written::failed`] and the others are
 /// still written; only a folder that cannot be made or listed stops it.
 pub fn write_cases(dir: &Path, cases: &[Case]) -> Result<Written, ExtractError> {
     let io = |path: &Path| {
@@ -69,7 +73,13 @@ pub fn write_cases(dir: &Path, cases: &[Case]) -> Result<Written, ExtractError> 
         }
     }
     for (path, c) in files {
-        match std::fs::write(&path, c.to_json()) {
+        let json = c.to_json();
+        // An unreadable old file is simply rewritten.
+        if std::fs::read(&path).is_ok_and(|old| old == json.as_bytes()) {
+            out.unchanged += 1;
+            continue;
+        }
+        match std::fs::write(&path, json) {
             Ok(()) => out.written.push(path),
             Err(e) => out.failed.push(io(&path)(e)),
         }
