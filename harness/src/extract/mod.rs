@@ -128,35 +128,42 @@ pub fn extract_paths_with<'a>(
         diagnostics: unreadable,
         ..Extraction::default()
     };
-    let mut pages = Vec::new();
-    for file in files {
-        let display = file.path.display().to_string();
-        out.pages += 1;
-        let bytes = match std::fs::read(&file.path) {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                out.diagnostics.push(Diagnostic::new(
+    // Reading is independent per file: on every core, taken back in file order.
+    use rayon::prelude::*;
+    out.pages += files.len();
+    let read: Vec<Result<(String, String, String), Diagnostic>> = files
+        .into_par_iter()
+        .map(|file| {
+            let display = file.path.display().to_string();
+            let bytes = std::fs::read(&file.path).map_err(|e| {
+                Diagnostic::new(
                     &display,
                     1,
                     Severity::Error,
                     Code::Unreadable,
                     format!("cannot be read ({e}); page skipped"),
-                ));
-                continue;
+                )
+            })?;
+            match String::from_utf8(bytes) {
+                Ok(text) => Ok((file.rel, display, text)),
+                Err(e) => Err(Diagnostic::new(
+                    &display,
+                    1,
+                    Severity::Error,
+                    Code::NotMarkdown,
+                    format!(
+                        "not UTF-8 text (invalid byte at offset {}); page skipped",
+                        e.utf8_error().valid_up_to()
+                    ),
+                )),
             }
-        };
-        match String::from_utf8(bytes) {
-            Ok(text) => pages.push((file.rel, display, text)),
-            Err(e) => out.diagnostics.push(Diagnostic::new(
-                &display,
-                1,
-                Severity::Error,
-                Code::NotMarkdown,
-                format!(
-                    "not UTF-8 text (invalid byte at offset {}); page skipped",
-                    e.utf8_error().valid_up_to()
-                ),
-            )),
+        })
+        .collect();
+    let mut pages = Vec::with_capacity(read.len());
+    for r in read {
+        match r {
+            Ok(page) => pages.push(page),
+            Err(d) => out.diagnostics.push(d),
         }
     }
     let texts: Vec<(&str, &str, &str)> = pages
@@ -190,10 +197,16 @@ pub fn extract_texts_with<'a>(
         ..Extraction::default()
     };
     let mut displays: HashMap<String, String> = HashMap::new();
-    for (rel, display, text) in pages {
+    // Pages are independent until the cross-page lint: read and lint them on every core, then
+    // take their results in page order, so the output is the same however they were scheduled.
+    use rayon::prelude::*;
+    let per_page: Vec<_> = pages
+        .par_iter()
+        .map(|(rel, display, text)| extract_page_counted(rel, display, text, schemas))
+        .collect();
+    for ((rel, display, _), (cases, diags, validated)) in pages.iter().zip(per_page) {
         displays.insert(rel.to_string(), display.to_string());
         out.page_paths.insert(display.to_string(), rel.to_string());
-        let (cases, diags, validated) = extract_page_counted(rel, display, text, schemas);
         out.examples_validated += validated;
         out.cases.extend(cases);
         out.diagnostics.extend(diags);
