@@ -8,13 +8,13 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use conform::Conformance;
 use conform::extract;
 use conform::mock::{Mock, PatchDefault};
 use conform::model::result::Outcome;
 use conform::replay::checks::StatusMatch;
 use conform::replay::plan::Shard;
 use conform::report;
-use conform::Conformance;
 
 /// Conformance tests for REST APIs documented the way Microsoft Graph is.
 #[derive(Parser)]
@@ -554,7 +554,7 @@ impl Signal {
     async fn first() -> Signal {
         #[cfg(unix)]
         {
-            use tokio::signal::unix::{signal, SignalKind};
+            use tokio::signal::unix::{SignalKind, signal};
             match (
                 signal(SignalKind::interrupt()),
                 signal(SignalKind::terminate()),

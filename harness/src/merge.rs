@@ -20,7 +20,9 @@ pub enum MergeError {
     #[error("no shard report to merge")]
     Empty,
     /// A report has no `shard` field: it is a whole run's report, or an older one.
-    #[error("{0}: not the report of a shard (no `shard` field; write it with `conform run --shard K/N`)")]
+    #[error(
+        "{0}: not the report of a shard (no `shard` field; write it with `conform run --shard K/N`)"
+    )]
     NotAShard(PathBuf),
     /// Two reports belong to runs split differently, or of different selections or targets.
     #[error("{path} ({what}) and {first} ({first_what}) are not shards of one run")]

@@ -595,10 +595,10 @@ impl Conformance {
     /// id, as `--exact` gives it when a runner such as nextest starts one process per test),
     /// only that case and what it needs are read.
     fn load(&mut self, focus: Option<&str>) -> Result<Loaded, PipelineError> {
-        if let (Some(id), CaseSource::Dir(dir)) = (focus, &self.cases) {
-            if let Some(loaded) = self.load_focused(&dir.clone(), id)? {
-                return Ok(loaded);
-            }
+        if let (Some(id), CaseSource::Dir(dir)) = (focus, &self.cases)
+            && let Some(loaded) = self.load_focused(&dir.clone(), id)?
+        {
+            return Ok(loaded);
         }
         let (all, source_name) = self.load_cases()?;
         let schemas = match &self.schemas {
@@ -974,7 +974,7 @@ impl Trials {
     /// let _ = libtest_mimic::run(&args, trials.trials);
     /// assert!(results().iter().all(|r| !r.id.is_empty()));
     /// ```
-    pub fn collected(&self) -> impl Fn() -> Vec<CaseResult> {
+    pub fn collected(&self) -> impl Fn() -> Vec<CaseResult> + use<> {
         let collected = self.collected.clone();
         move || collected.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }

@@ -261,8 +261,8 @@ mod tests {
     use super::*;
     use crate::model::case::{Method, Source};
     use crate::model::result::{CheckKind, CheckResult};
-    use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     fn result(outcome: Outcome) -> CaseResult {
         let check = match outcome {

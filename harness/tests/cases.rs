@@ -22,10 +22,10 @@ fn main() {
         .params(conform::pipeline::params_from_list(
             &std::env::var("CONFORM_PARAMS").unwrap_or_default(),
         ));
-    if let Ok(target) = std::env::var("CONFORM_TARGET") {
-        if !target.is_empty() {
-            conformance = conformance.target_url(target);
-        }
+    if let Ok(target) = std::env::var("CONFORM_TARGET")
+        && !target.is_empty()
+    {
+        conformance = conformance.target_url(target);
     }
     if let Ok(token) = std::env::var("CONFORM_TOKEN") {
         conformance = conformance.token(token);

@@ -86,9 +86,11 @@ fn main_job_passes_the_gate_with_the_waived_case_shown() {
         .map(|a| a.iter().filter(|c| c["outcome"] == "waived").collect())
         .unwrap_or_default();
     assert_eq!(waived.len(), 1);
-    assert!(waived[0]["waiver"]
-        .as_str()
-        .is_some_and(|w| w.contains("docs disagree")));
+    assert!(
+        waived[0]["waiver"]
+            .as_str()
+            .is_some_and(|w| w.contains("docs disagree"))
+    );
     for case in report["cases"].as_array().into_iter().flatten() {
         for key in [
             "id",

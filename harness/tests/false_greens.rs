@@ -2,7 +2,7 @@
 //! that an earlier version let through (wiremock on 127.0.0.1).
 
 mod common;
-use common::{case, host_body, load, run_one, HOST_ID};
+use common::{HOST_ID, case, host_body, load, run_one};
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,7 +12,7 @@ use conform::model::case::{Case, Header};
 use conform::model::result::{CaseResult, CheckKind, CheckOutcome, Outcome};
 use conform::replay::checks::{CheckOptions, StatusMatch};
 use conform::replay::runner::{RunOptions, Target};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -150,9 +150,11 @@ async fn a_204_documented_and_200_served_still_has_its_body_judged() {
     )
     .await;
     assert_eq!(r.outcome, Outcome::Failed, "{:#?}", r.checks);
-    assert!(failed(&r)
-        .iter()
-        .any(|(k, m)| *k == CheckKind::Schema && m.contains("not JSON")));
+    assert!(
+        failed(&r)
+            .iter()
+            .any(|(k, m)| *k == CheckKind::Schema && m.contains("not JSON"))
+    );
     // What was written must come back in the representation served instead.
     let r = against(
         &no_content,
@@ -401,10 +403,11 @@ async fn a_write_is_read_back_where_a_get_is_documented() {
         .await;
     let r = readback_run(&faithful, &all, &patch).await;
     assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
-    assert!(r
-        .checks
-        .iter()
-        .any(|c| c.kind == CheckKind::Readback && c.outcome == CheckOutcome::Passed));
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.kind == CheckKind::Readback && c.outcome == CheckOutcome::Passed)
+    );
     // A read-back that is not found fails the same way.
     let lost = MockServer::start().await;
     Mock::given(method("PATCH"))

@@ -2,7 +2,7 @@
 //! earlier version failed (wiremock on 127.0.0.1).
 
 mod common;
-use common::{case, host_body, load, run_one, HOST_ID};
+use common::{HOST_ID, case, host_body, load, run_one};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use conform::model::case::{Body, Case, Header};
 use conform::model::result::{CaseResult, CheckKind, CheckOutcome, Outcome, Severity};
 use conform::replay::runner::{RunOptions, Target};
 use conform::schema::SchemaSet;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -309,8 +309,10 @@ async fn failed_warnings_show_and_severities_are_the_ones_that_applied() {
     let r = against(&host, json_answer(200, &body, "application/json")).await;
     assert_passed(&r);
     let unknown = r.checks.iter().find(|c| c.kind == CheckKind::Unknown);
-    assert!(unknown
-        .is_some_and(|c| c.severity == Severity::Warning && c.outcome == CheckOutcome::Failed));
+    assert!(
+        unknown
+            .is_some_and(|c| c.severity == Severity::Warning && c.outcome == CheckOutcome::Failed)
+    );
     let report = conform::report::build_report(
         "t",
         chrono::Utc::now(),

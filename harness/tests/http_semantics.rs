@@ -10,7 +10,7 @@ use conform::model::case::{self, Case, Header};
 use conform::model::result::{CaseResult, CheckKind, CheckOutcome, Outcome, Severity};
 use conform::replay::checks::{CheckOptions, StatusMatch};
 use conform::replay::runner::{RunOptions, Runner, Target};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -80,9 +80,11 @@ async fn status_of_the_same_class_warns_only_when_asked() {
         .await;
     let exact = run_one(&case, schemas.clone(), opts(server.uri())).await;
     assert_eq!(exact.outcome, Outcome::Failed);
-    assert!(check(&exact, "status")[0]
-        .message
-        .contains("expected 200 OK, got 201 Created"));
+    assert!(
+        check(&exact, "status")[0]
+            .message
+            .contains("expected 200 OK, got 201 Created")
+    );
     let class = run_one(
         &case,
         schemas,
@@ -129,9 +131,11 @@ async fn prefer_is_judged_by_shape_and_preference_applied() {
         serve(ok_json(&profile()).insert_header("Preference-Applied", "return=minimal")).await;
     let r = run_one(&case, schemas.clone(), opts(wrong.uri())).await;
     assert_eq!(r.outcome, Outcome::Failed);
-    assert!(check(&r, "prefer")[0]
-        .message
-        .contains("Preference-Applied says `return=minimal`"));
+    assert!(
+        check(&r, "prefer")[0]
+            .message
+            .contains("Preference-Applied says `return=minimal`")
+    );
 
     let empty = serve(ResponseTemplate::new(200)).await;
     let r = run_one(&case, schemas, opts(empty.uri())).await;
@@ -255,9 +259,11 @@ async fn throttling_is_retried_and_recorded() {
         r.retries
     );
     assert_eq!(always.received_requests().await.map(|v| v.len()), Some(3));
-    assert!(check(&r, "status")[0]
-        .message
-        .contains("got 503 Service Unavailable"));
+    assert!(
+        check(&r, "status")[0]
+            .message
+            .contains("got 503 Service Unavailable")
+    );
 }
 
 #[tokio::test]

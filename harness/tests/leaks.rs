@@ -130,10 +130,11 @@ async fn a_target_that_echoes_the_token_everywhere_gets_it_redacted() {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     // The target saw the token: the test is real.
     let seen = server.received_requests().await.unwrap_or_default();
-    assert!(seen.iter().any(|r| r
-        .headers
-        .get("authorization")
-        .is_some_and(|v| v.as_bytes() == format!("Bearer {TOKEN}").as_bytes())));
+    assert!(seen.iter().any(|r| {
+        r.headers
+            .get("authorization")
+            .is_some_and(|v| v.as_bytes() == format!("Bearer {TOKEN}").as_bytes())
+    }));
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     let reports_text = all_files(&reports);
     assert!(reports_text.contains("report.json") || reports.join("report.json").exists());
@@ -205,9 +206,11 @@ async fn a_case_path_that_names_another_origin_is_an_input_error() {
             "{path}: the other origin was contacted"
         );
     }
-    assert!(server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .is_empty());
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
 }

@@ -9,7 +9,7 @@ use conform::baseline::Baseline;
 use conform::mock::{Mock, MockResponse, PatchDefault};
 use conform::model::result::{CheckKind, Outcome};
 use conform::replay::runner::{RunOptions, Runner, Target};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const HOST: &str = "/beta/Security/hostSecurityProfiles/753b6489-6489-753b-8964-3b7589643b75";
 

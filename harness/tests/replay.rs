@@ -1,7 +1,7 @@
 //! Each check against wiremock targets: a deviation must be caught by the right check, a conformant answer must pass.
 
 mod common;
-use common::{load, run_one, HOST_ID};
+use common::{HOST_ID, load, run_one};
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use conform::model::case::{self, Case};
 use conform::model::result::{CaseResult, CheckKind, CheckOutcome, Outcome};
 use conform::replay::runner::{RunError, RunOptions, Runner, Target};
 use conform::schema::SchemaSet;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -96,7 +96,9 @@ async fn conformant_answer_passes_every_check() {
     let kinds: Vec<_> = r.checks.iter().map(|c| c.kind.as_str()).collect();
     assert_eq!(
         kinds,
-        vec!["status", "header", "schema", "key", "type", "unknown", "echo"]
+        vec![
+            "status", "header", "schema", "key", "type", "unknown", "echo"
+        ]
     );
     assert!(
         r.notes
@@ -114,9 +116,11 @@ async fn wrong_status_is_caught() {
     let r = answer(&case, schemas, ResponseTemplate::new(204)).await;
     assert_eq!(r.outcome, Outcome::Failed);
     assert_eq!(failed_kinds(&r), vec!["status"]);
-    assert!(r.checks[0]
-        .message
-        .contains("expected 200 OK, got 204 No Content"));
+    assert!(
+        r.checks[0]
+            .message
+            .contains("expected 200 OK, got 204 No Content")
+    );
 }
 
 #[tokio::test]
@@ -163,10 +167,11 @@ async fn body_that_is_not_json_is_caught() {
     )
     .await;
     assert_eq!(failed_kinds(&r), vec!["schema"]);
-    assert!(r
-        .checks
-        .iter()
-        .any(|c| c.message.contains("body is not JSON")));
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.message.contains("body is not JSON"))
+    );
 }
 
 #[tokio::test]
@@ -335,10 +340,11 @@ async fn json_body_without_content_type_is_caught() {
         "{:#?}",
         r.checks
     );
-    assert!(r
-        .checks
-        .iter()
-        .any(|c| c.message.contains("no Content-Type")));
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.message.contains("no Content-Type"))
+    );
 }
 
 #[tokio::test]
@@ -529,10 +535,11 @@ async fn nested_shape_change_is_caught() {
         "{:#?}",
         r.checks
     );
-    assert!(r
-        .checks
-        .iter()
-        .any(|c| c.kind == CheckKind::Schema && c.message.contains("/vendorInformation:")));
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.kind == CheckKind::Schema && c.message.contains("/vendorInformation:"))
+    );
 }
 
 #[tokio::test]
@@ -545,10 +552,11 @@ async fn missing_key_is_caught() {
     }
     let r = answer_ip(&case, schemas, &body).await;
     assert_eq!(failed_kinds(&r), vec!["key"], "{:#?}", r.checks);
-    assert!(r
-        .checks
-        .iter()
-        .any(|c| c.message.contains("the entity's key `id` is missing")));
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.message.contains("the entity's key `id` is missing"))
+    );
 }
 
 #[tokio::test]
@@ -698,13 +706,15 @@ async fn coverage_of_an_untruncated_example_is_checked() {
     };
     let r = run_one(&case, schemas, opts).await;
     assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
-    assert!(r
-        .checks
-        .iter()
-        .any(|c| c.kind == CheckKind::Coverage && c.outcome == CheckOutcome::Passed));
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.kind == CheckKind::Coverage && c.outcome == CheckOutcome::Passed)
+    );
     // accountName is not in the metadata: shown, but only as a warning.
-    assert!(r
-        .checks
-        .iter()
-        .any(|c| c.kind == CheckKind::Unknown && c.outcome == CheckOutcome::Failed));
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.kind == CheckKind::Unknown && c.outcome == CheckOutcome::Failed)
+    );
 }

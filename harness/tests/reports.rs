@@ -10,7 +10,7 @@ use conform::model::coverage::{Coverage, PageCoverage, Tally};
 use conform::model::result::{
     CaseResult, CheckKind, CheckResult, Gate, Outcome, RunReport, StaleEntry, Summary,
 };
-use conform::report::{console, html, junit, markdown, reasons, ReportFormat};
+use conform::report::{ReportFormat, console, html, junit, markdown, reasons};
 
 /// A case result with the given outcome and checks.
 fn case(id: &str, outcome: Outcome, checks: Vec<CheckResult>) -> CaseResult {
@@ -141,11 +141,13 @@ fn mixed_cases() -> RunReport {
             case(
                 "user-post.create_<script>",
                 Outcome::Failed,
-                vec![CheckResult::fail(
-                    CheckKind::Echo,
-                    "`displayName` came back as <script>alert(1)</script> | not | a | table",
-                )
-                .with_diff(Some("-a ``` b\n+\u{1b}[31m c\u{0}\n".to_string()))],
+                vec![
+                    CheckResult::fail(
+                        CheckKind::Echo,
+                        "`displayName` came back as <script>alert(1)</script> | not | a | table",
+                    )
+                    .with_diff(Some("-a ``` b\n+\u{1b}[31m c\u{0}\n".to_string())),
+                ],
             ),
             waived,
             skipped,

@@ -33,7 +33,11 @@ fn committed_schemas_are_what_the_metadata_gives() {
             "{} differs from the metadata; regenerate with `cargo run -- schemas --metadata {} {} --out schemas`",
             path.display(),
             metadata.display(),
-            ROOTS.iter().map(|r| format!("--type {r}")).collect::<Vec<_>>().join(" ")
+            ROOTS
+                .iter()
+                .map(|r| format!("--type {r}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         );
         generated.push(format!("{name}.json"));
     }
@@ -83,9 +87,11 @@ fn metadata_read_only_marks_become_read_only_properties() {
         .unwrap_or_else(|e| panic!("{e}"));
     // Core.Computed in an out-of-line <Annotations Target="…/duration">.
     assert_eq!(booking["properties"]["duration"]["readOnly"], json!(true));
-    assert!(booking["properties"]["customerName"]
-        .get("readOnly")
-        .is_none());
+    assert!(
+        booking["properties"]["customerName"]
+            .get("readOnly")
+            .is_none()
+    );
     // Core.Permissions Read.
     let dm = meta
         .schema_for("microsoft.graph.deviceManagement")

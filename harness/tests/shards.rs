@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 use conform::model::case::Case;
 use conform::replay::plan::{self, Shard};
 use conform::replay::runner::{RunOptions, Runner};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 fn conform(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_conform"))

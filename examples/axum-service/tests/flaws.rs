@@ -1,7 +1,7 @@
 //! The same cases against the service broken on purpose: each flaw is caught by the check
 //! that names it.
 
-use axum_service::{app_with, Flaw, SEEDED_IDS};
+use axum_service::{Flaw, SEEDED_IDS, app_with};
 use conform::model::result::{CheckKind, Outcome};
 
 async fn failing_kinds(flaw: Flaw) -> Vec<(String, CheckKind)> {

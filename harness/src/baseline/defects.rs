@@ -331,9 +331,11 @@ mod tests {
         assert!(g.unexplained.is_empty(), "{:?}", g.unexplained);
         let entry = &g.baseline.known_failures[0];
         assert_eq!(entry.failures[0].status, Some(400));
-        assert!(entry
-            .reason
-            .starts_with("doc defect: p.md:6 [example-invalid]"));
+        assert!(
+            entry
+                .reason
+                .starts_with("doc defect: p.md:6 [example-invalid]")
+        );
         // The same defect in the answer's body does not explain a status.
         let (ex, r) = world(Code::ExampleInvalid, 14, CheckKind::Status);
         let g = doc_defects(std::slice::from_ref(&r), &ex.cases, &ex);

@@ -14,7 +14,7 @@
 mod defects;
 mod update;
 
-pub use defects::{doc_defects, explains, Generated, Unexplained};
+pub use defects::{Generated, Unexplained, doc_defects, explains};
 pub use update::{Change, Edit, Expiry, ExpiryError, PLACEHOLDER_REASON};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -256,18 +256,18 @@ impl KnownFailure {
                 check.kind
             ));
         }
-        if check.kind == CheckKind::Status {
-            if let Some(pinned) = self.status {
-                return match result.status {
-                    Some(s) if s == pinned => Ok(()),
-                    Some(s) => Err(format!(
-                        "the answer is {s}, but the entry accepts only {pinned}"
-                    )),
-                    None => Err(format!(
-                        "no status came back, but the entry accepts only {pinned}"
-                    )),
-                };
-            }
+        if check.kind == CheckKind::Status
+            && let Some(pinned) = self.status
+        {
+            return match result.status {
+                Some(s) if s == pinned => Ok(()),
+                Some(s) => Err(format!(
+                    "the answer is {s}, but the entry accepts only {pinned}"
+                )),
+                None => Err(format!(
+                    "no status came back, but the entry accepts only {pinned}"
+                )),
+            };
         }
         match &self.message {
             Some(m) if check.message.contains(m.as_str()) => Ok(()),
@@ -636,10 +636,11 @@ mod tests {
             )]
         };
         let mut last_day = failing();
-        assert!(b
-            .apply(&mut last_day, true, day("2027-01-31"))
-            .expired
-            .is_empty());
+        assert!(
+            b.apply(&mut last_day, true, day("2027-01-31"))
+                .expired
+                .is_empty()
+        );
         assert_eq!(last_day[0].outcome, Outcome::Waived);
         let mut after = failing();
         let applied = b.apply(&mut after, true, day("2027-02-01"));

@@ -111,10 +111,10 @@ pub fn parse_request_line(line: &str) -> Option<RequestLine> {
     let (method, rest) = line.split_once(char::is_whitespace)?;
     let method = Method::parse(method)?;
     let mut url = rest.trim();
-    if let Some((before, last)) = url.rsplit_once(char::is_whitespace) {
-        if last.to_ascii_uppercase().starts_with("HTTP/") {
-            url = before.trim_end();
-        }
+    if let Some((before, last)) = url.rsplit_once(char::is_whitespace)
+        && last.to_ascii_uppercase().starts_with("HTTP/")
+    {
+        url = before.trim_end();
     }
     // `sites/{id}/lists` (no leading slash) is a URL too; prose after a verb has no `/`.
     let looks_like_url = url.starts_with('/')
@@ -355,7 +355,9 @@ mod tests {
 
     #[test]
     fn repairs_docs_api_url() {
-        let p = split_url("https://graph.microsoft.com/docs\\api/Security/ipSecurityProfiles/{ipSecurityProfileId}");
+        let p = split_url(
+            "https://graph.microsoft.com/docs\\api/Security/ipSecurityProfiles/{ipSecurityProfileId}",
+        );
         assert_eq!(p.version, None);
         assert_eq!(p.path, "/Security/ipSecurityProfiles/{ipSecurityProfileId}");
         assert!(p.repaired.is_some());

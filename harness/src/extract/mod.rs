@@ -9,7 +9,7 @@ mod write;
 
 use pages::page_files;
 use pair::{read_request, read_response};
-pub use write::{write_cases, Written};
+pub use write::{Written, write_cases};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -492,16 +492,19 @@ mod tests {
             .map(|d| d.file.as_str())
             .collect();
         assert_eq!(conflicts, vec!["a.md", "b.md"]);
-        assert!(out
-            .diagnostics
-            .iter()
-            .any(|d| d.code == Code::DuplicateName && d.file == "b.md"));
+        assert!(
+            out.diagnostics
+                .iter()
+                .any(|d| d.code == Code::DuplicateName && d.file == "b.md")
+        );
     }
 
     #[test]
     fn complete_examples_that_show_other_properties_conflict() {
         let page = |body: &str, truncated: bool| {
-            format!("<!-- {{ \"blockType\": \"request\", \"name\": \"g\" }} -->\n```http\nGET /beta/x/{{id}}\n```\n<!-- {{ \"blockType\": \"response\", \"truncated\": {truncated} }} -->\n```http\nHTTP/1.1 200 OK\nContent-Type: application/json\n\n{body}\n```\n")
+            format!(
+                "<!-- {{ \"blockType\": \"request\", \"name\": \"g\" }} -->\n```http\nGET /beta/x/{{id}}\n```\n<!-- {{ \"blockType\": \"response\", \"truncated\": {truncated} }} -->\n```http\nHTTP/1.1 200 OK\nContent-Type: application/json\n\n{body}\n```\n"
+            )
         };
         let a = page("{\"id\": \"1\", \"name\": \"n\"}", false);
         let b = page("{\"id\": \"1\", \"title\": \"t\"}", false);
@@ -522,10 +525,11 @@ mod tests {
         );
         // A truncated example shows only part of the shape, so it contradicts neither.
         let out = extract_texts(&[("a.md", "a.md", &a), ("c.md", "c.md", &c)]);
-        assert!(!out
-            .diagnostics
-            .iter()
-            .any(|d| d.code == Code::ConflictingDocs));
+        assert!(
+            !out.diagnostics
+                .iter()
+                .any(|d| d.code == Code::ConflictingDocs)
+        );
     }
 
     #[test]

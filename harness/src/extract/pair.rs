@@ -179,14 +179,15 @@ fn read_body(msg: &http::RawMessage, display: &str, diags: &mut Vec<Diagnostic>)
     let diag = |line, severity, code, message: String| {
         Diagnostic::new(display, line, severity, code, message)
     };
-    if let Some(claimed) = case::find_header(&msg.headers, "content-length") {
-        if let Ok(n) = claimed.trim().parse::<usize>() {
-            // HTTP/1.1 examples are framed with CRLF, so a body of k lines is k-1 bytes
-            // longer on the wire than in the page; either count is a correct label.
-            let lf = text.len();
-            let crlf = lf + text.matches('\n').count();
-            if n != lf && n != crlf {
-                diags.push(diag(
+    if let Some(claimed) = case::find_header(&msg.headers, "content-length")
+        && let Ok(n) = claimed.trim().parse::<usize>()
+    {
+        // HTTP/1.1 examples are framed with CRLF, so a body of k lines is k-1 bytes
+        // longer on the wire than in the page; either count is a correct label.
+        let lf = text.len();
+        let crlf = lf + text.matches('\n').count();
+        if n != lf && n != crlf {
+            diags.push(diag(
                     msg.start_line,
                     Severity::Warning,
                     Code::ContentLength,
@@ -194,7 +195,6 @@ fn read_body(msg: &http::RawMessage, display: &str, diags: &mut Vec<Diagnostic>)
                         "Content-Length says {n} but the body shown is {lf} bytes ({crlf} with CRLF line ends)"
                     ),
                 ));
-            }
         }
     }
     let content_type = case::find_header(&msg.headers, "content-type").unwrap_or("");

@@ -100,7 +100,9 @@ mod tests {
 
     #[test]
     fn reads_the_rfc_grammar() {
-        let graph = parse("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8");
+        let graph = parse(
+            "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+        );
         assert_eq!(graph.essence(), "application/json");
         assert!(graph.is_json() && graph.charset_is_utf8());
         assert_eq!(graph.param("ODATA.METADATA"), Some("minimal"));

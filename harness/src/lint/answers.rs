@@ -11,9 +11,9 @@ use crate::doc::http::split_message;
 use crate::doc::{Code, Diagnostic, Page, Severity};
 use crate::model::case::{Body, Case};
 use crate::replay::checks::echo::{first_difference, written_properties};
-use crate::schema::{escape, SchemaSet};
+use crate::schema::{SchemaSet, escape};
 
-use super::bodies::{body_text, KeyLocator};
+use super::bodies::{KeyLocator, body_text};
 
 /// Whether a status answers without a body (RFC 9110: every 1xx, 204 and 304).
 fn forbids_body(status: u16) -> bool {
@@ -263,9 +263,10 @@ pub(crate) fn lint_answer_bodies(
         .odata_type
         .as_deref()
         .and_then(|t| schemas.key_property(t).map(|k| (t, k)));
-    if let Some((type_name, key)) = key {
-        if !answer.contains_key(key) {
-            diags.push(Diagnostic::new(
+    if let Some((type_name, key)) = key
+        && !answer.contains_key(key)
+    {
+        diags.push(Diagnostic::new(
                 display,
                 body_line,
                 Severity::Warning,
@@ -274,7 +275,6 @@ pub(crate) fn lint_answer_bodies(
                     "response example of a single {type_name} does not show its key `{key}`, which every entity answered carries"
                 ),
             ));
-        }
     }
     diags
 }
@@ -451,11 +451,41 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (response(0), format!("example `found` sends the same request as example `missing` (line {}) but documents 200 with a body, where that one documents 404 with no body: no single server state answers both", request(1))),
-                (response(1), format!("example `missing` sends the same request as example `found` (line {}) but documents 404 with no body, where that one documents 200 with a body: no single server state answers both", request(0))),
-                (response(5), format!("example `found_again` sends the same request as example `missing` (line {}) but documents 200 with a body, where that one documents 404 with no body: no single server state answers both", request(1))),
-                (response(6), format!("example `create` sends the same request as example `create_bad` (line {}) but documents 201 with a body, where that one documents 201 with no body: no single server state answers both", request(7))),
-                (response(7), format!("example `create_bad` sends the same request as example `create` (line {}) but documents 201 with no body, where that one documents 201 with a body: no single server state answers both", request(6))),
+                (
+                    response(0),
+                    format!(
+                        "example `found` sends the same request as example `missing` (line {}) but documents 200 with a body, where that one documents 404 with no body: no single server state answers both",
+                        request(1)
+                    )
+                ),
+                (
+                    response(1),
+                    format!(
+                        "example `missing` sends the same request as example `found` (line {}) but documents 404 with no body, where that one documents 200 with a body: no single server state answers both",
+                        request(0)
+                    )
+                ),
+                (
+                    response(5),
+                    format!(
+                        "example `found_again` sends the same request as example `missing` (line {}) but documents 200 with a body, where that one documents 404 with no body: no single server state answers both",
+                        request(1)
+                    )
+                ),
+                (
+                    response(6),
+                    format!(
+                        "example `create` sends the same request as example `create_bad` (line {}) but documents 201 with a body, where that one documents 201 with no body: no single server state answers both",
+                        request(7)
+                    )
+                ),
+                (
+                    response(7),
+                    format!(
+                        "example `create_bad` sends the same request as example `create` (line {}) but documents 201 with no body, where that one documents 201 with a body: no single server state answers both",
+                        request(6)
+                    )
+                ),
             ]
         );
     }

@@ -212,16 +212,23 @@ mod tests {
         ] {
             page.push_str(&example(name, line));
         }
-        let section =
-            "GET /Things/{id} (line 3), PATCH /things/{thing-id}/ (line 4), POST /things?$x=1 (line 5), DELETE /things/{id}/parts/{part-id} (line 6), GET /a/x{b}y/c (line 7)";
+        let section = "GET /Things/{id} (line 3), PATCH /things/{thing-id}/ (line 4), POST /things?$x=1 (line 5), DELETE /things/{id}/parts/{part-id} (line 6), GET /a/x{b}y/c (line 7)";
         assert_eq!(
             mismatches(&page),
             vec![
                 // A query is no part of the path: only POST is documented for `/things`.
-                format!("36: example uses GET but the HTTP request section documents {section} for this path"),
-                format!("52: example uses PUT but the HTTP request section documents {section} for this path"),
-                format!("60: example `DELETE /things/{{id}}/parts` matches no path of the HTTP request section: {section}"),
-                format!("68: example `GET /elsewhere/1` matches no path of the HTTP request section: {section}"),
+                format!(
+                    "36: example uses GET but the HTTP request section documents {section} for this path"
+                ),
+                format!(
+                    "52: example uses PUT but the HTTP request section documents {section} for this path"
+                ),
+                format!(
+                    "60: example `DELETE /things/{{id}}/parts` matches no path of the HTTP request section: {section}"
+                ),
+                format!(
+                    "68: example `GET /elsewhere/1` matches no path of the HTTP request section: {section}"
+                ),
             ]
         );
     }

@@ -176,15 +176,15 @@ pub(crate) fn lint_page(page: &Page, cases: &[Case], display: &str) -> Vec<Diagn
             .is_some_and(|a| a.block_type() == Some(crate::doc::BlockType::Request))
     });
     for block in request_blocks {
-        if let Some(msg) = split_message(&block.text, block.content_line()) {
-            if let Some(l) = http::parse_request_line(&msg.start) {
-                written.extend(
-                    split_url(&l.url)
-                        .written
-                        .into_iter()
-                        .map(|w| (block.line, w)),
-                );
-            }
+        if let Some(msg) = split_message(&block.text, block.content_line())
+            && let Some(l) = http::parse_request_line(&msg.start)
+        {
+            written.extend(
+                split_url(&l.url)
+                    .written
+                    .into_iter()
+                    .map(|w| (block.line, w)),
+            );
         }
     }
     written.sort();

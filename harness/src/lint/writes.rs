@@ -97,7 +97,7 @@ mod tests {
     use serde_json::json;
 
     use crate::doc::Code;
-    use crate::extract::{extract_texts_with, LintSchemas};
+    use crate::extract::{LintSchemas, extract_texts_with};
     use crate::schema::SchemaSet;
 
     fn schemas() -> SchemaSet {
@@ -139,9 +139,11 @@ mod tests {
             rejected("{\n  \"name\": \"x\",\n  \"createdDateTime\": \"2020-01-01T00:00:00Z\"\n}");
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, 8, "{found:?}");
-        assert!(found[0]
-            .1
-            .contains("`createdDateTime` is read-only on ns.widget"));
+        assert!(
+            found[0]
+                .1
+                .contains("`createdDateTime` is read-only on ns.widget")
+        );
     }
 
     #[test]

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::query::Query;
-use super::routes::{normal_query, OpKind, Operation};
-use super::{Mock, MockResponse, PatchDefault, JSON_CONTENT_TYPE};
+use super::routes::{OpKind, Operation, normal_query};
+use super::{JSON_CONTENT_TYPE, Mock, MockResponse, PatchDefault};
 use crate::http::{Preferences, ResourcePath, Return};
 use crate::model::case::{Body, Method};
 
@@ -155,10 +155,10 @@ impl Mock {
         };
         let mut candidates = fitting(segs);
         // The signed-in user's resources answer as documented under `/me` too.
-        if candidates.is_empty() {
-            if let Some(alias) = self.alias(&req.path) {
-                candidates = fitting(alias.segments());
-            }
+        if candidates.is_empty()
+            && let Some(alias) = self.alias(&req.path)
+        {
+            candidates = fitting(alias.segments());
         }
         let score = |op: &Operation| {
             let query_score = match (&op.query, &query) {
@@ -361,10 +361,9 @@ impl Mock {
         // A key in the path names the entity: a body may not give it another. (A path that
         // ends in a literal or a navigation names no key the body could contradict.)
         if let (true, Some(new), Some(old)) = (op.ends_in_key(), patch.get("id"), entity.get("id"))
+            && new != old
         {
-            if new != old {
-                return error(400, "BadRequest", "`id` cannot be changed", req.request_id);
-            }
+            return error(400, "BadRequest", "`id` cannot be changed", req.request_id);
         }
         if replace {
             let id = entity.get("id").cloned();

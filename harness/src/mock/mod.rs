@@ -32,8 +32,7 @@ use store::Store;
 const MAX_REQUEST_BODY: usize = 16 * 1024 * 1024;
 
 /// The media type of every JSON answer, as Graph sends it.
-pub const JSON_CONTENT_TYPE: &str =
-    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+pub const JSON_CONTENT_TYPE: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 /// What a PATCH without a `Prefer` header answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

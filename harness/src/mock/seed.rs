@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::routes::{OpKind, Operation};
-use super::store::{stable_id, Entities};
+use super::store::{Entities, stable_id};
 use super::{Mock, Seeded};
 use crate::http::ResourcePath;
 use crate::model::case::Body;
@@ -233,12 +233,12 @@ fn seed_example(op: &Operation, path: &ResourcePath, entities: &mut Entities) ->
                     let mut e = stored(e);
                     // An entity stored under a key is the entity of that key, whatever id
                     // the example of a write to it shows.
-                    if matches!(op.kind, OpKind::Update | OpKind::Replace) && op.ends_in_key() {
-                        if let (Some(Value::String(_)), Some(last)) =
+                    if matches!(op.kind, OpKind::Update | OpKind::Replace)
+                        && op.ends_in_key()
+                        && let (Some(Value::String(_)), Some(last)) =
                             (e.get("id"), target.segments().last())
-                        {
-                            e.insert("id".into(), Value::String(last.clone()));
-                        }
+                    {
+                        e.insert("id".into(), Value::String(last.clone()));
                     }
                     entities.merge(target.key(), e, member_of.as_deref());
                     if !type_name.is_empty() {

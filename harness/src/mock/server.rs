@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
 use super::handler::error;
-use super::{Mock, MAX_REQUEST_BODY};
+use super::{MAX_REQUEST_BODY, Mock};
 
 /// The mock as a `tower::Service`: any request body in, a full body out.
 #[derive(Clone)]

@@ -337,7 +337,7 @@ impl Runner {
                     Vec::new(),
                     None,
                     Reach::NotSent,
-                )
+                );
             }
         };
         if let Ok(v) = http::HeaderValue::from_str(client_request_id) {
@@ -418,7 +418,7 @@ impl Runner {
                 return fail(format!(
                     "the read-back GET {} answered a body that is not JSON: {e}",
                     get.path
-                ))
+                ));
             }
         };
         checks::check_written(CheckKind::Readback, case, write, &body, &self.schemas)

@@ -1,7 +1,7 @@
 //! The console summary: cases that did not pass (and passing ones whose warnings failed),
 //! stale and expired baseline entries, totals and the gate.
 
-use super::{failure_text, printable, reasons, DiffLine};
+use super::{DiffLine, failure_text, printable, reasons};
 use crate::model::coverage::{Coverage, Tally};
 use crate::model::result::{CheckOutcome, Outcome, RunReport};
 

@@ -4,7 +4,7 @@
 //! maud builds the page and escapes every value put in it (doc text, messages, bodies, ids);
 //! the style and script are constants of this module, so the page loads nothing from anywhere.
 
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::DiffLine;
 use crate::model::result::{CaseResult, CheckOutcome, CheckResult, Outcome, RunReport, StaleEntry};
@@ -639,8 +639,11 @@ mod tests {
         let html = render(&fixture());
         assert!(html.contains(r#"<span class="files">--- expected</span>"#));
         assert!(html.contains(r#"<span class="del">-  &quot;displayName&quot;"#));
-        assert!(html
-            .contains(r#"<span class="add">+  &quot;displayName&quot;: &quot;Adele&quot;</span>"#));
+        assert!(
+            html.contains(
+                r#"<span class="add">+  &quot;displayName&quot;: &quot;Adele&quot;</span>"#
+            )
+        );
         assert!(html.contains(r#"<span class="hunk">@@ -1,3 +1,3 @@</span>"#));
         // Context lines carry no class.
         assert!(html.contains("</span>\n {\n<span"));

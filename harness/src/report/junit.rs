@@ -7,10 +7,10 @@
 //! Written with `quick-xml`'s writer rather than the `quick-junit` crate because that one always
 //! writes a `disabled` attribute on `testsuite`, which the schema does not allow.
 
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use super::{failure_text, printable, ReportError};
+use super::{ReportError, failure_text, printable};
 use crate::model::result::{CaseResult, Outcome, RunReport, Summary};
 
 /// `junit.xml`, derived from the report: one testcase per case, named by the case id, its

@@ -350,9 +350,5 @@ fn html_text(text: &str) -> String {
 
 /// `s` for a count other than one.
 fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
+    if n == 1 { "" } else { "s" }
 }

@@ -3,11 +3,11 @@
 //! example stands where it is valid; where it breaks the metadata (a doc defect, which lint
 //! reports), the nearest valid value stands in, and each change is recorded.
 
-use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::JsonType;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::{Map, Value};
 
-use super::{csdl, escape, Repair, SchemaSet};
+use super::{Repair, SchemaSet, csdl, escape};
 
 /// How one finding is mended.
 #[derive(Debug, Clone, PartialEq)]

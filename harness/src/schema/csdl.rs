@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use roxmltree::{Document, Node};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// The JSON Schema dialect every generated schema declares.
 pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
@@ -150,11 +150,7 @@ struct Structured {
 
 impl Structured {
     fn kind(&self) -> &'static str {
-        if self.entity {
-            "entity"
-        } else {
-            "complex"
-        }
+        if self.entity { "entity" } else { "complex" }
     }
 }
 
@@ -370,7 +366,7 @@ impl Metadata {
                         value: raw.to_string(),
                         expected: "a type name or Collection(type name)",
                         line: line_of(node),
-                    })
+                    });
                 }
             },
             None => (raw, false),
@@ -532,13 +528,13 @@ impl Metadata {
                         name: current.0.to_string(),
                         base: base.to_string(),
                         kind: own.kind(),
-                    })
+                    });
                 }
                 None => {
                     return Err(CsdlError::UnresolvedType {
                         referrer: current.0.to_string(),
                         target: base.to_string(),
-                    })
+                    });
                 }
             };
             chain.push(parent);
@@ -571,10 +567,10 @@ impl Metadata {
         let mut properties = Map::new();
         for prop in &merged {
             let mut schema = self.property_schema(full, prop)?;
-            if self.is_read_only(full, &prop.name) {
-                if let Value::Object(m) = &mut schema {
-                    m.insert("readOnly".into(), json!(true));
-                }
+            if self.is_read_only(full, &prop.name)
+                && let Value::Object(m) = &mut schema
+            {
+                m.insert("readOnly".into(), json!(true));
             }
             properties.insert(prop.name.clone(), schema);
         }

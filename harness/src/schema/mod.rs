@@ -130,11 +130,7 @@ impl std::fmt::Display for Repair {
 
 /// Shows the root pointer as `/` rather than nothing.
 pub fn display_pointer(p: &str) -> &str {
-    if p.is_empty() {
-        "/"
-    } else {
-        p
-    }
+    if p.is_empty() { "/" } else { p }
 }
 
 /// The schemas of a run, by type name, compiled on first use and then shared.
@@ -566,11 +562,12 @@ impl SchemaSet {
         let (schema, owner) = self.resolve_named(schema, owner);
         match value {
             Value::Object(map) => {
-                if let Some(named) = named_type(value) {
-                    if named != owner && !named.starts_with("Collection(") {
-                        out.push((pointer, owner, named.to_string()));
-                        return;
-                    }
+                if let Some(named) = named_type(value)
+                    && named != owner
+                    && !named.starts_with("Collection(")
+                {
+                    out.push((pointer, owner, named.to_string()));
+                    return;
                 }
                 let Some(props) = schema.get("properties").and_then(Value::as_object) else {
                     return;
@@ -736,13 +733,12 @@ impl SchemaSet {
         match value {
             Value::Object(map) => {
                 // A derived type named by `@odata.type` declares more than the base.
-                if let Some(named) = named_type(value) {
-                    if let Some(derived) = self.get(named) {
-                        if self.is_derived_from(named, &owner) {
-                            schema = derived;
-                            owner = named.to_string();
-                        }
-                    }
+                if let Some(named) = named_type(value)
+                    && let Some(derived) = self.get(named)
+                    && self.is_derived_from(named, &owner)
+                {
+                    schema = derived;
+                    owner = named.to_string();
                 }
                 let Some(props) = schema.get("properties").and_then(Value::as_object) else {
                     return;
@@ -823,13 +819,12 @@ impl SchemaSet {
         if let Some(r) = prop_schema.get("$ref").and_then(Value::as_str) {
             return r.rsplit('.').next().unwrap_or(r).to_string();
         }
-        if let Some(branches) = prop_schema.get("anyOf").and_then(Value::as_array) {
-            if let Some(b) = branches
+        if let Some(branches) = prop_schema.get("anyOf").and_then(Value::as_array)
+            && let Some(b) = branches
                 .iter()
                 .find(|b| b.get("type") != Some(&Value::from("null")))
-            {
-                return self.describe(b);
-            }
+        {
+            return self.describe(b);
         }
         let types: Vec<&str> = match prop_schema.get("type") {
             Some(Value::String(t)) => vec![t.as_str()],

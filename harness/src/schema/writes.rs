@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::placeholder::is_annotation;
 
-use super::{display_pointer, SchemaSet};
+use super::{SchemaSet, display_pointer};
 
 /// Why a write body is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]

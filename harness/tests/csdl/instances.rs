@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use conform::schema::csdl::Metadata;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// Checks each `(type, instance, expected validity)` with one registry over all `schemas`.
 fn check(schemas: &BTreeMap<String, Value>, cases: &[(&str, Value, bool)]) {

@@ -1,6 +1,6 @@
 //! The seed types of graph-types.md, checked against the beta metadata property by property.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// (property, EDM type as written in graph-types.md, nullable)
 type Prop = (&'static str, &'static str, bool);

@@ -7,12 +7,12 @@ use crate::model::result::{CheckKind, CheckResult, Severity};
 use crate::placeholder::is_annotation;
 use crate::replay::request::Prepared;
 use crate::replay::transport::Exchange;
-use crate::schema::{display_pointer, escape, SchemaSet};
+use crate::schema::{SchemaSet, display_pointer, escape};
 use crate::strict_json::Parsed;
 
 use super::diff::{bounded_diff, normalize};
 use super::headers::{expected_media_type, is_bodiless};
-use super::{bounded_lines, CheckOptions};
+use super::{CheckOptions, bounded_lines};
 
 /// The type the answer's body has per the doc: the documented response type, else, for an
 /// update documented as `204 No Content`, the resource written (so that a representation
@@ -127,7 +127,7 @@ pub(super) fn check_schema(case: &Case, body: &Value, schemas: &SchemaSet) -> Op
                         "cannot validate: {e} in {}; the body was not judged",
                         schemas.origin()
                     ),
-                ))
+                ));
             }
         }
     }

@@ -6,7 +6,7 @@ use crate::model::case::{Body, Case};
 use crate::model::result::{CheckKind, CheckResult};
 use crate::placeholder::is_annotation;
 use crate::replay::request::Prepared;
-use crate::schema::{display_pointer, escape, SchemaSet};
+use crate::schema::{SchemaSet, display_pointer, escape};
 
 use super::diff::bounded_diff;
 

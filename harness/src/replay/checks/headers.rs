@@ -27,10 +27,10 @@ pub(super) fn is_bodiless(status: u16) -> bool {
 /// The media type the doc leads us to expect for a body, if any: the documented
 /// `Content-Type`, else JSON when the doc shows a JSON body or names the answer's type.
 pub(super) fn expected_media_type(case: &Case) -> Option<String> {
-    if let Some(ct) = case.response_header("content-type") {
-        if let Ok(m) = MediaType::parse(ct) {
-            return Some(m.essence().to_string());
-        }
+    if let Some(ct) = case.response_header("content-type")
+        && let Ok(m) = MediaType::parse(ct)
+    {
+        return Some(m.essence().to_string());
     }
     match case.response.body {
         Some(Body::Json(_)) => Some("application/json".into()),
@@ -95,15 +95,14 @@ pub(super) fn check_content_type(
         Ok(m) => m,
         Err(e) => return Some(CheckResult::fail(CheckKind::Header, e.to_string())),
     };
-    if same_class {
-        if let Some(want) = expected_media_type(case) {
-            if actual.essence() != want {
-                return Some(CheckResult::fail(
-                    CheckKind::Header,
-                    format!("Content-Type is `{}`, expected `{want}`", actual.essence()),
-                ));
-            }
-        }
+    if same_class
+        && let Some(want) = expected_media_type(case)
+        && actual.essence() != want
+    {
+        return Some(CheckResult::fail(
+            CheckKind::Header,
+            format!("Content-Type is `{}`, expected `{want}`", actual.essence()),
+        ));
     }
     if actual.is_json() && !actual.charset_is_utf8() {
         return Some(CheckResult::fail(
@@ -244,7 +243,7 @@ pub(super) fn check_prefer(case: &Case, got: &Exchange) -> Option<CheckResult> {
                     asked.as_header(),
                     status_text(got.status)
                 ),
-            ))
+            ));
         }
         Return::Minimal if has_body => {
             return Some(CheckResult::fail(
@@ -254,7 +253,7 @@ pub(super) fn check_prefer(case: &Case, got: &Exchange) -> Option<CheckResult> {
                     asked.as_header(),
                     got.body.len()
                 ),
-            ))
+            ));
         }
         _ => {}
     }
@@ -270,7 +269,7 @@ pub(super) fn check_prefer(case: &Case, got: &Exchange) -> Option<CheckResult> {
             return Some(CheckResult::fail(
                 CheckKind::Prefer,
                 format!("Preference-Applied {e}"),
-            ))
+            ));
         }
     };
     Some(match applied.get("return") {

@@ -22,7 +22,7 @@ use crate::schema::SchemaSet;
 pub use body::answer_type;
 pub use diff::{bounded_diff, normalize};
 pub use echo::{check_written, first_difference};
-pub use status::{status_text, StatusMatch};
+pub use status::{StatusMatch, status_text};
 
 /// Most findings listed in one check message.
 const MAX_FINDINGS: usize = 20;

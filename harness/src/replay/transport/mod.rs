@@ -92,5 +92,5 @@ impl Exchange {
 pub trait Transport: Send + Sync {
     /// Sends `request` (adding the target's credentials) and reads the answer.
     fn send<'a>(&'a self, request: &'a Prepared)
-        -> BoxFuture<'a, Result<Exchange, TransportError>>;
+    -> BoxFuture<'a, Result<Exchange, TransportError>>;
 }

@@ -91,7 +91,7 @@ where
                     return Err(TransportError::Other(format!(
                         "`{}{}` is no path: {e}",
                         self.root, p.path
-                    )))
+                    )));
                 }
             };
             let mut builder = http::Request::builder()
