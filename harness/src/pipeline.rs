@@ -161,8 +161,9 @@ impl Run {
 
 /// What the pipeline loaded: every case, the selected ones, the schemas and the baseline.
 struct Loaded {
-    all: Vec<Case>,
-    selected: Vec<Case>,
+    all: Arc<[Case]>,
+    /// Shares `all` when every case is selected: a run of many cases holds them once.
+    selected: Arc<[Case]>,
     schemas: Arc<SchemaSet>,
     baseline: Baseline,
 }
@@ -683,7 +684,12 @@ impl Conformance {
         };
         let mut loaded = self.finish_load(cases, schemas, dir.display().to_string())?;
         // The other cases are there for the mock and the read-back; only this one runs.
-        loaded.selected.retain(|c| c.id == id);
+        loaded.selected = loaded
+            .selected
+            .iter()
+            .filter(|c| c.id == id)
+            .cloned()
+            .collect();
         Ok(Some(loaded))
     }
 
@@ -695,10 +701,13 @@ impl Conformance {
         source_name: String,
     ) -> Result<Loaded, PipelineError> {
         let baseline = self.load_baseline()?;
-        let selected: Vec<Case> = crate::replay::plan::select(&all, self.filter.as_deref())
-            .into_iter()
-            .cloned()
-            .collect();
+        let all: Arc<[Case]> = all.into();
+        let chosen = crate::replay::plan::select(&all, self.filter.as_deref());
+        let selected: Arc<[Case]> = if chosen.len() == all.len() {
+            all.clone()
+        } else {
+            chosen.into_iter().cloned().collect()
+        };
         if selected.is_empty() {
             return Err(PipelineError::NoCases {
                 source_name,
@@ -763,7 +772,7 @@ impl Conformance {
                 let mine = s.select(&loaded.selected, |c| runner.resource_key(c));
                 mine.into_iter()
                     .map(|i| loaded.selected[i].clone())
-                    .collect()
+                    .collect::<Arc<[Case]>>()
             }
             None => loaded.selected,
         };
@@ -772,7 +781,7 @@ impl Conformance {
             today,
             inner: self.observer.as_deref().unwrap_or(&Silent),
         };
-        let (mut results, stopped) = runner.run_all_until(&selected, stop, &judged).await?;
+        let (mut results, stopped) = runner.run_all_until(selected, stop, &judged).await?;
         let mut warnings = runner.warnings().to_vec();
         warnings.extend(runner.teardown().await);
         let mut baseline = loaded.baseline;
@@ -900,7 +909,7 @@ impl Conformance {
         let baseline = Arc::new(loaded.baseline);
         let (runner_for_finish, runtime_for_finish) = (runner.clone(), runtime.clone());
         let trials = crate::testing::case_trials(
-            loaded.selected,
+            loaded.selected.to_vec(),
             runner,
             runtime,
             baseline.clone(),

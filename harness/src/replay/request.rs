@@ -98,12 +98,12 @@ pub(crate) const PATH_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NO
     .remove(b'_')
     .remove(b'~');
 
-/// Builds the request for a case: parameters filled, body as given, documented headers kept.
-pub fn prepare(
+/// The method, path and headers of a case's request (parameters filled, documented headers
+/// kept): what [`prepare`] can refuse, without building the body.
+pub fn prepare_head(
     case: &Case,
     params: &BTreeMap<String, String>,
-    json: Option<Value>,
-) -> Result<Prepared, PrepareError> {
+) -> Result<(http::Method, String, HeaderMap), PrepareError> {
     let method = case.request.method.to_http();
     crate::model::case::check_request_path(&case.request.path).map_err(|why| {
         PrepareError::BadPath {
@@ -126,6 +126,16 @@ pub fn prepare(
         let value = HeaderValue::from_str(&h.value).map_err(|e| bad(e.to_string()))?;
         headers.append(name, value);
     }
+    Ok((method, path, headers))
+}
+
+/// Builds the request for a case: parameters filled, body as given, documented headers kept.
+pub fn prepare(
+    case: &Case,
+    params: &BTreeMap<String, String>,
+    json: Option<Value>,
+) -> Result<Prepared, PrepareError> {
+    let (method, path, mut headers) = prepare_head(case, params)?;
     let body = match (&json, &case.request.body) {
         (Some(v), _) => Some(serde_json::to_vec(v).unwrap_or_default()),
         (None, Some(Body::Text(t))) => Some(t.clone().into_bytes()),

@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use serde_json::Value;
 
 use super::checks;
@@ -140,7 +139,16 @@ impl Default for RunOptions {
 }
 
 /// A prepared run: the transport, the parameters of every case, and what the checks need.
+/// Cloning it is cheap: the clones share one run.
+#[derive(Clone)]
 pub struct Runner {
+    /// Shared with the tasks that run the resource groups, so they can run on every worker
+    /// thread of the runtime.
+    shared: Arc<Shared>,
+}
+
+/// What every case of a run needs.
+struct Shared {
     transport: Arc<dyn Transport>,
     retry: RetryPolicy,
     schemas: Arc<SchemaSet>,
@@ -158,6 +166,9 @@ pub struct Runner {
     /// Whether to run on when the target does not answer.
     keep_going: bool,
 }
+
+/// The values of a case that has none.
+static NO_PARAMS: BTreeMap<String, String> = BTreeMap::new();
 
 impl Runner {
     /// Builds the target's transport (the embedded mock from all cases, when it is the
@@ -218,9 +229,10 @@ impl Runner {
                 .unwrap_or_default()
         })?;
         for case in cases.iter().filter(|c| c.request.host.is_none()) {
-            // Preparing now reports an unsendable header or path before any request.
-            let values = params.get(&case.id).cloned().unwrap_or_default();
-            request::prepare(case, &values, None)?;
+            // Checking now reports an unsendable header or path before any request; the body
+            // is built once, when the case runs.
+            let values = params.get(&case.id).unwrap_or(&NO_PARAMS);
+            request::prepare_head(case, values)?;
         }
         let mut teardown_values = sources.file.params.clone();
         teardown_values.extend(sources.cli.clone());
@@ -231,7 +243,7 @@ impl Runner {
             .filter(|c| c.request.method == Method::Get && c.request.host.is_none())
             .map(|c| ResourcePath::parse(&c.request.path).shape())
             .collect();
-        Ok(Runner {
+        let shared = Shared {
             transport,
             retry,
             schemas,
@@ -244,24 +256,30 @@ impl Runner {
             teardown,
             warnings,
             keep_going: opts.keep_going,
+        };
+        Ok(Runner {
+            shared: Arc::new(shared),
         })
     }
 
     /// Entries of the parameters file that no case uses.
     pub fn warnings(&self) -> &[String] {
-        &self.warnings
+        &self.shared.warnings
     }
 
     /// Runs the teardown steps; returns what went wrong, one line each (nothing when all did).
     pub async fn teardown(&self) -> Vec<String> {
-        let (steps, values) = &self.teardown;
+        let shared = &self.shared;
+        let (steps, values) = &shared.teardown;
         let sources = ParamSources {
             captured: values.clone(),
             ..ParamSources::default()
         };
         let mut problems = Vec::new();
         for step in steps {
-            if let Err(why) = run_step(self.transport.as_ref(), self.retry, step, &sources).await {
+            if let Err(why) =
+                run_step(shared.transport.as_ref(), shared.retry, step, &sources).await
+            {
                 problems.push(format!("teardown step `{}`: {why}", step.label()));
             }
         }
@@ -270,14 +288,22 @@ impl Runner {
 
     /// What the run targets, for reports (`embedded mock` or the URL).
     pub fn target_label(&self) -> &str {
-        &self.label
+        &self.shared.label
     }
 
     /// Runs one case and judges it.
     pub async fn run_case(&self, case: &Case) -> CaseResult {
-        self.run_case_reached(case).await.0
+        self.shared.run_case_reached(case).await.0
     }
 
+    /// The resource a case addresses, however its path is spelled (the key of the path with
+    /// its parameters filled): cases with the same key run one at a time, in order.
+    pub fn resource_key(&self, case: &Case) -> String {
+        self.shared.resource_key(case)
+    }
+}
+
+impl Shared {
     /// Runs one case and judges it; also says whether the target answered.
     async fn run_case_reached(&self, case: &Case) -> (CaseResult, Reach) {
         let mut result = CaseResult::unrun(case);
@@ -328,8 +354,8 @@ impl Runner {
         Option<(u16, bool)>,
         Reach,
     ) {
-        let params = self.params.get(&case.id).cloned().unwrap_or_default();
-        let mut prepared = match request::prepare(case, &params, json) {
+        let params = self.params.get(&case.id).unwrap_or(&NO_PARAMS);
+        let mut prepared = match request::prepare(case, params, json) {
             Ok(p) => p,
             Err(e) => {
                 return (
@@ -424,20 +450,27 @@ impl Runner {
         checks::check_written(CheckKind::Readback, case, write, &body, &self.schemas)
     }
 
-    /// The resource a case addresses, however its path is spelled (the key of the path with
-    /// its parameters filled): cases with the same key run one at a time, in order.
-    pub fn resource_key(&self, case: &Case) -> String {
-        let params = self.params.get(&case.id).cloned().unwrap_or_default();
-        let path = request::fill_path(case, &params).unwrap_or_else(|_| case.request.path.clone());
+    /// The resource a case addresses (see [`Runner::resource_key`]).
+    fn resource_key(&self, case: &Case) -> String {
+        let params = self.params.get(&case.id).unwrap_or(&NO_PARAMS);
+        let path = request::fill_path(case, params).unwrap_or_else(|_| case.request.path.clone());
         plan::resource_key(&path)
     }
+}
 
+impl Runner {
     /// Runs every case concurrently, one at a time per resource path and in source order
     /// (however the target answers: the dead-target stop is [`Runner::run_all_until`]'s);
-    /// results come back in the given order.
+    /// results come back in the given order. The cases are copied for the tasks that run
+    /// them; [`Runner::run_all_until`] takes them shared.
     pub async fn run_all(&self, cases: &[Case]) -> Vec<CaseResult> {
         let (results, _) = self
-            .run_cases(cases, std::future::pending::<String>(), &Silent, None)
+            .run_cases(
+                Arc::from(cases),
+                std::future::pending::<String>(),
+                &Silent,
+                None,
+            )
             .await;
         results
     }
@@ -446,18 +479,21 @@ impl Runner {
     /// when `stop` completes (with the reason, such as `SIGINT`): cases that had not finished
     /// are `errored`, "interrupted", and the reason is returned. Unless the options say
     /// `keep_going`, a run whose first [`DEAD_TARGET_CASES`] cases all go unanswered stops with
-    /// [`RunError::DeadTarget`].
+    /// [`RunError::DeadTarget`]. The cases are taken shared (a `Vec` or an `Arc<[Case]>` is not
+    /// copied), because each resource group runs as a task of its own.
     pub async fn run_all_until<T: std::fmt::Display>(
         &self,
-        cases: &[Case],
+        cases: impl Into<Arc<[Case]>>,
         stop: impl std::future::Future<Output = T>,
         observer: &dyn RunObserver,
     ) -> Result<(Vec<CaseResult>, Option<T>), RunError> {
-        let watch = (!self.keep_going).then(DeadWatch::default);
-        let (results, stopped) = self.run_cases(cases, stop, observer, watch.as_ref()).await;
+        let watch = (!self.shared.keep_going).then(DeadWatch::default);
+        let (results, stopped) = self
+            .run_cases(cases.into(), stop, observer, watch.as_ref())
+            .await;
         match stopped {
             Some(Stopped::Dead(error)) => Err(RunError::DeadTarget {
-                target: self.label.clone(),
+                target: self.shared.label.clone(),
                 cases: DEAD_TARGET_CASES,
                 error,
             }),
@@ -468,69 +504,80 @@ impl Runner {
 
     /// Runs the cases, telling `observer` and `watch` of each result, until all are done,
     /// `stop` completes or `watch` finds the target dead.
+    ///
+    /// Each resource group runs as a task of its own, at most `jobs` at once, so preparing
+    /// requests and checking answers use every worker thread of the runtime; the results come
+    /// back here, where the observer, the watch and the stop are looked at.
     async fn run_cases<T: std::fmt::Display>(
         &self,
-        cases: &[Case],
+        cases: Arc<[Case]>,
         stop: impl std::future::Future<Output = T>,
         observer: &dyn RunObserver,
         watch: Option<&DeadWatch>,
     ) -> (Vec<CaseResult>, Option<Stopped<T>>) {
-        let groups = plan::resource_groups(cases, |c| self.resource_key(c));
+        let groups = plan::resource_groups(&cases, |c| self.shared.resource_key(c));
         observer.event(&RunEvent::Started { total: cases.len() });
         // Each case's result is kept as soon as it is known, so an interruption loses none.
-        let results: std::sync::Mutex<Vec<Option<CaseResult>>> =
-            std::sync::Mutex::new(vec![None; cases.len()]);
-        let keep = |i: usize, (r, reach): (CaseResult, Reach)| {
+        let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
+        let mut keep = |done: Finished| {
             if let Some(w) = watch {
-                w.record(&reach);
+                w.record(&done.reach);
             }
-            observer.event(&RunEvent::CaseFinished { result: &r });
-            let mut all = results.lock().unwrap_or_else(|p| p.into_inner());
-            all[i] = Some(r);
+            observer.event(&RunEvent::CaseFinished {
+                result: &done.result,
+            });
+            results[done.index] = Some(done.result);
         };
-        let mut stream = futures::stream::iter(groups)
-            .map(|group| {
-                let keep = &keep;
-                async move {
-                    for i in group {
-                        keep(i, self.run_case_reached(&cases[i]).await);
-                    }
-                }
-            })
-            .buffer_unordered(self.jobs);
+        let permits = Arc::new(tokio::sync::Semaphore::new(self.shared.jobs));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        // Dropped once every group is started, so that the channel closes when they are done.
+        let mut tx = Some(tx);
+        let mut groups = groups.into_iter().peekable();
+        let mut tasks = tokio::task::JoinSet::new();
         let mut stop = std::pin::pin!(stop);
-        let dead = async {
-            match watch {
-                Some(w) => w.dead().await,
-                None => std::future::pending().await,
-            }
-        };
-        let mut dead = std::pin::pin!(dead);
         let mut stopped = None;
         loop {
-            // A stop is looked at before another case is started.
+            if groups.peek().is_none() {
+                tx = None;
+            }
+            // A stop is looked at before another result is kept or another group started,
+            // and results before another group is started.
             tokio::select! {
                 biased;
                 why = &mut stop => {
                     stopped = Some(Stopped::By(why));
                     break;
                 }
-                () = &mut dead => break,
-                next = stream.next() => {
-                    if next.is_none() {
+                done = rx.recv() => {
+                    let Some(done) = done else { break };
+                    keep(done);
+                    if watch.is_some_and(|w| w.verdict().is_some()) {
                         break;
+                    }
+                }
+                Some(joined) = tasks.join_next(), if !tasks.is_empty() => rethrow(joined),
+                permit = permits.clone().acquire_owned(), if tx.is_some() => {
+                    if let (Ok(permit), Some(group), Some(tx)) = (permit, groups.next(), &tx) {
+                        let (shared, cases, tx) = (self.shared.clone(), cases.clone(), tx.clone());
+                        tasks.spawn(run_group(shared, cases, group, permit, tx));
                     }
                 }
             }
         }
-        // Dropping the stream cancels the exchanges still under way.
-        drop(stream);
+        // Aborting cancels the exchanges still under way; what finished before is kept.
+        tasks.abort_all();
+        while let Some(joined) = tasks.join_next().await {
+            rethrow(joined);
+        }
+        rx.close();
+        while let Ok(done) = rx.try_recv() {
+            keep(done);
+        }
         // Asked after the loop too: the last cases can all finish in the poll that trips it.
         if stopped.is_none() {
             stopped = watch.and_then(DeadWatch::verdict).map(Stopped::Dead);
         }
         observer.event(&RunEvent::Finished);
-        let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
         let why = match &stopped {
             Some(Stopped::By(why)) => why.to_string(),
             Some(Stopped::Dead(_)) => "the dead-target stop".to_string(),
@@ -538,7 +585,7 @@ impl Runner {
         };
         let out = results
             .into_iter()
-            .zip(cases)
+            .zip(cases.iter())
             .map(|(r, case)| {
                 r.unwrap_or_else(|| {
                     let mut r = CaseResult::unrun(case);
@@ -552,6 +599,52 @@ impl Runner {
             })
             .collect();
         (out, stopped)
+    }
+}
+
+/// A case's result, sent by its group's task to the task that keeps the results.
+struct Finished {
+    /// Which of the run's cases.
+    index: usize,
+    result: CaseResult,
+    reach: Reach,
+    /// The group's permit, sent with its last case: the next group starts only once this
+    /// result is kept, so that the dead-target stop is looked at first.
+    _permit: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+/// Runs the cases of one resource group in order, one at a time, sending each result on.
+async fn run_group(
+    shared: Arc<Shared>,
+    cases: Arc<[Case]>,
+    group: Vec<usize>,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    tx: tokio::sync::mpsc::UnboundedSender<Finished>,
+) {
+    let mut permit = Some(permit);
+    let last = group.len().saturating_sub(1);
+    for (n, index) in group.into_iter().enumerate() {
+        let (result, reach) = shared.run_case_reached(&cases[index]).await;
+        let done = Finished {
+            index,
+            result,
+            reach,
+            _permit: if n == last { permit.take() } else { None },
+        };
+        if tx.send(done).is_err() {
+            // Nobody keeps results any more: the run stopped.
+            return;
+        }
+    }
+}
+
+/// Passes on a panic of a group's task, as if it had happened in the caller's; a cancelled
+/// task is no news.
+fn rethrow(joined: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = joined {
+        if e.is_panic() {
+            std::panic::resume_unwind(e.into_panic());
+        }
     }
 }
 
@@ -599,7 +692,6 @@ impl Reach {
 #[derive(Default)]
 struct DeadWatch {
     state: std::sync::Mutex<WatchState>,
-    tripped: tokio::sync::Notify,
 }
 
 /// What the watch has seen.
@@ -627,16 +719,10 @@ impl DeadWatch {
                 s.first.get_or_insert_with(|| why.clone());
                 if s.unanswered >= DEAD_TARGET_CASES {
                     s.done = true;
-                    self.tripped.notify_one();
                 }
             }
             Reach::NotSent => {}
         }
-    }
-
-    /// Completes once the target is found dead.
-    async fn dead(&self) {
-        self.tripped.notified().await
     }
 
     /// Why the first case went unanswered, once the target is found dead.
@@ -768,7 +854,7 @@ mod tests {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let got = runner
-            .run_all_until(&cases, std::future::pending::<String>(), &Silent)
+            .run_all_until(cases, std::future::pending::<String>(), &Silent)
             .await
             .map(|(results, _)| results.len());
         (got, target.sent.load(Ordering::SeqCst))
