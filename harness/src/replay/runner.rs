@@ -641,10 +641,10 @@ async fn run_group(
 /// Passes on a panic of a group's task, as if it had happened in the caller's; a cancelled
 /// task is no news.
 fn rethrow(joined: Result<(), tokio::task::JoinError>) {
-    if let Err(e) = joined {
-        if e.is_panic() {
-            std::panic::resume_unwind(e.into_panic());
-        }
+    if let Err(e) = joined
+        && e.is_panic()
+    {
+        std::panic::resume_unwind(e.into_panic());
     }
 }
 
