@@ -149,8 +149,12 @@ impl Mock {
             self.index
                 .with(req.method, segs.len())
                 .iter()
-                .map(|&i| &self.ops[i])
-                .filter(|op| op.matches(segs).is_some())
+                .filter(|g| {
+                    g.ops
+                        .first()
+                        .is_some_and(|&i| self.ops[i].matches(segs).is_some())
+                })
+                .flat_map(|g| g.ops.iter().map(|&i| &self.ops[i]))
                 .collect()
         };
         let mut candidates = fitting(segs);
@@ -188,7 +192,13 @@ impl Mock {
                 tops.retain(|op| op.status == want);
             }
         }
-        let fit = |op: &Operation| (asked(op), sent.is_some() && op.sent == sent);
+        let sent_hash = sent.as_ref().map(super::routes::json_hash);
+        let fit = |op: &Operation| {
+            (
+                asked(op),
+                sent_hash.is_some() && op.sent_hash == sent_hash && op.sent == sent,
+            )
+        };
         let best_fit = tops.iter().map(|op| fit(op)).max()?;
         tops.retain(|op| fit(op) == best_fit);
         let mut counts: BTreeMap<u16, usize> = BTreeMap::new();

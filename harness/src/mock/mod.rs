@@ -154,6 +154,7 @@ impl Mock {
             .map(|(i, c)| {
                 let mut op = Operation::new(c, i);
                 op.sent = crate::schema::sent_json(c, &schemas, &mut Vec::new());
+                op.sent_hash = op.sent.as_ref().map(routes::json_hash);
                 // A POST answered 201 whose body is not the resource (an action's parameters)
                 // creates nothing: it is answered as documented.
                 if op.kind == OpKind::Create

@@ -139,6 +139,9 @@ pub(super) struct Operation {
     pub(super) asked: Vec<(String, String)>,
     /// The documented request's JSON body as a client sends it (placeholders mended).
     pub(super) sent: Option<serde_json::Value>,
+    /// [`json_hash`] of `sent`, compared first: a request is matched against every documented
+    /// body of its operation, thousands of them in a generated suite.
+    pub(super) sent_hash: Option<u64>,
     /// The case's path parameters (those in the query included).
     pub(super) params: Vec<String>,
     /// The case it comes from.
@@ -267,6 +270,7 @@ impl Operation {
                 .filter(|(n, _)| !NOT_SELECTING.contains(&n.as_str()))
                 .collect(),
             sent: None,
+            sent_hash: None,
             params: case.request.params.clone(),
             case_id: case.id.clone(),
             order,
@@ -325,26 +329,41 @@ impl Operation {
 /// The operations by method and segment count, for finding a request's candidates quickly.
 #[derive(Debug, Default)]
 pub(super) struct Index {
-    by_shape: HashMap<(Method, usize), Vec<usize>>,
+    by_shape: HashMap<(Method, usize), Vec<Group>>,
     by_len: HashMap<usize, Vec<usize>>,
+}
+
+/// Operations whose path templates are the same segments: a path matches all of them or none,
+/// so it is matched once per group, not once per documented example.
+#[derive(Debug, Default)]
+pub(super) struct Group {
+    /// The operations, in index order; the first stands for the group when matching.
+    pub(super) ops: Vec<usize>,
 }
 
 impl Index {
     pub(super) fn new(ops: &[Operation]) -> Index {
         let mut index = Index::default();
+        let mut groups: HashMap<(Method, &[Seg]), usize> = HashMap::new();
         for (i, op) in ops.iter().enumerate() {
-            index
+            let shape = index
                 .by_shape
                 .entry((op.method, op.segs.len()))
-                .or_default()
-                .push(i);
+                .or_default();
+            let at = *groups
+                .entry((op.method, op.segs.as_slice()))
+                .or_insert_with(|| {
+                    shape.push(Group::default());
+                    shape.len() - 1
+                });
+            shape[at].ops.push(i);
             index.by_len.entry(op.segs.len()).or_default().push(i);
         }
         index
     }
 
-    /// Operations of this method with as many segments.
-    pub(super) fn with(&self, method: Method, len: usize) -> &[usize] {
+    /// Groups of operations of this method with as many segments.
+    pub(super) fn with(&self, method: Method, len: usize) -> &[Group] {
         self.by_shape.get(&(method, len)).map_or(&[], Vec::as_slice)
     }
 
@@ -354,9 +373,55 @@ impl Index {
     }
 }
 
+/// A hash of a JSON value that equal values share (object members in any order, as `Value`'s
+/// equality has it). Hand-written because serde_json hashes no `Value` and a serialisation
+/// keeps member order.
+pub(super) fn json_hash(value: &serde_json::Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn feed(v: &serde_json::Value, h: &mut fnv::FnvHasher) {
+        use serde_json::Value;
+        match v {
+            Value::Null => 0u8.hash(h),
+            Value::Bool(b) => (1u8, b).hash(h),
+            Value::Number(n) => (2u8, n.to_string()).hash(h),
+            Value::String(s) => (3u8, s).hash(h),
+            Value::Array(items) => {
+                (4u8, items.len()).hash(h);
+                items.iter().for_each(|i| feed(i, h));
+            }
+            Value::Object(map) => {
+                (5u8, map.len()).hash(h);
+                let mut members: Vec<_> = map.iter().collect();
+                members.sort_by(|a, b| a.0.cmp(b.0));
+                for (k, v) in members {
+                    k.hash(h);
+                    feed(v, h);
+                }
+            }
+        }
+    }
+    let mut h = fnv::FnvHasher::default();
+    feed(value, &mut h);
+    h.finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equal_json_hashes_alike_whatever_the_member_order() {
+        let a = serde_json::json!({"a": 1, "b": [true, null, "x"], "c": {"d": 1.5}});
+        let b = serde_json::json!({"c": {"d": 1.5}, "b": [true, null, "x"], "a": 1});
+        assert_eq!(a, b);
+        assert_eq!(json_hash(&a), json_hash(&b));
+        let c = serde_json::json!({"a": 1, "b": [null, true, "x"], "c": {"d": 1.5}});
+        assert_ne!(json_hash(&a), json_hash(&c));
+        assert_ne!(
+            json_hash(&serde_json::json!(1)),
+            json_hash(&serde_json::json!("1"))
+        );
+    }
 
     #[test]
     fn segments_with_parameters_inside() {
