@@ -192,13 +192,8 @@ impl Mock {
                 tops.retain(|op| op.status == want);
             }
         }
-        let sent_hash = sent.as_ref().map(super::routes::json_hash);
-        let fit = |op: &Operation| {
-            (
-                asked(op),
-                sent_hash.is_some() && op.sent_hash == sent_hash && op.sent == sent,
-            )
-        };
+        let sent_id = sent.as_ref().and_then(|b| self.bodies.id_of(b));
+        let fit = |op: &Operation| (asked(op), sent_id.is_some() && op.sent_id == sent_id);
         let best_fit = tops.iter().map(|op| fit(op)).max()?;
         tops.retain(|op| fit(op) == best_fit);
         let mut counts: BTreeMap<u16, usize> = BTreeMap::new();

@@ -25,7 +25,7 @@ use crate::http::ResourcePath;
 use crate::model::case::{Case, Method};
 use crate::schema::SchemaSet;
 
-use routes::{Index, OpKind, Operation};
+use routes::{Bodies, Index, OpKind, Operation};
 use store::Store;
 
 /// Largest request body the mock reads.
@@ -103,6 +103,8 @@ pub struct Mock {
     /// Every documented operation, in documented order.
     ops: Vec<Operation>,
     index: Index,
+    /// The documented request bodies, by id.
+    bodies: Bodies,
     store: Store,
     schemas: Arc<SchemaSet>,
     /// What PATCH without `Prefer` answers where documented operations disagree (what most
@@ -148,13 +150,14 @@ impl Mock {
     ) -> Mock {
         let mut sorted: Vec<&Case> = cases.iter().filter(|c| c.request.host.is_none()).collect();
         sorted.sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
+        let mut bodies = Bodies::default();
         let ops: Vec<Operation> = sorted
             .iter()
             .enumerate()
             .map(|(i, c)| {
                 let mut op = Operation::new(c, i);
                 op.sent = crate::schema::sent_json(c, &schemas, &mut Vec::new());
-                op.sent_hash = op.sent.as_ref().map(routes::json_hash);
+                op.sent_id = op.sent.as_ref().map(|b| bodies.intern(b));
                 // A POST answered 201 whose body is not the resource (an action's parameters)
                 // creates nothing: it is answered as documented.
                 if op.kind == OpKind::Create
@@ -168,6 +171,7 @@ impl Mock {
         let mut mock = Mock {
             index: Index::new(&ops),
             ops,
+            bodies,
             store: Store::default(),
             schemas,
             patch_default: patch_default.unwrap_or_else(|| PatchDefault::from_cases(cases)),

@@ -139,9 +139,10 @@ pub(super) struct Operation {
     pub(super) asked: Vec<(String, String)>,
     /// The documented request's JSON body as a client sends it (placeholders mended).
     pub(super) sent: Option<serde_json::Value>,
-    /// [`json_hash`] of `sent`, compared first: a request is matched against every documented
-    /// body of its operation, thousands of them in a generated suite.
-    pub(super) sent_hash: Option<u64>,
+    /// The id [`Bodies`] gives `sent`: a request is matched against every documented body of
+    /// its operation (thousands of them, often equal, in a generated suite), so it is compared
+    /// once with the distinct bodies, and then by id.
+    pub(super) sent_id: Option<usize>,
     /// The case's path parameters (those in the query included).
     pub(super) params: Vec<String>,
     /// The case it comes from.
@@ -270,7 +271,7 @@ impl Operation {
                 .filter(|(n, _)| !NOT_SELECTING.contains(&n.as_str()))
                 .collect(),
             sent: None,
-            sent_hash: None,
+            sent_id: None,
             params: case.request.params.clone(),
             case_id: case.id.clone(),
             order,
@@ -370,6 +371,36 @@ impl Index {
     /// Operations of any method with as many segments.
     pub(super) fn any(&self, len: usize) -> &[usize] {
         self.by_len.get(&len).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The distinct documented request bodies, each with an id the operations sending it share.
+#[derive(Debug, Default)]
+pub(super) struct Bodies {
+    by_hash: HashMap<u64, Vec<(usize, serde_json::Value)>>,
+    count: usize,
+}
+
+impl Bodies {
+    /// The id of a body, given one when first seen.
+    pub(super) fn intern(&mut self, body: &serde_json::Value) -> usize {
+        let same = self.by_hash.entry(json_hash(body)).or_default();
+        if let Some((id, _)) = same.iter().find(|(_, b)| b == body) {
+            return *id;
+        }
+        let id = self.count;
+        self.count += 1;
+        same.push((id, body.clone()));
+        id
+    }
+
+    /// The id of a body some operation documents, if one does.
+    pub(super) fn id_of(&self, body: &serde_json::Value) -> Option<usize> {
+        self.by_hash
+            .get(&json_hash(body))?
+            .iter()
+            .find(|(_, b)| b == body)
+            .map(|(id, _)| *id)
     }
 }
 
