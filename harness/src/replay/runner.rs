@@ -908,6 +908,20 @@ mod tests {
         assert_eq!((got.ok(), sent), (Some(40), 40));
     }
 
+    /// A runner of `cases` against `target`, four cases at once.
+    async fn four_jobs(cases: &[Case], target: Arc<dyn Transport>) -> Runner {
+        let opts = RunOptions {
+            target: Target::Transport {
+                label: "test target".into(),
+                transport: target,
+            },
+            jobs: 4,
+            ..RunOptions::default()
+        };
+        let schemas = Arc::new(SchemaSet::new(Vec::new()).unwrap());
+        Runner::start(cases, cases, schemas, opts).await.unwrap()
+    }
+
     /// A target that answers 204 after holding the thread it is called on for a while, and
     /// notes which threads called it.
     struct Busy {
@@ -932,16 +946,7 @@ mod tests {
         let target = Arc::new(Busy {
             threads: std::sync::Mutex::new(HashSet::new()),
         });
-        let opts = RunOptions {
-            target: Target::Transport {
-                label: "busy".into(),
-                transport: target.clone(),
-            },
-            jobs: 4,
-            ..RunOptions::default()
-        };
-        let schemas = Arc::new(SchemaSet::new(Vec::new()).unwrap());
-        let runner = Runner::start(&cases, &cases, schemas, opts).await.unwrap();
+        let runner = four_jobs(&cases, target.clone()).await;
         let results = runner.run_all(&cases).await;
         assert_eq!(results.len(), 12);
         // Polled on the caller's task alone, every case would run on the caller's thread.
@@ -984,16 +989,7 @@ mod tests {
         let target = Arc::new(SlowReads {
             answered: std::sync::Mutex::new(Vec::new()),
         });
-        let opts = RunOptions {
-            target: Target::Transport {
-                label: "slow reads".into(),
-                transport: target.clone(),
-            },
-            jobs: 4,
-            ..RunOptions::default()
-        };
-        let schemas = Arc::new(SchemaSet::new(Vec::new()).unwrap());
-        let runner = Runner::start(&cases, &cases, schemas, opts).await.unwrap();
+        let runner = four_jobs(&cases, target.clone()).await;
         runner.run_all(&cases).await;
         // Side by side, the DELETE would be answered while the list waits.
         assert_eq!(
