@@ -42,11 +42,14 @@ fn without_timings(s: &str) -> String {
                 String::new()
             } else {
                 let mut out = l.to_string();
-                // JUnit `time="…"` attributes.
-                while let Some(i) = out.find(" time=\"") {
-                    let rest = &out[i + 7..];
-                    let end = rest.find('"').map_or(out.len(), |j| i + 7 + j + 1);
-                    out.replace_range(i..end, "");
+                // JUnit `time="…"` and `timestamp="…"` attributes (two runs can start in
+                // different seconds).
+                for attr in [" time=\"", " timestamp=\""] {
+                    while let Some(i) = out.find(attr) {
+                        let start = i + attr.len();
+                        let end = out[start..].find('"').map_or(out.len(), |j| start + j + 1);
+                        out.replace_range(i..end, "");
+                    }
                 }
                 out
             }

@@ -35,6 +35,24 @@ pub fn resource_groups(cases: &[Case], key: impl Fn(&Case) -> String) -> Vec<Vec
     groups.into_values().collect()
 }
 
+/// For each resource group (by its key, see [`ResourcePath::key`]), the nearest other group
+/// whose resource contains it (`users/1` for `users/1/manager`, `users` for `users/1`), if any:
+/// a group runs after that one, since the state of one shows in the other (a list shows what
+/// a DELETE of one item removed).
+pub fn containing_groups(keys: &[String]) -> Vec<Option<usize>> {
+    let index: std::collections::HashMap<&str, usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    keys.iter()
+        .map(|key| {
+            key.rmatch_indices('/')
+                .find_map(|(at, _)| index.get(&key[..at]).copied())
+        })
+        .collect()
+}
+
 /// The resource key of a concrete path.
 pub fn resource_key(path: &str) -> String {
     ResourcePath::parse(path).key()
@@ -164,6 +182,24 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_group_waits_for_the_nearest_group_containing_its_resource() {
+        let keys: Vec<String> = [
+            "users",
+            "users/1",
+            "users/1-x",
+            "users/1/manager",
+            "groups/2/owners",
+        ]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
+        assert_eq!(
+            containing_groups(&keys),
+            vec![None, Some(0), Some(0), Some(1), None]
+        );
     }
 
     #[test]

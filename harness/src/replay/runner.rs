@@ -459,8 +459,8 @@ impl Shared {
 }
 
 impl Runner {
-    /// Runs every case concurrently, one at a time per resource path and in source order
-    /// (however the target answers: the dead-target stop is [`Runner::run_all_until`]'s);
+    /// Runs every case concurrently, one at a time per resource path and in source order, the
+    /// cases on a resource after those on the resource containing it (however the target answers: the dead-target stop is [`Runner::run_all_until`]'s);
     /// results come back in the given order. The cases are copied for the tasks that run
     /// them; [`Runner::run_all_until`] takes them shared.
     pub async fn run_all(&self, cases: &[Case]) -> Vec<CaseResult> {
@@ -516,6 +516,24 @@ impl Runner {
         watch: Option<&DeadWatch>,
     ) -> (Vec<CaseResult>, Option<Stopped<T>>) {
         let groups = plan::resource_groups(&cases, |c| self.shared.resource_key(c));
+        let keys: Vec<String> = groups
+            .iter()
+            .map(|g| self.shared.resource_key(&cases[g[0]]))
+            .collect();
+        // A group starts once the group containing its resource is done; the others are ready
+        // from the start, and start in key order.
+        let mut waiting: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut ready = std::collections::BTreeSet::new();
+        for (g, containing) in plan::containing_groups(&keys).into_iter().enumerate() {
+            match containing {
+                Some(c) => waiting.entry(c).or_default().push(g),
+                None => {
+                    ready.insert(g);
+                }
+            }
+        }
+        let mut groups: Vec<Option<Vec<usize>>> = groups.into_iter().map(Some).collect();
+        let mut unstarted = groups.len();
         observer.event(&RunEvent::Started { total: cases.len() });
         // Each case's result is kept as soon as it is known, so an interruption loses none.
         let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
@@ -529,15 +547,14 @@ impl Runner {
             results[done.index] = Some(done.result);
         };
         let permits = Arc::new(tokio::sync::Semaphore::new(self.shared.jobs));
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Finished>();
         // Dropped once every group is started, so that the channel closes when they are done.
         let mut tx = Some(tx);
-        let mut groups = groups.into_iter().peekable();
         let mut tasks = tokio::task::JoinSet::new();
         let mut stop = std::pin::pin!(stop);
         let mut stopped = None;
         loop {
-            if groups.peek().is_none() {
+            if unstarted == 0 {
                 tx = None;
             }
             // A stop is looked at before another result is kept or another group started,
@@ -550,16 +567,21 @@ impl Runner {
                 }
                 done = rx.recv() => {
                     let Some(done) = done else { break };
+                    if done.permit.is_some() {
+                        ready.extend(waiting.remove(&done.group).unwrap_or_default());
+                    }
                     keep(done);
                     if watch.is_some_and(|w| w.verdict().is_some()) {
                         break;
                     }
                 }
                 Some(joined) = tasks.join_next(), if !tasks.is_empty() => rethrow(joined),
-                permit = permits.clone().acquire_owned(), if tx.is_some() => {
-                    if let (Ok(permit), Some(group), Some(tx)) = (permit, groups.next(), &tx) {
+                permit = permits.clone().acquire_owned(), if tx.is_some() && !ready.is_empty() => {
+                    let next = ready.pop_first().and_then(|g| Some((g, groups[g].take()?)));
+                    if let (Ok(permit), Some((g, group)), Some(tx)) = (permit, next, &tx) {
+                        unstarted -= 1;
                         let (shared, cases, tx) = (self.shared.clone(), cases.clone(), tx.clone());
-                        tasks.spawn(run_group(shared, cases, group, permit, tx));
+                        tasks.spawn(run_group(shared, cases, (g, group), permit, tx));
                     }
                 }
             }
@@ -606,30 +628,35 @@ impl Runner {
 struct Finished {
     /// Which of the run's cases.
     index: usize,
+    /// Which resource group.
+    group: usize,
     result: CaseResult,
     reach: Reach,
-    /// The group's permit, sent with its last case: the next group starts only once this
-    /// result is kept, so that the dead-target stop is looked at first.
-    _permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// The group's permit, sent with its last case (so `Some` says the group is done): the
+    /// next group starts only once this result is kept, so that the dead-target stop is
+    /// looked at first.
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
-/// Runs the cases of one resource group in order, one at a time, sending each result on.
+/// Runs the cases of one resource group (its number, and its cases) in order, one at a time,
+/// sending each result on.
 async fn run_group(
     shared: Arc<Shared>,
     cases: Arc<[Case]>,
-    group: Vec<usize>,
+    (group, indices): (usize, Vec<usize>),
     permit: tokio::sync::OwnedSemaphorePermit,
     tx: tokio::sync::mpsc::UnboundedSender<Finished>,
 ) {
     let mut permit = Some(permit);
-    let last = group.len().saturating_sub(1);
-    for (n, index) in group.into_iter().enumerate() {
+    let last = indices.len().saturating_sub(1);
+    for (n, index) in indices.into_iter().enumerate() {
         let (result, reach) = shared.run_case_reached(&cases[index]).await;
         let done = Finished {
             index,
+            group,
             result,
             reach,
-            _permit: if n == last { permit.take() } else { None },
+            permit: if n == last { permit.take() } else { None },
         };
         if tx.send(done).is_err() {
             // Nobody keeps results any more: the run stopped.
@@ -879,6 +906,96 @@ mod tests {
         // The target answered once at the start: later refusals are the cases' own failures.
         let (got, sent) = run(1, false).await;
         assert_eq!((got.ok(), sent), (Some(40), 40));
+    }
+
+    /// A runner of `cases` against `target`, four cases at once.
+    async fn four_jobs(cases: &[Case], target: Arc<dyn Transport>) -> Runner {
+        let opts = RunOptions {
+            target: Target::Transport {
+                label: "test target".into(),
+                transport: target,
+            },
+            jobs: 4,
+            ..RunOptions::default()
+        };
+        let schemas = Arc::new(SchemaSet::new(Vec::new()).unwrap());
+        Runner::start(cases, cases, schemas, opts).await.unwrap()
+    }
+
+    /// A target that answers 204 after holding the thread it is called on for a while, and
+    /// notes which threads called it.
+    struct Busy {
+        threads: std::sync::Mutex<HashSet<std::thread::ThreadId>>,
+    }
+
+    impl Transport for Busy {
+        fn send<'a>(&'a self, _: &'a Prepared) -> BoxFuture<'a, Result<Exchange, TransportError>> {
+            self.threads
+                .lock()
+                .unwrap()
+                .insert(std::thread::current().id());
+            // Work done on the thread that runs the case, as preparing and checking are.
+            std::thread::sleep(Duration::from_millis(20));
+            Box::pin(async { Ok(Exchange::new(204, http::HeaderMap::new(), Vec::new())) })
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn resource_groups_run_on_the_worker_threads() {
+        let cases = cases(12);
+        let target = Arc::new(Busy {
+            threads: std::sync::Mutex::new(HashSet::new()),
+        });
+        let runner = four_jobs(&cases, target.clone()).await;
+        let results = runner.run_all(&cases).await;
+        assert_eq!(results.len(), 12);
+        // Polled on the caller's task alone, every case would run on the caller's thread.
+        let threads = target.threads.lock().unwrap().clone();
+        assert!(
+            !threads.contains(&std::thread::current().id()),
+            "a case ran on the caller's thread"
+        );
+        assert_eq!(threads.len(), 2, "{threads:?}");
+    }
+
+    /// A target that answers 204, GETs only after a while, and notes what it answered in turn.
+    struct SlowReads {
+        answered: std::sync::Mutex<Vec<String>>,
+    }
+
+    impl Transport for SlowReads {
+        fn send<'a>(&'a self, p: &'a Prepared) -> BoxFuture<'a, Result<Exchange, TransportError>> {
+            Box::pin(async move {
+                if p.method == http::Method::GET {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                self.answered
+                    .lock()
+                    .unwrap()
+                    .push(format!("{} {}", p.method, p.path));
+                Ok(Exchange::new(204, http::HeaderMap::new(), Vec::new()))
+            })
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_group_runs_after_the_group_containing_its_resource() {
+        let mut cases = cases(2);
+        cases[0].request.method = Method::Delete;
+        cases[0].request.path = "/things/1".into();
+        cases[1].request.method = Method::Get;
+        cases[1].request.path = "/things".into();
+        cases[1].request.body = None;
+        let target = Arc::new(SlowReads {
+            answered: std::sync::Mutex::new(Vec::new()),
+        });
+        let runner = four_jobs(&cases, target.clone()).await;
+        runner.run_all(&cases).await;
+        // Side by side, the DELETE would be answered while the list waits.
+        assert_eq!(
+            *target.answered.lock().unwrap(),
+            vec!["GET /things".to_string(), "DELETE /things/1".to_string()]
+        );
     }
 
     #[test]
