@@ -281,8 +281,11 @@ pub fn unused(cases: &[Case], file: &ParamsFile) -> Vec<String> {
             }
         }
     }
+    // Looked up by id: a file with an entry per case would otherwise cost cases × entries.
+    let by_id: std::collections::HashMap<&str, &Case> =
+        cases.iter().map(|c| (c.id.as_str(), c)).collect();
     for (id, values) in &file.cases {
-        let Some(case) = cases.iter().find(|c| &c.id == id) else {
+        let Some(case) = by_id.get(id.as_str()) else {
             out.push(format!("[cases.\"{id}\"]: no case has this id"));
             continue;
         };
