@@ -285,6 +285,15 @@ impl KnownFailure {
     }
 
     /// What the entry makes of its case's result on `today`.
+    /// The outcome a result of this entry's case has with the entry applied (waived when the
+    /// entry waives it), without noting anything on it.
+    pub fn outcome_of(&self, result: &CaseResult, today: NaiveDate) -> Outcome {
+        match self.judge(result, today) {
+            Judgement::Waives => Outcome::Waived,
+            _ => result.outcome,
+        }
+    }
+
     fn judge(&self, result: &CaseResult, today: NaiveDate) -> Judgement {
         if let Some(date) = self.expires.filter(|_| self.expired(today)) {
             return Judgement::Expired(date);
@@ -462,20 +471,14 @@ impl Baseline {
     /// The outcome a result has once the baseline is applied, without noting anything on it
     /// (for counts made while a run goes on).
     pub fn outcome_of(&self, result: &CaseResult, today: NaiveDate) -> Outcome {
-        let waived = self
-            .known_failures
-            .iter()
-            .find(|k| k.case == result.id)
-            .is_some_and(|k| matches!(k.judge(result, today), Judgement::Waives));
-        if waived {
-            Outcome::Waived
-        } else {
-            result.outcome
+        match self.known_failures.iter().find(|k| k.case == result.id) {
+            Some(k) => k.outcome_of(result, today),
+            None => result.outcome,
         }
     }
 
-    /// The entries by case id.
-    fn by_case(&self) -> BTreeMap<&str, &KnownFailure> {
+    /// The entries by case id (for many lookups, as a run's progress makes).
+    pub fn by_case(&self) -> BTreeMap<&str, &KnownFailure> {
         self.known_failures
             .iter()
             .map(|k| (k.case.as_str(), k))
