@@ -3,6 +3,7 @@
 # loopback rate of the same requests at the same concurrency (wrk).
 #
 #   harness/benches/replay.sh [--cases N] [--jobs J] [--scale] [--no-readback] [--raw-seconds S] [--keep]
+#                             [--conform PATH]
 #
 # Generates N PATCH cases (default 10,000), each on its own hostSecurityProfile with
 # `Prefer: return=representation`, from the seed case, plus one documented GET so that every
@@ -12,6 +13,7 @@
 # with /usr/bin/time. Prints cases/s, requests/s, the ratio to wrk's requests/s, CPU time per
 # case (conform's and the mock's) and conform's peak RSS. --scale does it for 1k, 10k and 100k
 # cases and tabulates how time per case and peak RSS grow. --keep keeps the temporary folder.
+# --conform runs that binary (say, an older build) instead of building this checkout's release one.
 # Speed is never checked by tests: machines are shared and noisy, so compare runs made together.
 #
 # wrk (Debian) rather than oha: a run must interleave each PATCH with the GET that reads it back
@@ -26,9 +28,10 @@ jobs=8
 scale=0
 readback=1
 keep=0
+conform=""
 raw_seconds=10
 
-usage() { sed -n 2,15p "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n 2,17p "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --cases) cases=${2:?--cases needs a number}; shift 2 ;;
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
     --scale) scale=1; shift ;;
     --no-readback) readback=0; shift ;;
     --keep) keep=1; shift ;;
+    --conform) conform=${2:?--conform needs a path}; shift 2 ;;
     --raw-seconds) raw_seconds=${2:?--raw-seconds needs a number}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "replay.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
@@ -55,9 +59,12 @@ need_apt jq jq
 need_apt curl curl
 [ -x /usr/bin/time ] || need_apt /usr/bin/time time
 
-target_dir=${CARGO_TARGET_DIR:-$repo/target}
-(cd "$repo" && cargo build --release --quiet -p conform --bin conform)
-conform="$target_dir/release/conform"
+if [ -z "$conform" ]; then
+  target_dir=${CARGO_TARGET_DIR:-$repo/target}
+  (cd "$repo" && cargo build --release --quiet -p conform --bin conform)
+  conform="$target_dir/release/conform"
+fi
+[ -x "$conform" ] || { echo "replay.sh: not an executable: $conform" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/conform-bench.XXXXXX")
 server_pid=""
