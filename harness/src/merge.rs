@@ -9,8 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::baseline::{Applied, Baseline};
-use crate::model::case::Case;
-use crate::model::coverage::Coverage;
+use crate::model::coverage::Documented;
 use crate::model::result::{CaseResult, RunReport, ShardInfo, StaleEntry};
 
 /// Why reports cannot be merged: they are not all the shards of one run.
@@ -96,12 +95,12 @@ fn describe(info: &ShardInfo, target: &str) -> String {
 /// Merges the reports of every shard of one run (each with the path it was read from, for
 /// errors) into the whole run's report: cases in id order, the summary and the gate
 /// recomputed, stale `baseline` entries judged over every shard's results, expired entries as
-/// the shards found them, the coverage of `cases` (every case of the run's cases folder), the
+/// the shards found them, the coverage of what the run's cases folder documents, the
 /// earliest start and the longest duration.
 pub fn merge(
     shards: Vec<(PathBuf, RunReport)>,
     baseline: &Baseline,
-    cases: &[Case],
+    documented: &Documented,
 ) -> Result<RunReport, MergeError> {
     let mut infos = Vec::with_capacity(shards.len());
     for (path, report) in &shards {
@@ -195,6 +194,6 @@ pub fn merge(
         results,
         applied,
     );
-    report.coverage = Some(Coverage::of(cases, &report.cases));
+    report.coverage = Some(documented.coverage(&report.cases));
     Ok(report)
 }

@@ -27,8 +27,8 @@ use http_body_util::Full;
 
 use crate::baseline::{Baseline, BaselineError, Change, Edit, Expiry};
 use crate::extract::ExtractError;
-use crate::model::case::{self, Case, CaseError};
-use crate::model::coverage::Coverage;
+use crate::model::case::{self, Case, CaseError, CaseFiles};
+use crate::model::coverage::Documented;
 use crate::model::result::{CaseResult, RunReport, ShardInfo};
 use crate::progress::{RunEvent, RunObserver, Silent};
 use crate::replay::plan::Shard;
@@ -159,6 +159,13 @@ impl Run {
     }
 }
 
+/// What loading the cases gave besides the cases.
+#[derive(Default)]
+struct Loading {
+    documented: Documented,
+    files: CaseFiles,
+}
+
 /// What the pipeline loaded: every case, the selected ones, the schemas and the baseline.
 struct Loaded {
     all: Arc<[Case]>,
@@ -166,6 +173,11 @@ struct Loaded {
     selected: Arc<[Case]>,
     schemas: Arc<SchemaSet>,
     baseline: Baseline,
+    /// What the cases document, for the coverage (kept apart from the cases, whose bodies may
+    /// be left on disk).
+    documented: Documented,
+    /// Where the cases whose bodies were left on disk are read whole.
+    files: CaseFiles,
 }
 
 impl Conformance {
@@ -581,7 +593,11 @@ impl Conformance {
 
     /// The options with the chosen target in place.
     fn final_options(&mut self) -> RunOptions {
+        // The parameters file is moved, not copied: it can name every one of many cases, and
+        // the run is the last use of the settings.
+        let params_file = std::mem::take(&mut self.options.params_file);
         let mut options = self.options.clone();
+        options.params_file = params_file;
         if let TargetChoice::Service { label, make } =
             std::mem::replace(&mut self.target, TargetChoice::Options)
         {
@@ -601,12 +617,23 @@ impl Conformance {
         {
             return Ok(loaded);
         }
-        let (all, source_name) = self.load_cases()?;
+        let (all, source_name, files) = self.load_cases()?;
         let schemas = match &self.schemas {
             SchemaSource::Dir(dir) => Arc::new(SchemaSet::load_dir(dir)?),
             SchemaSource::Given(set) => set.clone(),
         };
-        self.finish_load(all, schemas, source_name)
+        self.finish_load(all, schemas, source_name, files)
+    }
+
+    /// Whether the cases' bodies may stay on disk until each case runs: when they come from a
+    /// folder and the target is not the embedded mock (which answers from every case's bodies).
+    /// A run of many cases then holds a few hundred bytes per case instead of its bodies.
+    fn leaves_bodies_on_disk(&self) -> bool {
+        matches!(self.cases, CaseSource::Dir(_))
+            && !matches!(
+                (&self.target, &self.options.target),
+                (TargetChoice::Options, Target::Mock)
+            )
     }
 
     /// The baseline given, or an empty one.
@@ -620,14 +647,22 @@ impl Conformance {
         })
     }
 
-    /// Every case, and what to call where they came from.
-    fn load_cases(&mut self) -> Result<(Vec<Case>, String), PipelineError> {
+    /// Every case, what to call where they came from, what they document, and where the cases
+    /// whose bodies were left on disk are (see [`Conformance::leaves_bodies_on_disk`]).
+    fn load_cases(&mut self) -> Result<(Vec<Case>, String, Loading), PipelineError> {
+        let lean = self.leaves_bodies_on_disk();
+        let mut loading = Loading::default();
         let loaded = match std::mem::replace(&mut self.cases, CaseSource::Given(Vec::new())) {
             CaseSource::Dir(dir) => {
                 let name = dir.display().to_string();
-                let all = case::load_dir(&dir)?;
+                let all = case::load_dir_with(&dir, |case, path| {
+                    loading.documented.add(case);
+                    if lean {
+                        loading.files.leave_on_disk(case, path);
+                    }
+                })?;
                 self.cases = CaseSource::Dir(dir);
-                (all, name)
+                (all.into_iter().map(|(c, _)| c).collect(), name)
             }
             CaseSource::Docs(docs) => {
                 let extraction = crate::extract::extract_paths(&docs)?;
@@ -641,7 +676,10 @@ impl Conformance {
             }
             CaseSource::Given(cases) => (cases, "the cases given".to_string()),
         };
-        Ok(loaded)
+        if !matches!(self.cases, CaseSource::Dir(_)) {
+            loading.documented = Documented::of(&loaded.0);
+        }
+        Ok((loaded.0, loaded.1, loading))
     }
 
     /// Reads one case of a folder and only what it needs: the cases on its resource, and the
@@ -682,7 +720,11 @@ impl Conformance {
             }
             SchemaSource::Given(set) => set.clone(),
         };
-        let mut loaded = self.finish_load(cases, schemas, dir.display().to_string())?;
+        let loading = Loading {
+            documented: Documented::of(&cases),
+            files: CaseFiles::default(),
+        };
+        let mut loaded = self.finish_load(cases, schemas, dir.display().to_string(), loading)?;
         // The other cases are there for the mock and the read-back; only this one runs.
         loaded.selected = loaded
             .selected
@@ -699,6 +741,7 @@ impl Conformance {
         all: Vec<Case>,
         schemas: Arc<SchemaSet>,
         source_name: String,
+        loading: Loading,
     ) -> Result<Loaded, PipelineError> {
         let baseline = self.load_baseline()?;
         let all: Arc<[Case]> = all.into();
@@ -719,6 +762,8 @@ impl Conformance {
             selected,
             schemas,
             baseline,
+            documented: loading.documented,
+            files: loading.files,
         })
     }
 
@@ -755,7 +800,14 @@ impl Conformance {
         let options = self.final_options();
         let started_at = chrono::Utc::now();
         let clock = Instant::now();
-        let runner = Runner::start(&loaded.all, &loaded.selected, loaded.schemas, options).await?;
+        let runner = Runner::start_reading(
+            &loaded.all,
+            &loaded.selected,
+            loaded.schemas,
+            options,
+            loaded.files,
+        )
+        .await?;
         let today = started_at.date_naive();
         let complete = loaded.selected.len() == loaded.all.len();
         let shard = self.shard.map(|s| ShardInfo {
@@ -810,7 +862,7 @@ impl Conformance {
             applied,
         );
         report.shard = shard;
-        report.coverage = Some(Coverage::of(&loaded.all, &report.cases));
+        report.coverage = Some(loaded.documented.coverage(&report.cases));
         let mut run = Run::written(report, self.report_dir.as_deref(), &self.formats, warnings)?;
         run.baseline_change = baseline_change;
         Ok((run, stopped))
@@ -847,8 +899,8 @@ impl Conformance {
             let report = report::json::read(&path)?;
             reports.push((path, report));
         }
-        let (all, _) = self.load_cases()?;
-        let report = crate::merge::merge(reports, &self.load_baseline()?, &all)?;
+        let (_, _, loading) = self.load_cases()?;
+        let report = crate::merge::merge(reports, &self.load_baseline()?, &loading.documented)?;
         Run::written(
             report,
             self.report_dir.as_deref(),
@@ -893,11 +945,12 @@ impl Conformance {
             Err(e) => return setup(e.to_string()),
         };
         let options = self.final_options();
-        let runner = match runtime.block_on(Runner::start(
+        let runner = match runtime.block_on(Runner::start_reading(
             &loaded.all,
             &loaded.selected,
             loaded.schemas,
             options,
+            loaded.files,
         )) {
             Ok(r) => Arc::new(r),
             Err(e) => return setup(e.to_string()),

@@ -351,14 +351,37 @@ pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 
 /// Reads every `*.json` case under a folder, sorted by id; ids must be unique.
 pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
+    Ok(load_dir_with(dir, |_, _| {})?
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect())
+}
+
+/// How many case files are read in parallel before `each` of [`load_dir_with`] sees them: what
+/// a run keeps of a case can be much smaller than the case, so only this many are held whole.
+const LOAD_CHUNK: usize = 512;
+
+/// Reads every `*.json` case under a folder, sorted by id, with the file it came from; ids
+/// must be unique. Files are read in parallel, a chunk at a time, and each case is handed to
+/// `each` (in file order) before it is kept, so a caller can note what it needs of a case and
+/// drop the rest. The error is the first one in file order, as a sequential read gives.
+pub fn load_dir_with(
+    dir: &Path,
+    mut each: impl FnMut(&mut Case, &Path),
+) -> Result<Vec<(Case, PathBuf)>, CaseError> {
+    use rayon::prelude::*;
     let files = crate::files::json_files(dir).map_err(|source| CaseError::Io {
         path: dir.to_path_buf(),
         source,
     })?;
     let mut cases: Vec<(Case, PathBuf)> = Vec::with_capacity(files.len());
-    for path in files {
-        let case = load_file(&path)?;
-        cases.push((case, path));
+    for chunk in files.chunks(LOAD_CHUNK) {
+        let loaded: Vec<Result<Case, CaseError>> = chunk.par_iter().map(|p| load_file(p)).collect();
+        for (case, path) in loaded.into_iter().zip(chunk) {
+            let mut case = case?;
+            each(&mut case, path);
+            cases.push((case, path.clone()));
+        }
     }
     cases.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     for pair in cases.windows(2) {
@@ -370,7 +393,41 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
             });
         }
     }
-    Ok(cases.into_iter().map(|(c, _)| c).collect())
+    Ok(cases)
+}
+
+/// Where the cases of a run whose bodies were left on disk are read whole when they run: a run
+/// of many cases then holds each case's request line and headers, not its bodies.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFiles(std::collections::HashMap<String, PathBuf>);
+
+impl CaseFiles {
+    /// Drops a case's bodies, to be read again from `file` when the case runs.
+    pub fn leave_on_disk(&mut self, case: &mut Case, file: &Path) {
+        case.request.body = None;
+        case.response.body = None;
+        self.0.insert(case.id.clone(), file.to_path_buf());
+    }
+
+    /// The case whole, read again from its file, when its bodies were left on disk; `None`
+    /// when the case in hand is whole. A file that no longer holds the case is an error.
+    pub fn whole(&self, case: &Case) -> Result<Option<Case>, CaseError> {
+        let Some(path) = self.0.get(&case.id) else {
+            return Ok(None);
+        };
+        let whole = load_file(path)?;
+        if whole.id != case.id {
+            return Err(CaseError::Invalid {
+                path: path.clone(),
+                id: case.id.clone(),
+                message: format!(
+                    "the file now holds case `{}`: it changed during the run",
+                    whole.id
+                ),
+            });
+        }
+        Ok(Some(whole))
+    }
 }
 
 /// The few fields of a case file that decide which other cases one case needs.
@@ -513,6 +570,25 @@ mod tests {
 
     fn name(id: &str) -> String {
         with_id(id).file_name()
+    }
+
+    #[test]
+    fn a_case_left_on_disk_is_read_whole_again_unless_its_file_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut whole = with_id("a");
+        whole.response.body = Some(Body::Json(serde_json::json!({"id": "1"})));
+        let file = dir.path().join(whole.file_name());
+        std::fs::write(&file, whole.to_json()).unwrap();
+        let mut lean = whole.clone();
+        let mut files = CaseFiles::default();
+        files.leave_on_disk(&mut lean, &file);
+        assert_eq!(lean.response.body, None);
+        assert_eq!(files.whole(&lean).unwrap(), Some(whole));
+        // A case that was never left on disk is whole already.
+        assert_eq!(files.whole(&with_id("b")).unwrap(), None);
+        std::fs::write(&file, with_id("c").to_json()).unwrap();
+        let err = files.whole(&lean).unwrap_err().to_string();
+        assert!(err.contains("now holds case `c`"), "{err}");
     }
 
     /// What file systems refuse in a name (Windows being the strictest).

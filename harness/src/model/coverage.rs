@@ -107,9 +107,9 @@ impl<K: Ord> Things<K> {
 
 /// The things of one page, or of all pages.
 #[derive(Debug, Default)]
-struct Scope {
-    operations: Things<Operation>,
-    properties: Things<(Operation, String)>,
+struct Scope<'a> {
+    operations: Things<&'a Operation>,
+    properties: Things<(&'a Operation, &'a str)>,
 }
 
 impl Coverage {
@@ -121,28 +121,109 @@ impl Coverage {
     /// What the cases document, and what the results (matched to the cases by id) exercised
     /// and passed; a case with no result was not run.
     pub fn of(cases: &[Case], results: &[CaseResult]) -> Coverage {
+        Documented::of(cases).coverage(results)
+    }
+}
+
+/// What a set of cases documents, kept small: each case's id, page, operation, documented
+/// status and response property paths, with each distinct page, operation and list of paths
+/// held once. A run of many cases keeps this instead of every documented response body.
+#[derive(Debug, Clone, Default)]
+pub struct Documented {
+    cases: Vec<DocumentedCase>,
+    pages: Interned<String>,
+    operations: Interned<Operation>,
+    properties: Interned<Vec<String>>,
+}
+
+/// One case, as [`Documented`] keeps it (indices into its tables).
+#[derive(Debug, Clone)]
+struct DocumentedCase {
+    id: String,
+    status: u16,
+    page: usize,
+    operation: usize,
+    properties: usize,
+}
+
+/// Distinct values, each with its index.
+#[derive(Debug, Clone)]
+struct Interned<T> {
+    values: Vec<T>,
+    index: HashMap<T, usize>,
+}
+
+impl<T> Default for Interned<T> {
+    fn default() -> Self {
+        Interned {
+            values: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<T: std::hash::Hash + Eq + Clone> Interned<T> {
+    /// The index of `value`, added when new.
+    fn add(&mut self, value: T) -> usize {
+        if let Some(&i) = self.index.get(&value) {
+            return i;
+        }
+        self.values.push(value.clone());
+        self.index.insert(value, self.values.len() - 1);
+        self.values.len() - 1
+    }
+}
+
+impl Documented {
+    /// What these cases document.
+    pub fn of(cases: &[Case]) -> Documented {
+        let mut d = Documented::default();
+        cases.iter().for_each(|c| d.add(c));
+        d
+    }
+
+    /// Adds what one case documents (read from its response body, which the case may drop
+    /// afterwards).
+    pub fn add(&mut self, case: &Case) {
+        let page = self.pages.add(case.source.file.clone());
+        let operation = self.operations.add(operation(case));
+        let properties = self
+            .properties
+            .add(response_properties(case).into_iter().collect());
+        self.cases.push(DocumentedCase {
+            id: case.id.clone(),
+            status: case.response.status,
+            page,
+            operation,
+            properties,
+        });
+    }
+
+    /// The coverage these results (matched to the cases by id) give; a case with no result
+    /// was not run.
+    pub fn coverage(&self, results: &[CaseResult]) -> Coverage {
         let by_id: HashMap<&str, &CaseResult> =
             results.iter().map(|r| (r.id.as_str(), r)).collect();
         let mut total = Scope::default();
         let mut pages: BTreeMap<&str, Scope> = BTreeMap::new();
         let mut page_seen: Things<&str> = Things::default();
-        for case in cases {
+        for case in &self.cases {
             let result = by_id.get(case.id.as_str());
             let answered = result.and_then(|r| r.status);
             let exercised = answered.is_some();
-            let judged = answered.is_some_and(|s| s / 100 == case.response.status / 100)
+            let judged = answered.is_some_and(|s| s / 100 == case.status / 100)
                 && result.is_some_and(|r| r.has_body);
             let passed = result.is_some_and(|r| r.outcome == Outcome::Passed);
-            let operation = operation(case);
-            let properties = response_properties(case);
-            page_seen.add(case.source.file.as_str(), exercised, passed);
-            let page = pages.entry(case.source.file.as_str()).or_default();
+            let operation = &self.operations.values[case.operation];
+            let page_name = self.pages.values[case.page].as_str();
+            page_seen.add(page_name, exercised, passed);
+            let page = pages.entry(page_name).or_default();
             for scope in [&mut total, page] {
-                scope.operations.add(operation.clone(), exercised, passed);
-                for p in &properties {
+                scope.operations.add(operation, exercised, passed);
+                for p in &self.properties.values[case.properties] {
                     scope
                         .properties
-                        .add((operation.clone(), p.clone()), judged, passed);
+                        .add((operation, p.as_str()), judged, passed);
                 }
             }
         }

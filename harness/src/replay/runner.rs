@@ -15,7 +15,7 @@ use super::retry::{self, RetryPolicy};
 use super::transport::{HttpConfig, HttpTransport, ServiceTransport, TargetError, Transport};
 use crate::http::ResourcePath;
 use crate::mock::{Mock, MockService, PatchDefault};
-use crate::model::case::{Case, Method};
+use crate::model::case::{Case, CaseFiles, Method};
 use crate::model::result::{CaseResult, CheckKind, CheckResult};
 use crate::progress::{RunEvent, RunObserver, Silent};
 use crate::redact::Redactor;
@@ -165,6 +165,8 @@ struct Shared {
     warnings: Vec<String>,
     /// Whether to run on when the target does not answer.
     keep_going: bool,
+    /// Where the cases whose bodies were left on disk are read whole.
+    files: CaseFiles,
 }
 
 /// The values of a case that has none.
@@ -178,6 +180,18 @@ impl Runner {
         cases: &[Case],
         schemas: Arc<SchemaSet>,
         opts: RunOptions,
+    ) -> Result<Runner, RunError> {
+        Runner::start_reading(all, cases, schemas, opts, CaseFiles::default()).await
+    }
+
+    /// Like [`Runner::start`], for cases some of which had their bodies left on disk: each
+    /// is read whole from its file when it runs. The embedded mock needs every case whole.
+    pub async fn start_reading(
+        all: &[Case],
+        cases: &[Case],
+        schemas: Arc<SchemaSet>,
+        mut opts: RunOptions,
+        files: CaseFiles,
     ) -> Result<Runner, RunError> {
         let mut mock = None;
         let (transport, label): (Arc<dyn Transport>, String) = match &opts.target {
@@ -211,7 +225,8 @@ impl Runner {
         };
         let mut sources = ParamSources {
             cli: opts.params.clone(),
-            file: opts.params_file.clone(),
+            // Taken, not copied: a parameters file can name every one of many cases.
+            file: std::mem::take(&mut opts.params_file),
             captured: BTreeMap::new(),
         };
         let warnings = params::unused(cases, &sources.file);
@@ -256,6 +271,7 @@ impl Runner {
             teardown,
             warnings,
             keep_going: opts.keep_going,
+            files,
         };
         Ok(Runner {
             shared: Arc::new(shared),
@@ -307,6 +323,19 @@ impl Shared {
     /// Runs one case and judges it; also says whether the target answered.
     async fn run_case_reached(&self, case: &Case) -> (CaseResult, Reach) {
         let mut result = CaseResult::unrun(case);
+        let whole = match self.files.whole(case) {
+            Ok(whole) => whole,
+            Err(e) => {
+                // Without the case's bodies no verdict is possible.
+                result.checks = vec![CheckResult::fail(
+                    CheckKind::Transport,
+                    format!("the case could not be read again to run it: {e}"),
+                )];
+                result.outcome = CaseResult::outcome_from_checks(&result.checks);
+                return (result, Reach::NotSent);
+            }
+        };
+        let case = whole.as_ref().unwrap_or(case);
         if let Some(host) = &case.request.host {
             result.notes.push(format!(
                 "skipped: the documented request goes to `{host}`, not the service under test"
@@ -327,6 +356,8 @@ impl Shared {
         result.client_request_id = Some(client_request_id);
         result.retries = retries;
         result.checks = checks;
+        // Results are kept until the reports are written: no spare capacity per case.
+        result.checks.shrink_to_fit();
         self.redactor.result(&mut result);
         (result, reach)
     }
@@ -906,6 +937,94 @@ mod tests {
         // The target answered once at the start: later refusals are the cases' own failures.
         let (got, sent) = run(1, false).await;
         assert_eq!((got.ok(), sent), (Some(40), 40));
+    }
+
+    /// A target that answers 204 and keeps the bodies sent.
+    #[derive(Default)]
+    struct Recording {
+        bodies: std::sync::Mutex<Vec<Option<Value>>>,
+    }
+
+    impl Transport for Recording {
+        fn send<'a>(&'a self, p: &'a Prepared) -> BoxFuture<'a, Result<Exchange, TransportError>> {
+            self.bodies.lock().unwrap().push(p.json.clone());
+            Box::pin(async { Ok(Exchange::new(204, http::HeaderMap::new(), Vec::new())) })
+        }
+    }
+
+    /// Writes `cases` into a folder and loads them back with their bodies left on disk.
+    fn lean(cases: &[Case]) -> (tempfile::TempDir, Vec<Case>, CaseFiles) {
+        let dir = tempfile::tempdir().unwrap();
+        for c in cases {
+            std::fs::write(dir.path().join(c.file_name()), c.to_json()).unwrap();
+        }
+        let mut files = CaseFiles::default();
+        let loaded =
+            crate::model::case::load_dir_with(dir.path(), |c, path| files.leave_on_disk(c, path))
+                .unwrap();
+        let loaded: Vec<Case> = loaded.into_iter().map(|(c, _)| c).collect();
+        (dir, loaded, files)
+    }
+
+    async fn run_lean(cases: &[Case], files: CaseFiles) -> (Vec<CaseResult>, Vec<Option<Value>>) {
+        let target = Arc::new(Recording::default());
+        let opts = RunOptions {
+            target: Target::Transport {
+                label: "test target".into(),
+                transport: target.clone(),
+            },
+            checks: checks::CheckOptions {
+                no_readback: true,
+                ..checks::CheckOptions::default()
+            },
+            ..RunOptions::default()
+        };
+        let schemas = Arc::new(SchemaSet::new(Vec::new()).unwrap());
+        let runner = Runner::start_reading(cases, cases, schemas, opts, files)
+            .await
+            .unwrap();
+        let results = runner.run_all(cases).await;
+        let sent = target.bodies.lock().unwrap().clone();
+        (results, sent)
+    }
+
+    #[tokio::test]
+    async fn cases_loaded_without_their_bodies_send_the_bodies_of_their_files() {
+        let whole = cases(3);
+        let (_dir, loaded, files) = lean(&whole);
+        assert!(
+            loaded
+                .iter()
+                .all(|c| c.request.body.is_none() && c.response.body.is_none())
+        );
+        let (results, sent) = run_lean(&loaded, files).await;
+        assert_eq!(results.len(), 3);
+        let expected: Vec<Option<Value>> = whole
+            .iter()
+            .map(|c| match &c.request.body {
+                Some(crate::model::case::Body::Json(v)) => Some(v.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(expected.iter().all(Option::is_some));
+        assert_eq!(sent, expected);
+    }
+
+    #[tokio::test]
+    async fn a_case_whose_file_is_gone_when_it_runs_errors_and_names_the_file() {
+        let (dir, loaded, files) = lean(&cases(2));
+        let gone = dir.path().join(loaded[1].file_name());
+        std::fs::remove_file(&gone).unwrap();
+        let (results, sent) = run_lean(&loaded, files).await;
+        assert_eq!(sent.len(), 1, "only the case still on disk is sent");
+        assert_eq!(results[0].status, Some(204), "the other case ran");
+        assert_eq!(results[1].outcome, crate::model::result::Outcome::Errored);
+        let message = &results[1].checks[0].message;
+        assert!(
+            message.starts_with("the case could not be read again to run it: ")
+                && message.contains(&gone.display().to_string()),
+            "{message}"
+        );
     }
 
     /// A runner of `cases` against `target`, four cases at once.

@@ -8,9 +8,18 @@ use super::ReportError;
 
 /// `report.json`: the result model itself.
 pub fn render(report: &RunReport) -> String {
-    let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    // Writing to memory fails only if serializing does, and the model holds only strings,
+    // numbers and maps with string keys.
+    let _ = write(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes [`render`]'s `report.json` to `out` as it is serialized: a run of many cases makes
+/// tens of megabytes, which need not be held at once.
+pub fn write(report: &RunReport, mut out: impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut out, report)?;
+    out.write_all(b"\n")
 }
 
 /// Reads a `report.json` back (to build a baseline from a run, say).

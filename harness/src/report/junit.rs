@@ -18,8 +18,15 @@ use crate::model::result::{CaseResult, Outcome, RunReport, Summary};
 /// skipped ones `skipped` with the reason; a passing case's failed warnings are its
 /// `system-out`.
 pub fn render(report: &RunReport) -> Result<String, ReportError> {
+    let mut out = Vec::new();
+    write(report, &mut out)?;
+    String::from_utf8(out).map_err(|e| ReportError::Junit(e.to_string()))
+}
+
+/// Writes [`render`]'s `junit.xml` to `out` as it is made, without holding the whole text.
+pub fn write(report: &RunReport, out: impl std::io::Write) -> Result<(), ReportError> {
     let xml = |e: std::io::Error| ReportError::Junit(e.to_string());
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 4);
+    let mut w = Writer::new_with_indent(out, b' ', 4);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
         .map_err(xml)?;
     let s = &report.summary;
@@ -48,10 +55,7 @@ pub fn render(report: &RunReport) -> Result<String, ReportError> {
         .map_err(xml)?;
     w.write_event(Event::End(BytesEnd::new("testsuites")))
         .map_err(xml)?;
-    let mut out =
-        String::from_utf8(w.into_inner()).map_err(|e| ReportError::Junit(e.to_string()))?;
-    out.push('\n');
-    Ok(out)
+    w.into_inner().write_all(b"\n").map_err(xml)
 }
 
 /// The count attributes of a suite: tests, failures, errors, skipped (waived cases count as
@@ -66,7 +70,7 @@ fn counts(s: &Summary) -> [(&'static str, String); 4] {
 }
 
 /// One `testcase` element.
-fn testcase(w: &mut Writer<Vec<u8>>, case: &CaseResult) -> std::io::Result<()> {
+fn testcase<W: std::io::Write>(w: &mut Writer<W>, case: &CaseResult) -> std::io::Result<()> {
     let mut tc = BytesStart::new("testcase");
     tc.push_attribute(("name", printable(&case.id).as_str()));
     tc.push_attribute(("classname", printable(&case.source.file).as_str()));

@@ -229,7 +229,18 @@ pub fn write_formats(
     let mut written = Vec::new();
     for format in chosen {
         let path = dir.join(format.file_name());
-        std::fs::write(&path, format.render(report)?).map_err(io(&path))?;
+        let file = std::fs::File::create(&path).map_err(io(&path))?;
+        let mut out = std::io::BufWriter::new(file);
+        match format {
+            // Written as they are made: these two grow with every case.
+            ReportFormat::Json => json::write(report, &mut out).map_err(io(&path))?,
+            ReportFormat::Junit => junit::write(report, &mut out)?,
+            ReportFormat::Markdown | ReportFormat::Html => {
+                std::io::Write::write_all(&mut out, format.render(report)?.as_bytes())
+                    .map_err(io(&path))?
+            }
+        }
+        std::io::Write::flush(&mut out).map_err(io(&path))?;
         written.push(path);
     }
     Ok(written)
