@@ -254,6 +254,12 @@ fn parse_param(s: &str) -> Result<(String, String), String> {
 /// The exit code for bad usage or input.
 const BAD_INPUT: u8 = 2;
 
+/// The binary's allocator. A run allocates and frees many small JSON values and strings on
+/// several threads at once; glibc's malloc spent a quarter of a 10,000-case run's CPU in
+/// allocation and consolidation. The library leaves the choice to the program using it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match dispatch(cli) {

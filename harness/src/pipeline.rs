@@ -655,12 +655,22 @@ impl Conformance {
         let loaded = match std::mem::replace(&mut self.cases, CaseSource::Given(Vec::new())) {
             CaseSource::Dir(dir) => {
                 let name = dir.display().to_string();
-                let all = case::load_dir_with(&dir, |case, path| {
-                    loading.documented.add(case);
-                    if lean {
-                        loading.files.leave_on_disk(case, path);
-                    }
-                })?;
+                let all = case::load_dir_with(
+                    &dir,
+                    |case| {
+                        let facts = Documented::facts(case);
+                        if lean {
+                            CaseFiles::drop_bodies(case);
+                        }
+                        facts
+                    },
+                    |case, facts, path| {
+                        loading.documented.add_facts(facts);
+                        if lean {
+                            loading.files.note(case, path);
+                        }
+                    },
+                )?;
                 self.cases = CaseSource::Dir(dir);
                 (all.into_iter().map(|(c, _)| c).collect(), name)
             }
@@ -836,6 +846,10 @@ impl Conformance {
         let (mut results, stopped) = runner.run_all_until(selected, stop, &judged).await?;
         let mut warnings = runner.warnings().to_vec();
         warnings.extend(runner.teardown().await);
+        let target = runner.target_label().to_string();
+        // The cases and what the runner holds for them (parameters, transport) are freed
+        // before the reports are made: a run of many cases peaks here otherwise.
+        drop((runner, judged, loaded.all));
         let mut baseline = loaded.baseline;
         let mut baseline_change = None;
         match (&self.baseline, self.baseline_edit.is_some()) {
@@ -854,13 +868,8 @@ impl Conformance {
             // Staleness is judged once, by `merge`, over the results of every shard.
             applied.stale.clear();
         }
-        let mut report = report::build_report(
-            runner.target_label(),
-            started_at,
-            clock.elapsed(),
-            results,
-            applied,
-        );
+        let mut report =
+            report::build_report(&target, started_at, clock.elapsed(), results, applied);
         report.shard = shard;
         report.coverage = Some(loaded.documented.coverage(&report.cases));
         let mut run = Run::written(report, self.report_dir.as_deref(), &self.formats, warnings)?;

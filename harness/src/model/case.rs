@@ -351,7 +351,7 @@ pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 
 /// Reads every `*.json` case under a folder, sorted by id; ids must be unique.
 pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
-    Ok(load_dir_with(dir, |_, _| {})?
+    Ok(load_dir_with(dir, |_| (), |_, (), _| {})?
         .into_iter()
         .map(|(c, _)| c)
         .collect())
@@ -362,12 +362,14 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
 const LOAD_CHUNK: usize = 512;
 
 /// Reads every `*.json` case under a folder, sorted by id, with the file it came from; ids
-/// must be unique. Files are read in parallel, a chunk at a time, and each case is handed to
-/// `each` (in file order) before it is kept, so a caller can note what it needs of a case and
-/// drop the rest. The error is the first one in file order, as a sequential read gives.
-pub fn load_dir_with(
+/// must be unique. Files are read in parallel, a chunk at a time: `prepare` sees each case on
+/// the thread that read it (so what it drops is freed where it was allocated) and returns
+/// what `each` needs; `each` then sees the cases in file order, before they are kept. The
+/// error is the first one in file order, as a sequential read gives.
+pub fn load_dir_with<T: Send>(
     dir: &Path,
-    mut each: impl FnMut(&mut Case, &Path),
+    prepare: impl Fn(&mut Case) -> T + Sync,
+    mut each: impl FnMut(&Case, T, &Path),
 ) -> Result<Vec<(Case, PathBuf)>, CaseError> {
     use rayon::prelude::*;
     let files = crate::files::json_files(dir).map_err(|source| CaseError::Io {
@@ -376,10 +378,17 @@ pub fn load_dir_with(
     })?;
     let mut cases: Vec<(Case, PathBuf)> = Vec::with_capacity(files.len());
     for chunk in files.chunks(LOAD_CHUNK) {
-        let loaded: Vec<Result<Case, CaseError>> = chunk.par_iter().map(|p| load_file(p)).collect();
-        for (case, path) in loaded.into_iter().zip(chunk) {
-            let mut case = case?;
-            each(&mut case, path);
+        let loaded: Vec<Result<(Case, T), CaseError>> = chunk
+            .par_iter()
+            .map(|p| {
+                let mut case = load_file(p)?;
+                let extra = prepare(&mut case);
+                Ok((case, extra))
+            })
+            .collect();
+        for (loaded, path) in loaded.into_iter().zip(chunk) {
+            let (case, extra) = loaded?;
+            each(&case, extra, path);
             cases.push((case, path.clone()));
         }
     }
@@ -404,8 +413,20 @@ pub struct CaseFiles(std::collections::HashMap<String, PathBuf>);
 impl CaseFiles {
     /// Drops a case's bodies, to be read again from `file` when the case runs.
     pub fn leave_on_disk(&mut self, case: &mut Case, file: &Path) {
+        CaseFiles::drop_bodies(case);
+        self.note(case, file);
+    }
+
+    /// Drops a case's bodies (the first half of [`CaseFiles::leave_on_disk`], for the thread
+    /// that read the case).
+    pub fn drop_bodies(case: &mut Case) {
         case.request.body = None;
         case.response.body = None;
+    }
+
+    /// Notes that the case is read whole from `file` when it runs (the second half of
+    /// [`CaseFiles::leave_on_disk`]).
+    pub fn note(&mut self, case: &Case, file: &Path) {
         self.0.insert(case.id.clone(), file.to_path_buf());
     }
 

@@ -136,6 +136,16 @@ pub struct Documented {
     properties: Interned<Vec<String>>,
 }
 
+/// What [`Documented`] needs of one case, read from the case.
+#[derive(Debug, Clone)]
+pub struct CaseFacts {
+    id: String,
+    status: u16,
+    page: String,
+    operation: Operation,
+    properties: Vec<String>,
+}
+
 /// One case, as [`Documented`] keeps it (indices into its tables).
 #[derive(Debug, Clone)]
 struct DocumentedCase {
@@ -185,14 +195,29 @@ impl Documented {
     /// Adds what one case documents (read from its response body, which the case may drop
     /// afterwards).
     pub fn add(&mut self, case: &Case) {
-        let page = self.pages.add(case.source.file.clone());
-        let operation = self.operations.add(operation(case));
-        let properties = self
-            .properties
-            .add(response_properties(case).into_iter().collect());
-        self.cases.push(DocumentedCase {
+        self.add_facts(Documented::facts(case));
+    }
+
+    /// What [`Documented::add`] reads of a case, read apart from adding it (on the thread that
+    /// loaded the case, say).
+    pub fn facts(case: &Case) -> CaseFacts {
+        CaseFacts {
             id: case.id.clone(),
             status: case.response.status,
+            page: case.source.file.clone(),
+            operation: operation(case),
+            properties: response_properties(case).into_iter().collect(),
+        }
+    }
+
+    /// Adds what [`Documented::facts`] read of a case.
+    pub fn add_facts(&mut self, facts: CaseFacts) {
+        let page = self.pages.add(facts.page);
+        let operation = self.operations.add(facts.operation);
+        let properties = self.properties.add(facts.properties);
+        self.cases.push(DocumentedCase {
+            id: facts.id,
+            status: facts.status,
             page,
             operation,
             properties,

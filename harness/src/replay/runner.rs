@@ -960,8 +960,10 @@ mod tests {
         }
         let mut files = CaseFiles::default();
         let loaded =
-            crate::model::case::load_dir_with(dir.path(), |c, path| files.leave_on_disk(c, path))
-                .unwrap();
+            crate::model::case::load_dir_with(dir.path(), CaseFiles::drop_bodies, |c, (), path| {
+                files.note(c, path)
+            })
+            .unwrap();
         let loaded: Vec<Case> = loaded.into_iter().map(|(c, _)| c).collect();
         (dir, loaded, files)
     }
