@@ -485,3 +485,63 @@ fn a_run_reports_its_coverage_and_prints_the_totals_last() {
     let read = conform::report::json::read(&path).unwrap_or_else(|e| panic!("{e}"));
     assert!(read.coverage.is_none() && read.shard.is_none());
 }
+
+#[test]
+fn a_run_that_leaves_bodies_on_disk_gives_the_verdicts_and_coverage_of_one_that_holds_them() {
+    // The embedded mock holds every case whole; the same mock called as an in-process service
+    // is another target, so the pipeline reads the cases' bodies from their files as each
+    // case runs, and the coverage from what it noted while loading.
+    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    let cases_dir = root().join("cases");
+    let schemas_dir = root().join("schemas");
+    let cases = conform::model::case::load_dir(&cases_dir).unwrap_or_else(|e| panic!("{e}"));
+    let schemas = std::sync::Arc::new(
+        conform::schema::SchemaSet::load_dir(&schemas_dir).unwrap_or_else(|e| panic!("{e}")),
+    );
+    let mock = std::sync::Arc::new(conform::mock::Mock::new(&cases, schemas.clone(), None));
+    // The embedded mock gives each case the values of the entities it seeded; a service is
+    // given them in a parameters file.
+    let file = conform::replay::params::ParamsFile {
+        cases: cases
+            .iter()
+            .map(|c| (c.id.clone(), mock.params_for(c)))
+            .collect(),
+        ..Default::default()
+    };
+    let normal = |r: &conform::model::result::RunReport| {
+        let mut v = serde_json::to_value(r).unwrap_or_else(|e| panic!("{e}"));
+        for c in v["cases"].as_array_mut().into_iter().flatten() {
+            c.as_object_mut().map(|o| {
+                o.remove("duration_ms");
+                o.remove("client_request_id")
+            });
+        }
+        (
+            v["cases"].clone(),
+            v["coverage"].clone(),
+            v["summary"].clone(),
+        )
+    };
+    let held = rt
+        .block_on(
+            conform::Conformance::new()
+                .cases_dir(&cases_dir)
+                .schemas_dir(&schemas_dir)
+                .run(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lean = rt
+        .block_on(
+            conform::Conformance::new()
+                .cases_dir(&cases_dir)
+                .schemas_dir(&schemas_dir)
+                .service(conform::mock::MockService::new(mock))
+                .options(|o| o.params_file = file)
+                .run(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (held, lean) = (normal(&held.report), normal(&lean.report));
+    assert_eq!(held.1["properties"]["documented"], 82, "{:#}", held.1);
+    assert_eq!(held.1["properties"]["exercised"], 82, "{:#}", held.1);
+    assert_eq!(lean, held);
+}
