@@ -145,7 +145,9 @@ impl Mock {
             }
             fit
         };
-        let fitting = |segs: &[String]| -> Vec<&Operation> {
+        // Each candidate stands for the operations documented alike (see `Group::kinds`),
+        // with how many there are: they score alike, and the count is their weight below.
+        let fitting = |segs: &[String]| -> Vec<(&Operation, usize)> {
             self.index
                 .with(req.method, segs.len())
                 .iter()
@@ -154,7 +156,7 @@ impl Mock {
                         .first()
                         .is_some_and(|&i| self.ops[i].matches(segs).is_some())
                 })
-                .flat_map(|g| g.ops.iter().map(|&i| &self.ops[i]))
+                .flat_map(|g| g.kinds.iter().map(|&(i, n)| (&self.ops[i], n)))
                 .collect()
         };
         let mut candidates = fitting(segs);
@@ -176,10 +178,10 @@ impl Mock {
                 op.prefer == req.prefer.is_some(),
             )
         };
-        let best = candidates.iter().map(|op| score(op)).max()?;
-        let mut tops: Vec<&Operation> = candidates
+        let best = candidates.iter().map(|(op, _)| score(op)).max()?;
+        let mut tops: Vec<(&Operation, usize)> = candidates
             .into_iter()
-            .filter(|op| score(op) == best)
+            .filter(|(op, _)| score(op) == best)
             .collect();
         // What PATCH without Prefer answers is the service's one choice, not the example's:
         // a page that documents the other is the docs disagreeing (lint says so).
@@ -188,20 +190,21 @@ impl Mock {
                 PatchDefault::Representation => 200,
                 PatchDefault::Minimal => 204,
             };
-            if tops.iter().any(|op| op.status == want) {
-                tops.retain(|op| op.status == want);
+            if tops.iter().any(|(op, _)| op.status == want) {
+                tops.retain(|(op, _)| op.status == want);
             }
         }
         let sent_id = sent.as_ref().and_then(|b| self.bodies.id_of(b));
         let fit = |op: &Operation| (asked(op), sent_id.is_some() && op.sent_id == sent_id);
-        let best_fit = tops.iter().map(|op| fit(op)).max()?;
-        tops.retain(|op| fit(op) == best_fit);
+        let best_fit = tops.iter().map(|(op, _)| fit(op)).max()?;
+        tops.retain(|(op, _)| fit(op) == best_fit);
         let mut counts: BTreeMap<u16, usize> = BTreeMap::new();
-        for op in &tops {
-            *counts.entry(op.status).or_default() += 1;
+        for (op, n) in &tops {
+            *counts.entry(op.status).or_default() += n;
         }
         let most = counts.values().copied().max().unwrap_or(0);
         tops.into_iter()
+            .map(|(op, _)| op)
             .filter(|op| counts.get(&op.status) == Some(&most))
             .min_by_key(|op| op.order)
     }
