@@ -1,9 +1,9 @@
-//! The real Graph docs corpus beside the checkout: unpacked into a temp folder at run time
+//! The real Graph docs corpus beside the checkout: unpacked under the target dir at run time
 //! (nothing from it is committed), extracted and linted per API version.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use conform::extract::{self, Extraction, LintSources};
 use conform::schema::SchemaSet;
@@ -17,8 +17,47 @@ pub const ARCHIVE: &str = concat!(
 /// The API versions of the corpus, as its folders and metadata files name them.
 pub const VERSIONS: [&str; 2] = ["beta", "v1.0"];
 
+/// The unpacked docs archive (its pages are under `api-reference/<version>/`), shared by the
+/// tests of a binary and kept between runs: creating its 11,289 files takes seconds, nearly all
+/// of it in the file system, so it is unpacked once per archive, into a folder of the target dir
+/// named by the archive's size and modification time. Tests only read it.
+pub fn unpacked() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let meta = std::fs::metadata(ARCHIVE).unwrap_or_else(|e| {
+            panic!(
+                "the corpus is expected at {ARCHIVE} (the shared folder beside the checkout): {e}"
+            )
+        });
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        let cache = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let dir = cache.join(format!("graph-docs-{}-{mtime}", meta.len()));
+        if dir.is_dir() {
+            return dir;
+        }
+        // Unpacked beside it, then renamed into place: the folder is never seen half written,
+        // even by another test binary unpacking at the same time (one rename wins, the other
+        // copy is dropped).
+        let fresh = tempfile::Builder::new()
+            .prefix("graph-docs-unpacking-")
+            .tempdir_in(cache)
+            .unwrap_or_else(|e| panic!("{}: {e}", cache.display()));
+        unpack(fresh.path());
+        if let Err(e) = std::fs::rename(fresh.path(), &dir)
+            && !dir.is_dir()
+        {
+            panic!("cannot move the unpacked corpus to {}: {e}", dir.display());
+        }
+        dir
+    })
+}
+
 /// Unpacks the docs archive into `into` (its pages end up under `api-reference/<version>/`).
-pub fn unpack(into: &Path) {
+fn unpack(into: &Path) {
     let file = std::fs::File::open(ARCHIVE).unwrap_or_else(|e| {
         panic!("the corpus is expected at {ARCHIVE} (the shared folder beside the checkout): {e}")
     });
@@ -55,8 +94,19 @@ pub struct Corpus {
     pub schemas: Arc<SchemaSet>,
 }
 
+/// One version of the corpus, extracted, linted and given schemas once per test binary (that
+/// takes seconds), for every test that reads it.
+pub fn loaded(version: &str) -> &'static Corpus {
+    static LOADED: [OnceLock<Corpus>; VERSIONS.len()] = [const { OnceLock::new() }; VERSIONS.len()];
+    let i = VERSIONS
+        .iter()
+        .position(|v| *v == version)
+        .unwrap_or_else(|| panic!("the corpus has no version {version}"));
+    LOADED[i].get_or_init(|| load(unpacked(), version))
+}
+
 /// Extracts and lints one version of an unpacked corpus and generates its schemas.
-pub fn load(unpacked: &Path, version: &str) -> Corpus {
+fn load(unpacked: &Path, version: &str) -> Corpus {
     let pages = pages(unpacked, version);
     let meta = metadata(version);
     let sources = LintSources {

@@ -3,8 +3,6 @@
 //! the verdict must say where (a lint diagnostic on the case's lines, which the generated
 //! doc-defect baseline names). A failure nothing explains is a false red of the checks.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -186,90 +184,93 @@ fn answered_key(case: &Case, mut params: BTreeMap<String, String>) -> BTreeMap<S
 }
 
 #[test]
-fn every_failure_against_the_documented_answers_names_its_doc_defect() {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    common::corpus::unpack(tmp.path());
+fn every_beta_failure_against_the_documented_answers_names_its_doc_defect() {
+    every_failure_against_the_documented_answers_names_its_doc_defect("beta");
+}
+
+#[test]
+fn every_v1_failure_against_the_documented_answers_names_its_doc_defect() {
+    every_failure_against_the_documented_answers_names_its_doc_defect("v1.0");
+}
+
+/// One version of the corpus run against its documented answers.
+fn every_failure_against_the_documented_answers_names_its_doc_defect(version: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
-    let mut unexplained_all = Vec::new();
-    for version in common::corpus::VERSIONS {
-        let corpus = common::corpus::load(tmp.path(), version);
-        let cases: Vec<Case> = corpus
-            .extraction
-            .cases
-            .iter()
-            .filter(|c| c.request.host.is_none())
-            .cloned()
-            .collect();
-        // The mock's parameter values name the entities the examples show, so a key in the
-        // path is the key the documented answer carries.
-        let mock = conform::mock::Mock::new(&cases, corpus.schemas.clone(), None);
-        let params: BTreeMap<String, BTreeMap<String, String>> = cases
-            .iter()
-            .map(|c| (c.id.clone(), answered_key(c, mock.params_for(c))))
-            .collect();
-        let server = Arc::new(VerbatimDocs::new(&cases, &params, &corpus.schemas));
-        let ambiguous = server.ambiguous.clone();
-        let cases: Vec<Case> = cases
-            .into_iter()
-            .filter(|c| !ambiguous.contains(&c.id))
-            .collect();
-        let file = ParamsFile {
-            cases: params.clone(),
-            ..ParamsFile::default()
-        };
-        // The cases are read from a folder, as `conform run` reads them: against a target
-        // other than the embedded mock, each case's bodies stay on disk until it runs, and
-        // the verdicts must be those of the cases in hand.
-        let dir = tmp.path().join(format!("cases-{version}"));
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        for case in &cases {
-            std::fs::write(dir.join(case.file_name()), case.to_json())
-                .unwrap_or_else(|e| panic!("{e}"));
-        }
-        let mut pipeline = conform::Conformance::new();
-        // To read the verdicts in full: CONFORM_VERBATIM_REPORTS=DIR keeps each version's reports.
-        if let Some(dir) = std::env::var_os("CONFORM_VERBATIM_REPORTS") {
-            pipeline = pipeline.reports(std::path::Path::new(&dir).join(version));
-        }
-        let run = rt
-            .block_on(
-                pipeline
-                    .cases_dir(&dir)
-                    .schemas(corpus.schemas.clone())
-                    .transport("the documented answers", server)
-                    .options(|o| {
-                        o.params_file = file;
-                        o.checks.no_readback = true;
-                    })
-                    .run(),
-            )
-            .unwrap_or_else(|e| panic!("{version}: {e}"));
-        let generated = baseline::doc_defects(&run.report.cases, &cases, &corpus.extraction);
-        let results = &run.report.cases;
-        let failed = results
-            .iter()
-            .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Errored))
-            .count();
-        eprintln!(
-            "{version}: {} cases ({} more send the request of another case that documents \
+    let corpus = crate::common::corpus::loaded(version);
+    let cases: Vec<Case> = corpus
+        .extraction
+        .cases
+        .iter()
+        .filter(|c| c.request.host.is_none())
+        .cloned()
+        .collect();
+    // The mock's parameter values name the entities the examples show, so a key in the
+    // path is the key the documented answer carries.
+    let mock = conform::mock::Mock::new(&cases, corpus.schemas.clone(), None);
+    let params: BTreeMap<String, BTreeMap<String, String>> = cases
+        .iter()
+        .map(|c| (c.id.clone(), answered_key(c, mock.params_for(c))))
+        .collect();
+    let server = Arc::new(VerbatimDocs::new(&cases, &params, &corpus.schemas));
+    let ambiguous = server.ambiguous.clone();
+    let cases: Vec<Case> = cases
+        .into_iter()
+        .filter(|c| !ambiguous.contains(&c.id))
+        .collect();
+    let file = ParamsFile {
+        cases: params.clone(),
+        ..ParamsFile::default()
+    };
+    // The cases are read from a folder, as `conform run` reads them: against a target other
+    // than the embedded mock, each case's bodies stay on disk until it runs, and the verdicts
+    // must be those of the cases in hand.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for case in &cases {
+        std::fs::write(dir.path().join(case.file_name()), case.to_json())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut pipeline = conform::Conformance::new();
+    // To read the verdicts in full: CONFORM_VERBATIM_REPORTS=DIR keeps each version's reports.
+    if let Some(dir) = std::env::var_os("CONFORM_VERBATIM_REPORTS") {
+        pipeline = pipeline.reports(std::path::Path::new(&dir).join(version));
+    }
+    let run = rt
+        .block_on(
+            pipeline
+                .cases_dir(dir.path())
+                .schemas(corpus.schemas.clone())
+                .transport("the documented answers", server)
+                .options(|o| {
+                    o.params_file = file;
+                    o.checks.no_readback = true;
+                })
+                .run(),
+        )
+        .unwrap_or_else(|e| panic!("{version}: {e}"));
+    let generated = baseline::doc_defects(&run.report.cases, &cases, &corpus.extraction);
+    let results = &run.report.cases;
+    let failed = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Failed | Outcome::Errored))
+        .count();
+    eprintln!(
+        "{version}: {} cases ({} more send the request of another case that documents \
              another answer), {} passed, {failed} failed against their documented answers; \
              {} explained by a doc defect",
-            results.len(),
-            ambiguous.len(),
-            results
-                .iter()
-                .filter(|r| r.outcome == Outcome::Passed)
-                .count(),
-            generated.baseline.known_failures.len(),
-        );
-        for u in &generated.unexplained {
-            eprintln!("  unexplained: {u}");
-        }
-        unexplained_all.extend(generated.unexplained);
+        results.len(),
+        ambiguous.len(),
+        results
+            .iter()
+            .filter(|r| r.outcome == Outcome::Passed)
+            .count(),
+        generated.baseline.known_failures.len(),
+    );
+    for u in &generated.unexplained {
+        eprintln!("  unexplained: {u}");
     }
     assert!(
-        unexplained_all.is_empty(),
-        "{} failures against the documented answers name no doc defect",
-        unexplained_all.len()
+        generated.unexplained.is_empty(),
+        "{version}: {} failures against the documented answers name no doc defect",
+        generated.unexplained.len()
     );
 }
