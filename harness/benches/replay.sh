@@ -180,15 +180,16 @@ measure() {
   mkdir -p "$out"
   "$conform" serve --port 0 --cases "$dir" --schemas "$schemas" > "$out/serve.log" 2>&1 &
   server_pid=$!
-  local url="" i
-  for i in $(seq 1 600); do
+  # The mock reads and seeds every case before it listens: allow a second per 1,000 cases.
+  local url="" i wait_s=$((60 + n / 1000))
+  for i in $(seq 1 $((wait_s * 10))); do
     url=$(awk '/^conform mock listening on / { print $NF }' "$out/serve.log")
     [ -n "$url" ] && curl -fsS -o /dev/null "$url/beta/Security/hostSecurityProfiles/bench-0000000" && break
     kill -0 "$server_pid" 2> /dev/null || { cat "$out/serve.log" >&2; echo "conform serve exited" >&2; exit 1; }
     url=""
     sleep 0.1
   done
-  [ -n "$url" ] || { echo "conform serve did not answer within 60 s" >&2; exit 1; }
+  [ -n "$url" ] || { echo "conform serve did not answer within $wait_s s" >&2; exit 1; }
 
   local threads=$((j < $(nproc) ? j : $(nproc)))
   write_lua "$n" "$threads" "$out/load.lua" "$dir"

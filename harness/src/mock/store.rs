@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
+use indexmap::IndexSet;
 use serde_json::{Map, Value};
 
 /// Entities by resource key ([`ResourcePath::key`](crate::http::ResourcePath::key)), and the
@@ -11,7 +12,9 @@ use serde_json::{Map, Value};
 #[derive(Debug, Default, Clone)]
 pub(super) struct Entities {
     by_key: HashMap<String, Map<String, Value>>,
-    members: HashMap<String, Vec<String>>,
+    /// An ordered set: a collection seeded with many members is asked "already a member?"
+    /// once per member.
+    members: HashMap<String, IndexSet<String>>,
     /// The type each seeded entity was documented as.
     types: HashMap<String, String>,
 }
@@ -40,10 +43,10 @@ impl Entities {
         collection: Option<&str>,
     ) {
         if let Some(c) = collection {
-            let members = self.members.entry(c.to_string()).or_default();
-            if !members.contains(&key) {
-                members.push(key.clone());
-            }
+            self.members
+                .entry(c.to_string())
+                .or_default()
+                .insert(key.clone());
         }
         self.by_key.insert(key, entity);
     }
@@ -62,10 +65,7 @@ impl Entities {
                     stored.entry(k).or_insert(v);
                 }
                 if let Some(c) = collection {
-                    let members = self.members.entry(c.to_string()).or_default();
-                    if !members.contains(&key) {
-                        members.push(key);
-                    }
+                    self.members.entry(c.to_string()).or_default().insert(key);
                 }
             }
             None => self.insert(key, entity, collection),
@@ -97,7 +97,7 @@ impl Entities {
     pub(super) fn remove(&mut self, key: &str) -> bool {
         let found = self.by_key.remove(key).is_some();
         for members in self.members.values_mut() {
-            members.retain(|k| k != key);
+            members.shift_remove(key);
         }
         found
     }
