@@ -1,5 +1,6 @@
 //! The `conform` command line: a thin layer over the library.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -405,9 +406,12 @@ fn extract_and_print(
     metadata: Vec<(String, String)>,
 ) -> anyhow::Result<extract::Extraction> {
     let ex = extract::extract_linted(docs, &lint_sources(schemas, metadata))?;
+    // One write per buffer, not per line: the corpus has thousands of diagnostics.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for d in &ex.diagnostics {
-        println!("{d}");
+        writeln!(out, "{d}").context("cannot write the diagnostics")?;
     }
+    out.flush().context("cannot write the diagnostics")?;
     Ok(ex)
 }
 
