@@ -311,10 +311,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
                 ex.examples_validated,
                 ex.diagnostics.len()
             );
-            if ex.skipped_unreadable() {
-                return Ok(BAD_INPUT);
-            }
-            Ok(u8::from(deny_warnings && !ex.diagnostics.is_empty()))
+            let code = if ex.skipped_unreadable() {
+                BAD_INPUT
+            } else {
+                u8::from(deny_warnings && !ex.diagnostics.is_empty())
+            };
+            // The process ends here: freeing every case and diagnostic one by one would only
+            // delay its exit (a fiftieth of a second on the corpus).
+            std::mem::forget(ex);
+            Ok(code)
         }
         Command::Run(args) => run(args),
         Command::Merge {

@@ -147,6 +147,8 @@ pub struct SchemaSet {
     /// every undeclared property, and scanning all 3,466 Graph types each time was a fifth of
     /// linting the corpus.
     declarers: std::sync::OnceLock<HashMap<String, Vec<String>>>,
+    /// [`SchemaSet::first_derived_declaring`]'s answers by (type, property).
+    first_derived: Mutex<HashMap<(String, String), Option<String>>>,
 }
 
 impl std::fmt::Debug for SchemaSet {
@@ -467,6 +469,7 @@ impl SchemaSet {
             schemas: Arc::new(schemas),
             compiled: Mutex::new(HashMap::new()),
             declarers: std::sync::OnceLock::new(),
+            first_derived: Mutex::new(HashMap::new()),
         })
     }
 
@@ -696,6 +699,35 @@ impl SchemaSet {
 
     /// Types derived from a type, directly or not, that declare a property (sorted).
     pub fn derived_declaring(&self, base: &str, property: &str) -> Vec<String> {
+        self.derived_declaring_iter(base, property)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The first (by name) of [`derived_declaring`](Self::derived_declaring): lint names only
+    /// one. Remembered per type and property, as the docs repeat the same undeclared property
+    /// in many examples and each answer scans every type declaring a property of that name.
+    pub fn first_derived_declaring(&self, base: &str, property: &str) -> Option<String> {
+        let key = (base.to_string(), property.to_string());
+        // A poisoned lock only means another thread panicked mid-insert; the map is still sound.
+        let lock = || self.first_derived.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = lock().get(&key) {
+            return found.clone();
+        }
+        let found = self
+            .derived_declaring_iter(base, property)
+            .next()
+            .map(str::to_string);
+        lock().insert(key, found.clone());
+        found
+    }
+
+    /// Types derived from a type that declare a property, in name order, found lazily.
+    fn derived_declaring_iter<'s>(
+        &'s self,
+        base: &'s str,
+        property: &str,
+    ) -> impl Iterator<Item = &'s str> {
         let declarers = self.declarers.get_or_init(|| {
             let mut index: HashMap<String, Vec<String>> = HashMap::new();
             // The schemas are a BTreeMap, so each list comes out sorted.
@@ -715,9 +747,8 @@ impl SchemaSet {
             .get(property)
             .into_iter()
             .flatten()
-            .filter(|name| name.as_str() != base && self.is_derived_from(name, base))
-            .cloned()
-            .collect()
+            .map(String::as_str)
+            .filter(move |name| *name != base && self.is_derived_from(name, base))
     }
 
     /// Whether a body looks like a representation of the type: at least half of its
@@ -1165,6 +1196,16 @@ mod tests {
         );
         // `id` is declared by both, but only the derived one is named.
         assert_eq!(s.derived_declaring("t.entity", "id"), vec!["t.thing"]);
+        assert_eq!(
+            s.first_derived_declaring("t.entity", "id").as_deref(),
+            Some("t.thing")
+        );
+        // Asked again, the remembered answer is the same.
+        assert_eq!(
+            s.first_derived_declaring("t.entity", "id").as_deref(),
+            Some("t.thing")
+        );
+        assert_eq!(s.first_derived_declaring("t.thing", "when"), None);
     }
 
     #[test]
