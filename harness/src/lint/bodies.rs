@@ -159,8 +159,7 @@ pub(crate) fn lint_bodies(
             };
             for u in schemas.undeclared(&type_name, instance) {
                 let pointer = format!("{prefix}{}", u.pointer);
-                let derived = schemas.derived_declaring(&u.type_name, &u.property);
-                let hint = match derived.first() {
+                let hint = match schemas.first_derived_declaring(&u.type_name, &u.property) {
                     Some(d) => format!(
                         "; the derived type {d} declares it, but the example names no @odata.type"
                     ),

@@ -137,16 +137,18 @@ pub fn display_pointer(p: &str) -> &str {
 pub struct SchemaSet {
     /// Where the schemas came from (a folder or a metadata file), for messages.
     origin: String,
-    schemas: BTreeMap<String, Value>,
+    /// Shared with the validators' [`Documents`] retriever, which hands them out on demand.
+    schemas: Arc<BTreeMap<String, Value>>,
     /// Type names by their lower-case spelling: the docs write `#Microsoft.Graph.channel` for
     /// `microsoft.graph.channel`, and Graph takes either.
     folded: HashMap<String, String>,
-    registry: jsonschema::Registry<'static>,
     compiled: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
     /// The types declaring each property name (sorted), built on first use: lint asks it of
     /// every undeclared property, and scanning all 3,466 Graph types each time was a fifth of
     /// linting the corpus.
     declarers: std::sync::OnceLock<HashMap<String, Vec<String>>>,
+    /// [`SchemaSet::first_derived_declaring`]'s answers by (type, property).
+    first_derived: Mutex<HashMap<(String, String), Option<String>>>,
 }
 
 impl std::fmt::Debug for SchemaSet {
@@ -293,6 +295,46 @@ pub fn type_name(odata_type: &str) -> &str {
     odata_type.trim_start_matches('#')
 }
 
+/// Hands a validator the schema documents its `$ref`s name, as it compiles: only the types a
+/// validator reaches are read, where a registry of every type (3,466 in Graph's metadata) was
+/// built and indexed up front and copied into each validator compiled.
+struct Documents(Arc<BTreeMap<String, Value>>);
+
+impl jsonschema::Retrieve for Documents {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        // A bare type name is resolved against the default base `json-schema:///`.
+        let uri = uri.as_str();
+        let name = uri.strip_prefix("json-schema:///").unwrap_or(uri);
+        match self.0.get(name) {
+            Some(doc) => Ok(doc.clone()),
+            None => Err(format!("no schema `{name}`").into()),
+        }
+    }
+}
+
+/// Fails when a `$ref` names a type (a bare name, as the generator writes them) that no schema
+/// declares, as the registry built up front once did: a set with a dangling reference is refused
+/// when loaded, not when a body first reaches it.
+fn check_refs(schemas: &BTreeMap<String, Value>) -> Result<(), SchemaError> {
+    let mut refs = Vec::new();
+    for doc in schemas.values() {
+        collect_refs(doc, &mut refs);
+    }
+    match refs
+        .iter()
+        .find(|r| !r.contains(['#', ':', '/']) && !schemas.contains_key(r.as_str()))
+    {
+        Some(r) => Err(SchemaError::Compile {
+            id: "<registry>".into(),
+            message: format!("`$ref` names `{r}`, which no schema declares"),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl SchemaSet {
     /// Reads every `*.json` in a folder.
     pub fn load_dir(dir: &Path) -> Result<SchemaSet, SchemaError> {
@@ -416,15 +458,7 @@ impl SchemaSet {
                 return Err(SchemaError::Duplicate(id));
             }
         }
-        // Every `$ref` is a bare type name, resolved against the registry's default base, so
-        // nothing is ever fetched: the crate is built without its HTTP and file resolvers.
-        let registry = jsonschema::Registry::new()
-            .extend(schemas.iter().map(|(k, v)| (k.clone(), v.clone())))
-            .and_then(|b| b.prepare())
-            .map_err(|e| SchemaError::Compile {
-                id: "<registry>".into(),
-                message: e.to_string(),
-            })?;
+        check_refs(&schemas)?;
         let folded = schemas
             .keys()
             .map(|k| (k.to_lowercase(), k.clone()))
@@ -432,10 +466,10 @@ impl SchemaSet {
         Ok(SchemaSet {
             origin: "the schemas given".to_string(),
             folded,
-            schemas,
-            registry,
+            schemas: Arc::new(schemas),
             compiled: Mutex::new(HashMap::new()),
             declarers: std::sync::OnceLock::new(),
+            first_derived: Mutex::new(HashMap::new()),
         })
     }
 
@@ -467,10 +501,12 @@ impl SchemaSet {
     fn validator(&self, name: &str) -> Result<Arc<jsonschema::Validator>, SchemaError> {
         let name = self.canonical(name).unwrap_or(type_name(name));
         // A poisoned lock only means another thread panicked mid-insert; the map is still sound.
-        let mut compiled = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(v) = compiled.get(name) {
+        let lock = || self.compiled.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(v) = lock().get(name) {
             return Ok(v.clone());
         }
+        // Compiled without the lock, so other threads' validators are not held up; two threads
+        // may compile the same type once each, and the first one stored is kept.
         let root = if self.schemas.contains_key(name) {
             serde_json::json!({ "$ref": name })
         } else if let Some(edm) = primitive(name) {
@@ -482,15 +518,16 @@ impl SchemaSet {
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
-            .with_registry(&self.registry)
+            .with_retriever(Documents(self.schemas.clone()))
             .build(&root)
             .map_err(|e| SchemaError::Compile {
                 id: name.to_string(),
                 message: e.to_string(),
             })?;
-        let validator = Arc::new(validator);
-        compiled.insert(name.to_string(), validator.clone());
-        Ok(validator)
+        Ok(lock()
+            .entry(name.to_string())
+            .or_insert_with(|| Arc::new(validator))
+            .clone())
     }
 
     /// Validates an instance; every finding names its JSON pointer. An object whose
@@ -610,11 +647,8 @@ impl SchemaSet {
     /// Whether `derived` is `base` or inherits from it (through `x-baseType`).
     pub fn is_derived_from(&self, derived: &str, base: &str) -> bool {
         let base = self.canonical(base).unwrap_or(type_name(base));
-        let mut current = Some(
-            self.canonical(derived)
-                .unwrap_or(type_name(derived))
-                .to_string(),
-        );
+        // Borrowed all the way: lint asks this of every type declaring an undeclared property.
+        let mut current = Some(self.canonical(derived).unwrap_or(type_name(derived)));
         let mut hops = 0;
         while let Some(name) = current {
             if name == base {
@@ -626,10 +660,9 @@ impl SchemaSet {
             }
             current = self
                 .schemas
-                .get(&name)
+                .get(name)
                 .and_then(|s| s.get("x-baseType"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
+                .and_then(Value::as_str);
         }
         false
     }
@@ -666,10 +699,39 @@ impl SchemaSet {
 
     /// Types derived from a type, directly or not, that declare a property (sorted).
     pub fn derived_declaring(&self, base: &str, property: &str) -> Vec<String> {
+        self.derived_declaring_iter(base, property)
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The first (by name) of [`derived_declaring`](Self::derived_declaring): lint names only
+    /// one. Remembered per type and property, as the docs repeat the same undeclared property
+    /// in many examples and each answer scans every type declaring a property of that name.
+    pub fn first_derived_declaring(&self, base: &str, property: &str) -> Option<String> {
+        let key = (base.to_string(), property.to_string());
+        // A poisoned lock only means another thread panicked mid-insert; the map is still sound.
+        let lock = || self.first_derived.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = lock().get(&key) {
+            return found.clone();
+        }
+        let found = self
+            .derived_declaring_iter(base, property)
+            .next()
+            .map(str::to_string);
+        lock().insert(key, found.clone());
+        found
+    }
+
+    /// Types derived from a type that declare a property, in name order, found lazily.
+    fn derived_declaring_iter<'s>(
+        &'s self,
+        base: &'s str,
+        property: &str,
+    ) -> impl Iterator<Item = &'s str> {
         let declarers = self.declarers.get_or_init(|| {
             let mut index: HashMap<String, Vec<String>> = HashMap::new();
             // The schemas are a BTreeMap, so each list comes out sorted.
-            for (name, s) in &self.schemas {
+            for (name, s) in self.schemas.iter() {
                 for p in s
                     .get("properties")
                     .and_then(Value::as_object)
@@ -685,9 +747,8 @@ impl SchemaSet {
             .get(property)
             .into_iter()
             .flatten()
-            .filter(|name| name.as_str() != base && self.is_derived_from(name, base))
-            .cloned()
-            .collect()
+            .map(String::as_str)
+            .filter(move |name| *name != base && self.is_derived_from(name, base))
     }
 
     /// Whether a body looks like a representation of the type: at least half of its
@@ -1135,6 +1196,16 @@ mod tests {
         );
         // `id` is declared by both, but only the derived one is named.
         assert_eq!(s.derived_declaring("t.entity", "id"), vec!["t.thing"]);
+        assert_eq!(
+            s.first_derived_declaring("t.entity", "id").as_deref(),
+            Some("t.thing")
+        );
+        // Asked again, the remembered answer is the same.
+        assert_eq!(
+            s.first_derived_declaring("t.entity", "id").as_deref(),
+            Some("t.thing")
+        );
+        assert_eq!(s.first_derived_declaring("t.thing", "when"), None);
     }
 
     #[test]
@@ -1167,6 +1238,16 @@ mod tests {
         let at: Vec<_> = repairs.iter().map(|r| r.pointer.as_str()).collect();
         assert_eq!(at, vec!["/when", "/status", "/tags/0"]);
         assert_eq!(s.validate("t.thing", &v).ok(), Some(vec![]));
+    }
+
+    #[test]
+    fn a_reference_to_a_type_no_schema_declares_is_refused_when_loaded() {
+        let dangling = json!({"$id": "t.a", "type": "object",
+            "properties": {"b": {"$ref": "t.missing"}}});
+        match SchemaSet::new(vec![dangling]) {
+            Err(SchemaError::Compile { message, .. }) => assert!(message.contains("t.missing")),
+            other => panic!("expected a compile error, got {other:?}"),
+        }
     }
 
     #[test]
