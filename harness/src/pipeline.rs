@@ -617,12 +617,12 @@ impl Conformance {
         {
             return Ok(loaded);
         }
-        let (all, source_name, files) = self.load_cases()?;
+        let (all, source_name, loading) = self.load_cases()?;
         let schemas = match &self.schemas {
             SchemaSource::Dir(dir) => Arc::new(SchemaSet::load_dir(dir)?),
             SchemaSource::Given(set) => set.clone(),
         };
-        self.finish_load(all, schemas, source_name, files)
+        self.finish_load(all, schemas, source_name, loading)
     }
 
     /// Whether the cases' bodies may stay on disk until each case runs: when they come from a

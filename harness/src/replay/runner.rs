@@ -323,6 +323,8 @@ impl Shared {
     /// Runs one case and judges it; also says whether the target answered.
     async fn run_case_reached(&self, case: &Case) -> (CaseResult, Reach) {
         let mut result = CaseResult::unrun(case);
+        // A read of a few kilobytes the loader read moments ago (the page cache has it):
+        // cheaper on this thread than handing it to the blocking pool.
         let whole = match self.files.whole(case) {
             Ok(whole) => whole,
             Err(e) => {
