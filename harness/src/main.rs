@@ -255,6 +255,10 @@ fn parse_param(s: &str) -> Result<(String, String), String> {
 /// The exit code for bad usage or input.
 const BAD_INPUT: u8 = 2;
 
+/// How many seeded entities `serve` lists: a suite of many cases seeds as many entities, and
+/// a listing of them all buries the routes.
+const SEEDED_SHOWN: usize = 20;
+
 /// The binary's allocator. Runs and lint allocate and free many small JSON values and strings
 /// on several threads at once: glibc's malloc spent a quarter of a 10,000-case run's CPU, and a
 /// sixth of linting the corpus, in allocation and consolidation; mimalloc's thread-local heaps
@@ -611,8 +615,12 @@ fn serve(
             println!("  {r}");
         }
         println!("seeded entities:");
-        for s in mock.seeded() {
+        let seeded = mock.seeded();
+        for s in seeded.iter().take(SEEDED_SHOWN) {
             println!("  {} ({}, from {})", s.path, s.type_name, s.from_case);
+        }
+        if seeded.len() > SEEDED_SHOWN {
+            println!("  … and {} more", seeded.len() - SEEDED_SHOWN);
         }
         println!("PATCH without Prefer answers: {:?}", mock.patch_default());
         tokio::signal::ctrl_c()

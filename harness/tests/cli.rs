@@ -288,25 +288,8 @@ fn token_never_appears_in_output_or_reports() {
 
 #[test]
 fn serve_prints_routes_and_seeded_ids_and_answers() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
-        .current_dir(root())
-        .args(["serve", "--port", "0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    let mut lines = BufReader::new(stdout).lines();
-    let mut banner = Vec::new();
-    for line in lines.by_ref() {
-        let line = line.unwrap_or_default();
-        let done = line.starts_with("PATCH without Prefer");
-        banner.push(line);
-        if done {
-            break;
-        }
-    }
+    use std::io::{Read, Write};
+    let (mut child, banner) = serve(&[]);
     let text = banner.join("\n");
     let addr = banner[0]
         .rsplit("http://")
@@ -338,6 +321,57 @@ fn serve_prints_routes_and_seeded_ids_and_answers() {
     let _ = child.wait();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"fqdn\":\"x.example\""), "{answer}");
+}
+
+/// Starts `conform serve` on a free port; the lines it prints before it waits, up to the
+/// `PATCH without Prefer` line, and the process (the caller kills it).
+fn serve(args: &[&str]) -> (std::process::Child, Vec<String>) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_conform"))
+        .current_dir(root())
+        .args(["serve", "--port", "0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut banner = Vec::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap_or_default();
+        let done = line.starts_with("PATCH without Prefer");
+        banner.push(line);
+        if done {
+            break;
+        }
+    }
+    (child, banner)
+}
+
+#[test]
+fn serve_lists_twenty_seeded_entities_and_counts_the_rest() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let seed = root().join("cases/003_e135c242e05b0c0b.update_hostsecurityprofile.json");
+    let text = std::fs::read_to_string(&seed).unwrap_or_else(|e| panic!("{e}"));
+    let case: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..25 {
+        let mut c = case.clone();
+        c["id"] = format!("many_{i:02}").into();
+        c["response"]["body"]["json"]["id"] = format!("entity-{i:02}").into();
+        std::fs::write(tmp.path().join(format!("many_{i:02}.json")), c.to_string())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (mut child, banner) = serve(&["--cases", &tmp.path().display().to_string()]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let start = banner
+        .iter()
+        .position(|l| l == "seeded entities:")
+        .unwrap_or_else(|| panic!("{banner:#?}"));
+    let listed = &banner[start + 1..banner.len() - 1];
+    assert_eq!(listed.len(), 21, "{listed:#?}");
+    assert!(listed[0].contains("entity-00"), "{listed:#?}");
+    assert_eq!(listed[20], "  … and 5 more");
 }
 
 #[test]
