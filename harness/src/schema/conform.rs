@@ -161,7 +161,7 @@ impl SchemaSet {
         repairs: &mut Vec<Repair>,
         depth: usize,
     ) {
-        let Some(schema) = self.get(type_name).cloned() else {
+        let Some(schema) = self.get(type_name) else {
             return;
         };
         if depth > 16 {
@@ -169,7 +169,7 @@ impl SchemaSet {
         }
         // Objects of a derived type are mended as that type, and left alone by this one.
         let mut typed = Vec::new();
-        self.typed_objects(&schema, type_name, value, String::new(), &mut typed, 0);
+        self.typed_objects(schema, type_name, value, String::new(), &mut typed, 0);
         let mut own: Vec<String> = Vec::new();
         for (pointer, declared, named) in typed {
             if self.has(&named) && self.is_derived_from(&named, &declared) {
