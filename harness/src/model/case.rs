@@ -411,21 +411,14 @@ pub fn load_dir_with<T: Send>(
 pub struct CaseFiles(std::collections::HashMap<String, PathBuf>);
 
 impl CaseFiles {
-    /// Drops a case's bodies, to be read again from `file` when the case runs.
-    pub fn leave_on_disk(&mut self, case: &mut Case, file: &Path) {
-        CaseFiles::drop_bodies(case);
-        self.note(case, file);
-    }
-
-    /// Drops a case's bodies (the first half of [`CaseFiles::leave_on_disk`], for the thread
-    /// that read the case).
+    /// Drops a case's bodies, to be read again when the case runs from the file
+    /// [`CaseFiles::note`] records (done apart, on the thread that read the case).
     pub fn drop_bodies(case: &mut Case) {
         case.request.body = None;
         case.response.body = None;
     }
 
-    /// Notes that the case is read whole from `file` when it runs (the second half of
-    /// [`CaseFiles::leave_on_disk`]).
+    /// Notes that the case is read whole from `file` when it runs.
     pub fn note(&mut self, case: &Case, file: &Path) {
         self.0.insert(case.id.clone(), file.to_path_buf());
     }
@@ -602,7 +595,8 @@ mod tests {
         std::fs::write(&file, whole.to_json()).unwrap();
         let mut lean = whole.clone();
         let mut files = CaseFiles::default();
-        files.leave_on_disk(&mut lean, &file);
+        CaseFiles::drop_bodies(&mut lean);
+        files.note(&lean, &file);
         assert_eq!(lean.response.body, None);
         assert_eq!(files.whole(&lean).unwrap(), Some(whole));
         // A case that was never left on disk is whole already.

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use indexmap::IndexSet;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -131,9 +132,9 @@ impl Coverage {
 #[derive(Debug, Clone, Default)]
 pub struct Documented {
     cases: Vec<DocumentedCase>,
-    pages: Interned<String>,
-    operations: Interned<Operation>,
-    properties: Interned<Vec<String>>,
+    pages: IndexSet<String>,
+    operations: IndexSet<Operation>,
+    properties: IndexSet<Vec<String>>,
 }
 
 /// What [`Documented`] needs of one case, read from the case.
@@ -154,34 +155,6 @@ struct DocumentedCase {
     page: usize,
     operation: usize,
     properties: usize,
-}
-
-/// Distinct values, each with its index.
-#[derive(Debug, Clone)]
-struct Interned<T> {
-    values: Vec<T>,
-    index: HashMap<T, usize>,
-}
-
-impl<T> Default for Interned<T> {
-    fn default() -> Self {
-        Interned {
-            values: Vec::new(),
-            index: HashMap::new(),
-        }
-    }
-}
-
-impl<T: std::hash::Hash + Eq + Clone> Interned<T> {
-    /// The index of `value`, added when new.
-    fn add(&mut self, value: T) -> usize {
-        if let Some(&i) = self.index.get(&value) {
-            return i;
-        }
-        self.values.push(value.clone());
-        self.index.insert(value, self.values.len() - 1);
-        self.values.len() - 1
-    }
 }
 
 impl Documented {
@@ -212,9 +185,9 @@ impl Documented {
 
     /// Adds what [`Documented::facts`] read of a case.
     pub fn add_facts(&mut self, facts: CaseFacts) {
-        let page = self.pages.add(facts.page);
-        let operation = self.operations.add(facts.operation);
-        let properties = self.properties.add(facts.properties);
+        let (page, _) = self.pages.insert_full(facts.page);
+        let (operation, _) = self.operations.insert_full(facts.operation);
+        let (properties, _) = self.properties.insert_full(facts.properties);
         self.cases.push(DocumentedCase {
             id: facts.id,
             status: facts.status,
@@ -239,13 +212,13 @@ impl Documented {
             let judged = answered.is_some_and(|s| s / 100 == case.status / 100)
                 && result.is_some_and(|r| r.has_body);
             let passed = result.is_some_and(|r| r.outcome == Outcome::Passed);
-            let operation = &self.operations.values[case.operation];
-            let page_name = self.pages.values[case.page].as_str();
+            let operation = &self.operations[case.operation];
+            let page_name = self.pages[case.page].as_str();
             page_seen.add(page_name, exercised, passed);
             let page = pages.entry(page_name).or_default();
             for scope in [&mut total, page] {
                 scope.operations.add(operation, exercised, passed);
-                for p in &self.properties.values[case.properties] {
+                for p in &self.properties[case.properties] {
                     scope
                         .properties
                         .add((operation, p.as_str()), judged, passed);
