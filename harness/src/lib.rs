@@ -12,6 +12,7 @@ pub mod mock;
 pub mod model;
 pub mod pipeline;
 pub mod placeholder;
+pub mod pointer;
 pub mod progress;
 pub mod redact;
 pub mod replay;

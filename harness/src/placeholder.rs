@@ -23,16 +23,20 @@ const TYPE_WORDS: [&str; 14] = [
 /// Whether a string in a doc example stands for "some value" rather than a literal.
 pub fn is_placeholder_str(s: &str) -> bool {
     let t = s.trim();
-    let lower = t.to_ascii_lowercase();
     if t.is_empty() {
         return false;
     }
+    // Compared without a lower-case copy: every string of every body sent is asked this.
+    let ends_with = |suffix: &str| {
+        t.len() >= suffix.len()
+            && t.as_bytes()[t.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
     // "String (identifier)", "String (timestamp)" as resource pages write them.
-    let head = lower.split(" (").next().unwrap_or(&lower);
-    TYPE_WORDS.contains(&head)
-        || lower.ends_with(" value")
-        || lower.ends_with("-value")
-        || lower.ends_with("_value")
+    let head = t.split(" (").next().unwrap_or(t);
+    TYPE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(head))
+        || ends_with(" value")
+        || ends_with("-value")
+        || ends_with("_value")
         || (t.starts_with('{') && t.ends_with('}') && !t.contains('"'))
         || (t.starts_with('<') && t.ends_with('>'))
 }

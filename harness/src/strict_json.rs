@@ -7,7 +7,7 @@
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::schema::escape;
+use crate::pointer::escape;
 
 /// A parsed document and the JSON pointers of keys it repeats.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,17 +32,29 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, serde_json::Error> {
 
 #[derive(Default)]
 struct Ctx {
-    /// The path to the value being read, as pointer segments.
-    path: Vec<String>,
+    /// The path to the value being read: the keys of the objects and the indexes of the
+    /// arrays it stands in (an index is counted, not written out, until a repeat is found).
+    path: Vec<Step>,
     repeated: Vec<String>,
+}
+
+/// One step of the path.
+enum Step {
+    Key(String),
+    Index(usize),
 }
 
 impl Ctx {
     fn pointer(&self) -> String {
-        self.path
-            .iter()
-            .map(|s| format!("/{}", escape(s)))
-            .collect()
+        let mut out = String::new();
+        for step in &self.path {
+            out.push('/');
+            match step {
+                Step::Key(k) => out.push_str(&escape(k)),
+                Step::Index(i) => out.push_str(&i.to_string()),
+            }
+        }
+        out
     }
 }
 
@@ -88,7 +100,7 @@ impl<'de> Visitor<'de> for Seed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
         loop {
-            self.0.path.push(items.len().to_string());
+            self.0.path.push(Step::Index(items.len()));
             let next = seq.next_element_seed(Seed(self.0));
             self.0.path.pop();
             match next? {
@@ -100,9 +112,12 @@ impl<'de> Visitor<'de> for Seed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            self.0.path.push(key);
+            self.0.path.push(Step::Key(key));
             let value = map.next_value_seed(Seed(self.0));
-            let key = self.0.path.pop().unwrap_or_default();
+            let key = match self.0.path.pop() {
+                Some(Step::Key(key)) => key,
+                _ => String::new(),
+            };
             let value = value?;
             if out.contains_key(&key) {
                 let mut pointer = self.0.pointer();

@@ -10,8 +10,9 @@ use serde_json::Value;
 use crate::doc::http::split_message;
 use crate::doc::{Code, Diagnostic, Page, Severity};
 use crate::model::case::{Body, Case};
+use crate::pointer::{At, escape};
 use crate::replay::checks::echo::{first_difference, written_properties};
-use crate::schema::{SchemaSet, escape};
+use crate::schema::SchemaSet;
 
 use super::bodies::{KeyLocator, body_text};
 
@@ -229,7 +230,7 @@ pub(crate) fn lint_answer_bodies(
             continue;
         };
         let pointer = format!("/{}", escape(k));
-        let Some(detail) = first_difference(want, got, pointer.clone()) else {
+        let Some(detail) = first_difference(want, got, &At::ROOT.key(k)) else {
             continue;
         };
         let (want_text, got_text) = (want.to_string(), got.to_string());

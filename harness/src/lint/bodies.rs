@@ -133,7 +133,7 @@ pub(crate) fn lint_bodies(
                         Code::ExampleInvalid,
                         format!(
                             "{which} example {}: {} (the annotation says `{type_name}`)",
-                            crate::schema::display_pointer(&pointer),
+                            crate::pointer::display(&pointer),
                             f.message
                         ),
                     ));
@@ -200,7 +200,7 @@ pub(crate) fn lint_bodies(
                     code,
                     message: format!(
                         "{which} example {}: {}{hint}",
-                        crate::schema::display_pointer(&pointer),
+                        crate::pointer::display(&pointer),
                         f.message
                     ),
                 });

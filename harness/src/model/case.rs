@@ -155,9 +155,13 @@ impl std::fmt::Display for Method {
     }
 }
 
-/// The documented request.
+/// The documented request, with its body as [`Body`].
+pub type Request = RequestOf<Body>;
+
+/// The documented request, its body read as `B` (a [`Body`], or less: see [`load_file_as`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Request {
+#[serde(bound(deserialize = "B: Deserialize<'de>"))]
+pub struct RequestOf<B> {
     /// HTTP method.
     pub method: Method,
     /// Path relative to the version root, starting with `/`, with `{name}` parameters; may carry a query.
@@ -173,7 +177,7 @@ pub struct Request {
     pub headers: Vec<Header>,
     /// Documented body, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<Body>,
+    pub body: Option<B>,
     /// 1-based line of the request block's opening fence.
     pub line: usize,
     /// The block's annotation, every key kept.
@@ -181,9 +185,13 @@ pub struct Request {
     pub annotation: Map<String, Value>,
 }
 
-/// The documented response.
+/// The documented response, with its body as [`Body`].
+pub type Response = ResponseOf<Body>;
+
+/// The documented response, its body read as `B` (a [`Body`], or less: see [`load_file_as`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Response {
+#[serde(bound(deserialize = "B: Deserialize<'de>"))]
+pub struct ResponseOf<B> {
     /// Documented status code.
     pub status: u16,
     /// Documented reason phrase, if any.
@@ -194,7 +202,7 @@ pub struct Response {
     pub headers: Vec<Header>,
     /// Documented body, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<Body>,
+    pub body: Option<B>,
     /// Full name of the response's type (no `#`), from the annotation or the example body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub odata_type: Option<String>,
@@ -212,8 +220,12 @@ pub struct Response {
 }
 
 /// One declarative conformance case.
+pub type Case = CaseOf<Body, Body>;
+
+/// A case whose request body is read as `Q` and response body as `R` (see [`load_file_as`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Case {
+#[serde(bound(deserialize = "Q: Deserialize<'de>, R: Deserialize<'de>"))]
+pub struct CaseOf<Q, R> {
     /// Stable, unique id: page path without extension (`/` as `.`), the example name, and `-N` for repeats.
     pub id: String,
     /// The example name from the request annotation.
@@ -224,9 +236,54 @@ pub struct Case {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The request to send.
-    pub request: Request,
+    pub request: RequestOf<Q>,
     /// The documented answer.
-    pub response: Response,
+    pub response: ResponseOf<R>,
+}
+
+impl<Q, R> CaseOf<Q, R> {
+    /// The case without its bodies, and the response body as it was read.
+    pub fn without_bodies(self) -> (Case, Option<R>) {
+        let CaseOf {
+            id,
+            name,
+            source,
+            version,
+            request,
+            response,
+        } = self;
+        let request = RequestOf {
+            method: request.method,
+            path: request.path,
+            params: request.params,
+            host: request.host,
+            headers: request.headers,
+            body: None,
+            line: request.line,
+            annotation: request.annotation,
+        };
+        let response_body = response.body;
+        let response = ResponseOf {
+            status: response.status,
+            reason: response.reason,
+            headers: response.headers,
+            body: None,
+            odata_type: response.odata_type,
+            is_collection: response.is_collection,
+            truncated: response.truncated,
+            line: response.line,
+            annotation: response.annotation,
+        };
+        let case = CaseOf {
+            id,
+            name,
+            source,
+            version,
+            request,
+            response,
+        };
+        (case, response_body)
+    }
 }
 
 impl Case {
@@ -351,10 +408,12 @@ pub fn find_header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
 
 /// Reads every `*.json` case under a folder, sorted by id; ids must be unique.
 pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
-    Ok(load_dir_with(dir, |_| (), |_, (), _| {})?
-        .into_iter()
-        .map(|(c, _)| c)
-        .collect())
+    Ok(
+        load_dir_with(dir, |p| Ok((load_file(p)?, ())), |_, (), _| {})?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect(),
+    )
 }
 
 /// How many case files are read in parallel before `each` of [`load_dir_with`] sees them: what
@@ -362,13 +421,13 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
 const LOAD_CHUNK: usize = 512;
 
 /// Reads every `*.json` case under a folder, sorted by id, with the file it came from; ids
-/// must be unique. Files are read in parallel, a chunk at a time: `prepare` sees each case on
-/// the thread that read it (so what it drops is freed where it was allocated) and returns
+/// must be unique. Files are read in parallel, a chunk at a time: `load` reads each file on a
+/// worker thread (so what it drops is freed where it was allocated) and returns the case and
 /// what `each` needs; `each` then sees the cases in file order, before they are kept. The
 /// error is the first one in file order, as a sequential read gives.
 pub fn load_dir_with<T: Send>(
     dir: &Path,
-    prepare: impl Fn(&mut Case) -> T + Sync,
+    load: impl Fn(&Path) -> Result<(Case, T), CaseError> + Sync,
     mut each: impl FnMut(&Case, T, &Path),
 ) -> Result<Vec<(Case, PathBuf)>, CaseError> {
     use rayon::prelude::*;
@@ -378,14 +437,7 @@ pub fn load_dir_with<T: Send>(
     })?;
     let mut cases: Vec<(Case, PathBuf)> = Vec::with_capacity(files.len());
     for chunk in files.chunks(LOAD_CHUNK) {
-        let loaded: Vec<Result<(Case, T), CaseError>> = chunk
-            .par_iter()
-            .map(|p| {
-                let mut case = load_file(p)?;
-                let extra = prepare(&mut case);
-                Ok((case, extra))
-            })
-            .collect();
+        let loaded: Vec<Result<(Case, T), CaseError>> = chunk.par_iter().map(|p| load(p)).collect();
         for (loaded, path) in loaded.into_iter().zip(chunk) {
             let (case, extra) = loaded?;
             each(&case, extra, path);
@@ -411,11 +463,13 @@ pub fn load_dir_with<T: Send>(
 pub struct CaseFiles(std::collections::HashMap<String, PathBuf>);
 
 impl CaseFiles {
-    /// Drops a case's bodies, to be read again when the case runs from the file
-    /// [`CaseFiles::note`] records (done apart, on the thread that read the case).
-    pub fn drop_bodies(case: &mut Case) {
-        case.request.body = None;
-        case.response.body = None;
+    /// Reads a case file without its bodies, to be read whole again when the case runs from
+    /// the file [`CaseFiles::note`] records: the request body is skipped as it is parsed, and
+    /// the response body read as `R` (the little a run keeps of it), never built as JSON.
+    pub fn load_lean<R: serde::de::DeserializeOwned>(
+        path: &Path,
+    ) -> Result<(Case, Option<R>), CaseError> {
+        Ok(load_file_as::<serde::de::IgnoredAny, R>(path)?.without_bodies())
     }
 
     /// Notes that the case is read whole from `file` when it runs.
@@ -528,11 +582,21 @@ pub fn load_dir_for(dir: &Path, id: &str) -> Result<Option<Focused>, CaseError> 
 
 /// Reads one case file.
 pub fn load_file(path: &Path) -> Result<Case, CaseError> {
+    load_file_as(path)
+}
+
+/// Reads one case file, its bodies read as `Q` and `R`: a run that leaves bodies on disk reads
+/// them as [`serde::de::IgnoredAny`] or as the little it needs of them, not as JSON values.
+pub fn load_file_as<Q, R>(path: &Path) -> Result<CaseOf<Q, R>, CaseError>
+where
+    Q: serde::de::DeserializeOwned,
+    R: serde::de::DeserializeOwned,
+{
     let text = std::fs::read_to_string(path).map_err(|source| CaseError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let case: Case = serde_json::from_str(&text).map_err(|e| CaseError::Parse {
+    let case: CaseOf<Q, R> = serde_json::from_str(&text).map_err(|e| CaseError::Parse {
         path: path.to_path_buf(),
         line: e.line(),
         column: e.column(),
@@ -593,11 +657,15 @@ mod tests {
         whole.response.body = Some(Body::Json(serde_json::json!({"id": "1"})));
         let file = dir.path().join(whole.file_name());
         std::fs::write(&file, whole.to_json()).unwrap();
-        let mut lean = whole.clone();
+        let (lean, kept) = CaseFiles::load_lean::<Value>(&file).unwrap();
         let mut files = CaseFiles::default();
-        CaseFiles::drop_bodies(&mut lean);
         files.note(&lean, &file);
         assert_eq!(lean.response.body, None);
+        assert_eq!(lean.request.body, None);
+        assert_eq!(kept, Some(serde_json::json!({"json": {"id": "1"}})));
+        let mut bare = whole.clone();
+        (bare.request.body, bare.response.body) = (None, None);
+        assert_eq!(lean, bare);
         assert_eq!(files.whole(&lean).unwrap(), Some(whole));
         // A case that was never left on disk is whole already.
         assert_eq!(files.whole(&with_id("b")).unwrap(), None);

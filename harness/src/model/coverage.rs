@@ -93,6 +93,13 @@ impl<K: Ord> Things<K> {
         self.0.entry(key).or_default().add(exercised, passed);
     }
 
+    /// Adds what a group of cases did to the thing: as adding each case of the group.
+    fn merge(&mut self, key: K, group: Seen) {
+        let seen = self.0.entry(key).or_default();
+        seen.exercised |= group.exercised;
+        seen.failed |= group.failed;
+    }
+
     fn tally(&self) -> Tally {
         let mut t = Tally {
             documented: self.0.len(),
@@ -174,12 +181,22 @@ impl Documented {
     /// What [`Documented::add`] reads of a case, read apart from adding it (on the thread that
     /// loaded the case, say).
     pub fn facts(case: &Case) -> CaseFacts {
+        let properties = match &case.response.body {
+            Some(Body::Json(body)) => ResponseProperties::of(body),
+            _ => ResponseProperties::default(),
+        };
+        Documented::facts_with(case, properties)
+    }
+
+    /// What [`Documented::add`] reads of a case whose response body was read only for its
+    /// properties (see [`ResponseProperties`]).
+    pub fn facts_with(case: &Case, properties: ResponseProperties) -> CaseFacts {
         CaseFacts {
             id: case.id.clone(),
             status: case.response.status,
             page: case.source.file.clone(),
             operation: operation(case),
-            properties: response_properties(case).into_iter().collect(),
+            properties: properties.0.into_iter().collect(),
         }
     }
 
@@ -205,6 +222,10 @@ impl Documented {
         let mut total = Scope::default();
         let mut pages: BTreeMap<&str, Scope> = BTreeMap::new();
         let mut page_seen: Things<&str> = Things::default();
+        // Cases of one page and operation that document the same properties are one group
+        // for the properties: each property is then counted once per group, not per case
+        // (10,000 cases of one example are one group).
+        let mut groups: HashMap<(usize, usize, usize), Seen> = HashMap::new();
         for case in &self.cases {
             let result = by_id.get(case.id.as_str());
             let answered = result.and_then(|r| r.status);
@@ -218,10 +239,18 @@ impl Documented {
             let page = pages.entry(page_name).or_default();
             for scope in [&mut total, page] {
                 scope.operations.add(operation, exercised, passed);
-                for p in &self.properties[case.properties] {
-                    scope
-                        .properties
-                        .add((operation, p.as_str()), judged, passed);
+            }
+            groups
+                .entry((case.page, case.operation, case.properties))
+                .or_default()
+                .add(judged, passed);
+        }
+        for ((page, operation, properties), seen) in groups {
+            let operation = &self.operations[operation];
+            let page = pages.entry(self.pages[page].as_str()).or_default();
+            for scope in [&mut total, page] {
+                for p in &self.properties[properties] {
+                    scope.properties.merge((operation, p.as_str()), seen);
                 }
             }
         }
@@ -249,29 +278,137 @@ fn operation(case: &Case) -> Operation {
     )
 }
 
-/// The property paths of a case's documented response body.
-fn response_properties(case: &Case) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    if let Some(Body::Json(body)) = &case.response.body {
-        property_paths(body, "", &mut out);
+/// The property paths of a documented response body: nested objects' properties as `/a/b`,
+/// the objects inside arrays as properties of the array's own path; annotations (names with
+/// `@`) are not properties. Read from a parsed body ([`ResponseProperties::of`]) or from a
+/// case file's body as it is parsed (as `Deserialize`: the body is never built), by the one
+/// walk below.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResponseProperties(BTreeSet<String>);
+
+impl ResponseProperties {
+    /// The property paths of a parsed JSON body.
+    pub fn of(body: &Value) -> ResponseProperties {
+        let mut out = BTreeSet::new();
+        let mut prefix = String::new();
+        // Walking a `Value` calls only the visitor, which never fails.
+        let _ = serde::Deserializer::deserialize_any(
+            body,
+            PathWalk {
+                prefix: &mut prefix,
+                out: &mut out,
+                depth: 0,
+            },
+        );
+        ResponseProperties(out)
     }
-    out
 }
 
-/// Every property path under `value`: nested objects' properties as `/a/b`, the objects inside
-/// arrays as properties of the array's own path; annotations (names with `@`) are not
-/// properties.
-fn property_paths(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(map) => {
-            for (name, v) in map.iter().filter(|(name, _)| !name.contains('@')) {
-                let path = format!("{prefix}/{name}");
-                property_paths(v, &path, out);
-                out.insert(path);
+impl<'de> Deserialize<'de> for ResponseProperties {
+    /// Reads a case file's `body` (`{"json": …}` or `{"text": …}`) for its property paths.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum AsStored {
+            Json(Paths),
+            Text(serde::de::IgnoredAny),
+        }
+        struct Paths(BTreeSet<String>);
+        impl<'de> Deserialize<'de> for Paths {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let mut out = BTreeSet::new();
+                let mut prefix = String::new();
+                d.deserialize_any(PathWalk {
+                    prefix: &mut prefix,
+                    out: &mut out,
+                    depth: 0,
+                })?;
+                Ok(Paths(out))
             }
         }
-        Value::Array(items) => items.iter().for_each(|v| property_paths(v, prefix, out)),
-        _ => {}
+        Ok(match AsStored::deserialize(d)? {
+            AsStored::Json(Paths(paths)) => ResponseProperties(paths),
+            AsStored::Text(_) => ResponseProperties::default(),
+        })
+    }
+}
+
+/// The walk that collects property paths under `prefix` into `out`.
+struct PathWalk<'a> {
+    prefix: &'a mut String,
+    out: &'a mut BTreeSet<String>,
+    depth: usize,
+}
+
+impl PathWalk<'_> {
+    fn below(&mut self) -> PathWalk<'_> {
+        PathWalk {
+            prefix: self.prefix,
+            out: self.out,
+            depth: self.depth + 1,
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for PathWalk<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for PathWalk<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i128<E>(self, _: i128) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        // The items of an array are properties of the array's own path.
+        while seq.next_element_seed(self.below())?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        while let Some(name) = map.next_key::<String>()? {
+            // Deeper than any document (serde_json stops at 128 levels): skipped.
+            if name.contains('@') || self.depth > 128 {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                continue;
+            }
+            let len = self.prefix.len();
+            self.prefix.push('/');
+            self.prefix.push_str(&name);
+            map.next_value_seed(self.below())?;
+            self.out.insert(self.prefix.clone());
+            self.prefix.truncate(len);
+        }
+        Ok(())
     }
 }
 
@@ -363,6 +500,41 @@ mod tests {
                 json!({"value": [{"id": "1"}, {"id": "2", "mail": "m"}]}),
             ),
         ]
+    }
+
+    #[test]
+    fn response_properties_read_from_a_stored_body_are_those_of_the_parsed_body() {
+        let body = json!({
+            "@odata.context": "x",
+            "id": "1",
+            "a": {"b": 1, "c": {"d": null}, "e@odata.type": "t"},
+            "items": [{"x": 1}, {"y": [{"z": true}]}, 3],
+            "empty": {}
+        });
+        let parsed = ResponseProperties::of(&body);
+        let want: Vec<&str> = vec![
+            "/a",
+            "/a/b",
+            "/a/c",
+            "/a/c/d",
+            "/empty",
+            "/id",
+            "/items",
+            "/items/x",
+            "/items/y",
+            "/items/y/z",
+        ];
+        assert_eq!(
+            parsed.0.iter().map(String::as_str).collect::<Vec<_>>(),
+            want
+        );
+        let stored: ResponseProperties =
+            serde_json::from_value(json!({"json": body})).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(stored, parsed);
+        let text: ResponseProperties =
+            serde_json::from_str(r#"{"text": "a,b"}"#).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(text, ResponseProperties::default());
+        assert!(serde_json::from_str::<ResponseProperties>(r#"{"xml": 1}"#).is_err());
     }
 
     #[test]

@@ -961,11 +961,12 @@ mod tests {
             std::fs::write(dir.path().join(c.file_name()), c.to_json()).unwrap();
         }
         let mut files = CaseFiles::default();
-        let loaded =
-            crate::model::case::load_dir_with(dir.path(), CaseFiles::drop_bodies, |c, (), path| {
-                files.note(c, path)
-            })
-            .unwrap();
+        let loaded = crate::model::case::load_dir_with(
+            dir.path(),
+            |p| Ok((CaseFiles::load_lean::<serde::de::IgnoredAny>(p)?.0, ())),
+            |c, (), path| files.note(c, path),
+        )
+        .unwrap();
         let loaded: Vec<Case> = loaded.into_iter().map(|(c, _)| c).collect();
         (dir, loaded, files)
     }

@@ -7,7 +7,8 @@ use jsonschema::JsonType;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::{Map, Value};
 
-use super::{Repair, SchemaSet, csdl, escape};
+use super::{Repair, SchemaSet, csdl};
+use crate::pointer::escape;
 
 /// How one finding is mended.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,8 +169,13 @@ impl SchemaSet {
             return;
         }
         // Objects of a derived type are mended as that type, and left alone by this one.
-        let mut typed = Vec::new();
-        self.typed_objects(schema, type_name, value, String::new(), &mut typed, 0);
+        let mut found = Vec::new();
+        self.typed_objects(schema, type_name, value, &mut found);
+        // Owned, since the objects they name are about to be mended.
+        let typed: Vec<(String, String, String)> = found
+            .into_iter()
+            .map(|(pointer, declared, named)| (pointer, declared.to_string(), named.to_string()))
+            .collect();
         let mut own: Vec<String> = Vec::new();
         for (pointer, declared, named) in typed {
             if self.has(&named) && self.is_derived_from(&named, &declared) {
@@ -188,6 +194,9 @@ impl SchemaSet {
             let Ok(validator) = self.validator(type_name) else {
                 return;
             };
+            if validator.is_valid(value) {
+                return;
+            }
             let mut found = Vec::new();
             for e in validator.iter_errors(value) {
                 fixes(&e, &mut found, 0);

@@ -13,6 +13,7 @@ mod writes;
 pub use writes::Refusal;
 
 use crate::placeholder;
+use crate::pointer::{self, At};
 
 /// Errors loading or using schemas.
 #[derive(Debug, thiserror::Error)]
@@ -112,7 +113,7 @@ impl std::fmt::Display for Repair {
             Some(to) => write!(
                 f,
                 "{}: {what}{} replaced by {} ({})",
-                display_pointer(&self.pointer),
+                pointer::display(&self.pointer),
                 self.from,
                 to,
                 self.why
@@ -120,17 +121,12 @@ impl std::fmt::Display for Repair {
             None => write!(
                 f,
                 "{}: {what}{} removed ({})",
-                display_pointer(&self.pointer),
+                pointer::display(&self.pointer),
                 self.from,
                 self.why
             ),
         }
     }
-}
-
-/// Shows the root pointer as `/` rather than nothing.
-pub fn display_pointer(p: &str) -> &str {
-    if p.is_empty() { "/" } else { p }
 }
 
 /// The schemas of a run, by type name, compiled on first use and then shared.
@@ -548,13 +544,13 @@ impl SchemaSet {
             return Ok(findings);
         };
         let mut typed = Vec::new();
-        self.typed_objects(schema, type_name, instance, String::new(), &mut typed, 0);
+        self.typed_objects(schema, type_name, instance, &mut typed);
         for (pointer, declared, named) in typed {
             let inside = |p: &str| p == pointer || p.starts_with(&format!("{pointer}/"));
             let Some(sub) = instance.pointer(&pointer) else {
                 continue;
             };
-            if !self.has(&named) || !self.is_derived_from(&named, &declared) {
+            if !self.has(named) || !self.is_derived_from(named, declared) {
                 // At the root, the type check says this; the body is judged as declared.
                 if pointer.is_empty() {
                     continue;
@@ -571,7 +567,7 @@ impl SchemaSet {
                 continue;
             }
             findings.retain(|f| !inside(&f.pointer));
-            let nested = self.validate_polymorphic(&named, sub, depth + 1)?;
+            let nested = self.validate_polymorphic(named, sub, depth + 1)?;
             findings.extend(nested.into_iter().map(|f| Finding {
                 pointer: format!("{pointer}{}", f.pointer),
                 message: f.message,
@@ -584,16 +580,31 @@ impl SchemaSet {
 
     /// The outermost objects whose `@odata.type` names another type than the one declared
     /// where they stand: (pointer, declared type, named type).
-    fn typed_objects(
-        &self,
-        schema: &Value,
-        owner: &str,
-        value: &Value,
-        pointer: String,
-        out: &mut Vec<(String, String, String)>,
-        depth: usize,
+    fn typed_objects<'a>(
+        &'a self,
+        schema: &'a Value,
+        owner: &'a str,
+        value: &'a Value,
+        out: &mut Vec<(String, &'a str, &'a str)>,
     ) {
-        if depth > 64 {
+        // Most bodies name no type below their root: the walk is then the root's check alone.
+        let below = names_a_type_below(value, 0);
+        self.typed_objects_at(schema, owner, value, &At::ROOT, out, 0, below);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn typed_objects_at<'a>(
+        &'a self,
+        schema: &'a Value,
+        owner: &'a str,
+        value: &'a Value,
+        at: &At<'_>,
+        out: &mut Vec<(String, &'a str, &'a str)>,
+        depth: usize,
+        below: bool,
+    ) {
+        // Leaves hold no typed object: the schema is followed only into objects and arrays.
+        if depth > 64 || !(value.is_object() || value.is_array()) {
             return;
         }
         let (schema, owner) = self.resolve_named(schema, owner);
@@ -603,7 +614,10 @@ impl SchemaSet {
                     && named != owner
                     && !named.starts_with("Collection(")
                 {
-                    out.push((pointer, owner, named.to_string()));
+                    out.push((at.pointer(), owner, named));
+                    return;
+                }
+                if !below {
                     return;
                 }
                 let Some(props) = schema.get("properties").and_then(Value::as_object) else {
@@ -611,16 +625,14 @@ impl SchemaSet {
                 };
                 for (k, v) in map {
                     if let Some(s) = props.get(k) {
-                        let at = format!("{pointer}/{}", escape(k));
-                        self.typed_objects(s, &owner, v, at, out, depth + 1);
+                        self.typed_objects_at(s, owner, v, &at.key(k), out, depth + 1, below);
                     }
                 }
             }
             Value::Array(items) => {
                 if let Some(s) = schema.get("items") {
                     for (i, v) in items.iter().enumerate() {
-                        let at = format!("{pointer}/{i}");
-                        self.typed_objects(s, &owner, v, at, out, depth + 1);
+                        self.typed_objects_at(s, owner, v, &at.index(i), out, depth + 1, below);
                     }
                 }
             }
@@ -635,6 +647,10 @@ impl SchemaSet {
         instance: &Value,
     ) -> Result<Vec<Finding>, SchemaError> {
         let validator = self.validator(type_name)?;
+        // Most answers are valid, and the yes-or-no walk skips the error paths' bookkeeping.
+        if validator.is_valid(instance) {
+            return Ok(Vec::new());
+        }
         let mut findings = Vec::new();
         for e in validator.iter_errors(instance) {
             flatten(&e, &mut findings, 0);
@@ -686,8 +702,12 @@ impl SchemaSet {
     pub fn is_read_only(&self, type_name: &str, property: &str) -> bool {
         self.properties(type_name)
             .and_then(|p| p.get(property))
-            .and_then(|p| p.get("readOnly"))
-            .is_some_and(|r| r == &Value::Bool(true))
+            .is_some_and(Self::read_only)
+    }
+
+    /// Whether a property's schema (one of [`SchemaSet::properties`]) marks it read-only.
+    pub fn read_only(property_schema: &Value) -> bool {
+        property_schema.get("readOnly") == Some(&Value::Bool(true))
     }
 
     /// Whether the type accepts properties it does not declare.
@@ -773,21 +793,22 @@ impl SchemaSet {
     pub fn undeclared(&self, type_name: &str, value: &Value) -> Vec<Undeclared> {
         let mut out = Vec::new();
         if let Some(schema) = self.get(type_name) {
-            self.undeclared_at(schema, type_name, value, String::new(), &mut out, 0);
+            self.undeclared_at(schema, type_name, value, &At::ROOT, &mut out, 0);
         }
         out
     }
 
-    fn undeclared_at(
-        &self,
-        schema: &Value,
-        owner: &str,
-        value: &Value,
-        pointer: String,
+    fn undeclared_at<'a>(
+        &'a self,
+        schema: &'a Value,
+        owner: &'a str,
+        value: &'a Value,
+        at: &At<'_>,
         out: &mut Vec<Undeclared>,
         depth: usize,
     ) {
-        if depth > 64 {
+        // Leaves declare nothing: the schema is followed only into objects and arrays.
+        if depth > 64 || !(value.is_object() || value.is_array()) {
             return;
         }
         let (mut schema, mut owner) = self.resolve_named(schema, owner);
@@ -796,10 +817,10 @@ impl SchemaSet {
                 // A derived type named by `@odata.type` declares more than the base.
                 if let Some(named) = named_type(value)
                     && let Some(derived) = self.get(named)
-                    && self.is_derived_from(named, &owner)
+                    && self.is_derived_from(named, owner)
                 {
                     schema = derived;
-                    owner = named.to_string();
+                    owner = named;
                 }
                 let Some(props) = schema.get("properties").and_then(Value::as_object) else {
                     return;
@@ -809,14 +830,13 @@ impl SchemaSet {
                 let dictionary = props.is_empty()
                     && schema.get("additionalProperties") != Some(&Value::Bool(false));
                 for (k, v) in map {
-                    let at = format!("{pointer}/{}", escape(k));
                     match props.get(k) {
                         None if dictionary || is_directory_extension(k) => {}
-                        Some(s) => self.undeclared_at(s, &owner, v, at, out, depth + 1),
+                        Some(s) => self.undeclared_at(s, owner, v, &at.key(k), out, depth + 1),
                         None if !placeholder::is_annotation(k) => out.push(Undeclared {
-                            pointer: at,
+                            pointer: at.key(k).pointer(),
                             property: k.clone(),
-                            type_name: owner.clone(),
+                            type_name: owner.to_string(),
                         }),
                         None => {}
                     }
@@ -825,7 +845,7 @@ impl SchemaSet {
             Value::Array(items) => {
                 if let Some(s) = schema.get("items") {
                     for (i, v) in items.iter().enumerate() {
-                        self.undeclared_at(s, &owner, v, format!("{pointer}/{i}"), out, depth + 1);
+                        self.undeclared_at(s, owner, v, &at.index(i), out, depth + 1);
                     }
                 }
             }
@@ -834,12 +854,15 @@ impl SchemaSet {
     }
 
     /// Follows `$ref`/nullable `anyOf` and says which named type the schema ends up at.
-    fn resolve_named<'s>(&'s self, mut schema: &'s Value, owner: &str) -> (&'s Value, String) {
-        let mut owner = owner.to_string();
+    fn resolve_named<'a>(
+        &'a self,
+        mut schema: &'a Value,
+        mut owner: &'a str,
+    ) -> (&'a Value, &'a str) {
         for _ in 0..16 {
             // Navigation properties name their type instead of referencing it (see csdl.rs).
             if let Some(nav) = schema.get("x-navigationType").and_then(Value::as_str) {
-                owner = nav.to_string();
+                owner = nav;
                 if let Some(s) = self.schemas.get(nav) {
                     schema = s;
                 }
@@ -848,7 +871,7 @@ impl SchemaSet {
             if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
                 match self.schemas.get(r) {
                     Some(s) => {
-                        owner = r.to_string();
+                        owner = r;
                         schema = s;
                     }
                     None => break,
@@ -926,8 +949,11 @@ impl SchemaSet {
     /// Replaces placeholders that break the schema with valid values; returns what was replaced.
     pub fn repair(&self, type_name: &str, value: &mut Value) -> Vec<Repair> {
         let mut repairs = Vec::new();
-        if let Some(schema) = self.get(type_name) {
-            self.repair_at(schema, value, String::new(), &mut repairs, 0);
+        // Only placeholders are repaired: a body without one needs no walk beside its schema.
+        if has_placeholder(value, 0)
+            && let Some(schema) = self.get(type_name)
+        {
+            self.repair_at(schema, value, &At::ROOT, &mut repairs, 0);
         }
         repairs
     }
@@ -959,42 +985,37 @@ impl SchemaSet {
         &self,
         schema: &Value,
         value: &mut Value,
-        pointer: String,
+        at: &At<'_>,
         repairs: &mut Vec<Repair>,
         depth: usize,
     ) {
         if depth > 64 {
             return;
         }
-        let schema = self.resolve(schema);
+        // Followed only where it matters: into objects and arrays, and to a placeholder.
         match value {
             Value::Object(map) => {
+                let schema = self.resolve(schema);
                 let Some(props) = schema.get("properties").and_then(Value::as_object) else {
                     return;
                 };
                 for (k, v) in map.iter_mut() {
                     if let Some(s) = props.get(k) {
-                        self.repair_at(
-                            s,
-                            v,
-                            format!("{pointer}/{}", escape(k)),
-                            repairs,
-                            depth + 1,
-                        );
+                        self.repair_at(s, v, &at.key(k), repairs, depth + 1);
                     }
                 }
             }
             Value::Array(items) => {
-                if let Some(s) = schema.get("items") {
+                if let Some(s) = self.resolve(schema).get("items") {
                     for (i, v) in items.iter_mut().enumerate() {
-                        self.repair_at(s, v, format!("{pointer}/{i}"), repairs, depth + 1);
+                        self.repair_at(s, v, &at.index(i), repairs, depth + 1);
                     }
                 }
             }
             Value::String(s) if placeholder::is_placeholder_str(s) => {
-                if let Some((to, why)) = valid_stand_in(schema, s) {
+                if let Some((to, why)) = valid_stand_in(self.resolve(schema), s) {
                     repairs.push(Repair {
-                        pointer,
+                        pointer: at.pointer(),
                         from: Value::String(s.clone()),
                         to: Some(to.clone()),
                         why,
@@ -1112,17 +1133,39 @@ fn flatten(e: &jsonschema::ValidationError<'_>, out: &mut Vec<Finding>, depth: u
 
 /// Whether a property is a directory schema extension (`extension_<app id>_<name>`), which
 /// Graph adds to open directory objects by design.
+/// Whether an object below `value` names its type with `@odata.type` (keys compared in
+/// place: this is asked of every body checked).
+fn names_a_type_below(value: &Value, depth: usize) -> bool {
+    let names = |v: &Value| {
+        v.as_object()
+            .is_some_and(|m| m.keys().any(|k| k == "@odata.type"))
+            || names_a_type_below(v, depth + 1)
+    };
+    match value {
+        _ if depth > 64 => false,
+        Value::Object(map) => map.values().any(names),
+        Value::Array(items) => items.iter().any(names),
+        _ => false,
+    }
+}
+
+/// Whether a string in `value` is a placeholder (see [`placeholder::is_placeholder_str`]).
+fn has_placeholder(value: &Value, depth: usize) -> bool {
+    match value {
+        _ if depth > 64 => false,
+        Value::String(s) => placeholder::is_placeholder_str(s),
+        Value::Object(map) => map.values().any(|v| has_placeholder(v, depth + 1)),
+        Value::Array(items) => items.iter().any(|v| has_placeholder(v, depth + 1)),
+        _ => false,
+    }
+}
+
 fn is_directory_extension(key: &str) -> bool {
     key.strip_prefix("extension_")
         .and_then(|rest| rest.split_once('_'))
         .is_some_and(|(app, name)| {
             app.len() == 32 && app.chars().all(|c| c.is_ascii_hexdigit()) && !name.is_empty()
         })
-}
-
-/// Escapes a key for a JSON pointer.
-pub fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 /// A valid value to stand in for a placeholder string the schema rejects; `None` if it is fine as it is.

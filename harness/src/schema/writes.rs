@@ -5,7 +5,8 @@ use serde_json::{Map, Value};
 
 use crate::placeholder::is_annotation;
 
-use super::{SchemaSet, display_pointer};
+use super::SchemaSet;
+use crate::pointer;
 
 /// Why a write body is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +136,7 @@ impl SchemaSet {
             Ok(findings) if !findings.is_empty() => Err(Refusal::Invalid(
                 findings
                     .iter()
-                    .map(|f| format!("{}: {}", display_pointer(&f.pointer), f.message))
+                    .map(|f| format!("{}: {}", pointer::display(&f.pointer), f.message))
                     .collect(),
             )),
             _ => Ok(judged),

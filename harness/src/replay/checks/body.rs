@@ -5,9 +5,10 @@ use serde_json::Value;
 use crate::model::case::{Body, Case};
 use crate::model::result::{CheckKind, CheckResult, Severity};
 use crate::placeholder::is_annotation;
+use crate::pointer::{self, At};
 use crate::replay::request::Prepared;
 use crate::replay::transport::Exchange;
-use crate::schema::{SchemaSet, display_pointer, escape};
+use crate::schema::SchemaSet;
 use crate::strict_json::Parsed;
 
 use super::diff::{bounded_diff, normalize};
@@ -115,7 +116,7 @@ pub(super) fn check_schema(case: &Case, body: &Value, schemas: &SchemaSet) -> Op
             Ok(f) => findings.extend(f.into_iter().map(|f| {
                 format!(
                     "{}: {}",
-                    display_pointer(&format!("{prefix}{}", f.pointer)),
+                    pointer::display(&format!("{prefix}{}", f.pointer)),
                     f.message
                 )
             })),
@@ -250,7 +251,7 @@ pub(super) fn check_coverage(
         return None;
     };
     let mut missing = Vec::new();
-    missing_properties(doc, body, String::new(), &mut missing, 0);
+    missing_properties(doc, body, &At::ROOT, &mut missing, 0);
     // A property the metadata does not declare is the doc's drift: a conformant answer may
     // leave it out (the unknown check and lint speak of it).
     if let Some(t) = answer_type(case).filter(|t| schemas.has(t)) {
@@ -301,7 +302,7 @@ pub(super) fn check_coverage(
 
 /// Pointers of properties (annotations aside) that `doc` shows and `got` lacks; arrays are
 /// compared by their first item, since examples show one representative item.
-fn missing_properties(doc: &Value, got: &Value, at: String, out: &mut Vec<String>, depth: usize) {
+fn missing_properties(doc: &Value, got: &Value, at: &At<'_>, out: &mut Vec<String>, depth: usize) {
     if depth > 64 {
         return;
     }
@@ -309,16 +310,16 @@ fn missing_properties(doc: &Value, got: &Value, at: String, out: &mut Vec<String
         (Value::Object(d), Value::Object(g)) => {
             // A null in the doc's example says "not set": nothing to demand.
             for (k, v) in d.iter().filter(|(k, v)| !is_annotation(k) && !v.is_null()) {
-                let here = format!("{at}/{}", escape(k));
+                let here = at.key(k);
                 match g.get(k) {
-                    None => out.push(here),
-                    Some(gv) => missing_properties(v, gv, here, out, depth + 1),
+                    None => out.push(here.pointer()),
+                    Some(gv) => missing_properties(v, gv, &here, out, depth + 1),
                 }
             }
         }
         (Value::Array(d), Value::Array(g)) => {
             if let (Some(dv), Some(gv)) = (d.first(), g.first()) {
-                missing_properties(dv, gv, format!("{at}/0"), out, depth + 1);
+                missing_properties(dv, gv, &at.index(0), out, depth + 1);
             }
         }
         _ => {}

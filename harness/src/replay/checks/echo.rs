@@ -5,8 +5,9 @@ use serde_json::{Map, Value};
 use crate::model::case::{Body, Case};
 use crate::model::result::{CheckKind, CheckResult};
 use crate::placeholder::is_annotation;
+use crate::pointer::{self, At, escape};
 use crate::replay::request::Prepared;
-use crate::schema::{SchemaSet, display_pointer, escape};
+use crate::schema::SchemaSet;
 
 use super::diff::bounded_diff;
 
@@ -50,7 +51,7 @@ pub fn check_written(
                 v
             )),
             Some(g) => {
-                if let Some(at) = first_difference(v, g, format!("/{}", escape(k))) {
+                if let Some(at) = first_difference(v, g, &At::ROOT.key(k)) {
                     problems.push(at);
                 }
             }
@@ -124,11 +125,9 @@ pub fn written_properties<'a>(
     // A property the written type does not declare is an action's parameter or the doc's
     // drift, not a property the service keeps; read-only ones it may ignore.
     let declared = written_type.as_deref().and_then(|t| schemas.properties(t));
-    let writable = |k: &str| {
-        written_type
-            .as_deref()
-            .is_none_or(|t| !schemas.is_read_only(t, k))
-            && declared.is_none_or(|p| p.contains_key(k))
+    let writable = |k: &str| match declared {
+        Some(props) => props.get(k).is_some_and(|p| !SchemaSet::read_only(p)),
+        None => true,
     };
     // The key is the service's: it gives a created entity its own (it may take or change the
     // one sent) and never changes an existing one's, which the key check judges.
@@ -205,8 +204,15 @@ fn same_instant(sent: &str, got: &str) -> Option<bool> {
 
 /// Where two values differ in meaning (annotations ignored, null the same as absent, numbers
 /// by value, date-times by instant at the precision the answer keeps).
-pub fn first_difference(want: &Value, got: &Value, at: String) -> Option<String> {
-    let here = || format!("{}: sent {}, got {}", display_pointer(&at), want, got);
+pub fn first_difference(want: &Value, got: &Value, at: &At<'_>) -> Option<String> {
+    let here = || {
+        format!(
+            "{}: sent {}, got {}",
+            pointer::display(&at.pointer()),
+            want,
+            got
+        )
+    };
     match (want, got) {
         (Value::Object(a), Value::Object(b)) => {
             // What was sent must come back; what the service adds (defaults of a complex
@@ -224,19 +230,18 @@ pub fn first_difference(want: &Value, got: &Value, at: String) -> Option<String>
             if !missing.is_empty() {
                 return Some(format!(
                     "{}: sent {:?}, missing from what came back",
-                    display_pointer(&at),
+                    pointer::display(&at.pointer()),
                     missing
                 ));
             }
-            sent.into_iter().find_map(|(k, v)| {
-                first_difference(v, &b[k.as_str()], format!("{at}/{}", escape(k)))
-            })
+            sent.into_iter()
+                .find_map(|(k, v)| first_difference(v, &b[k.as_str()], &at.key(k)))
         }
         (Value::Array(a), Value::Array(b)) => {
             if a.len() != b.len() {
                 return Some(format!(
                     "{}: sent {} items, got {}",
-                    display_pointer(&at),
+                    pointer::display(&at.pointer()),
                     a.len(),
                     b.len()
                 ));
@@ -244,7 +249,7 @@ pub fn first_difference(want: &Value, got: &Value, at: String) -> Option<String>
             a.iter()
                 .zip(b)
                 .enumerate()
-                .find_map(|(i, (x, y))| first_difference(x, y, format!("{at}/{i}")))
+                .find_map(|(i, (x, y))| first_difference(x, y, &at.index(i)))
         }
         (Value::Number(a), Value::Number(b)) => {
             let same = match (a.as_i64(), b.as_i64(), a.as_u64(), b.as_u64()) {
@@ -272,7 +277,7 @@ mod tests {
 
     #[test]
     fn compares_by_meaning() {
-        let d = |a: Value, b: Value| first_difference(&a, &b, String::new());
+        let d = |a: Value, b: Value| first_difference(&a, &b, &At::ROOT);
         assert_eq!(
             d(json!({"a": 1, "@odata.type": "x"}), json!({"a": 1.0})),
             None
@@ -302,7 +307,7 @@ mod tests {
 
     #[test]
     fn date_times_compare_at_the_precision_the_answer_keeps() {
-        let d = |a: &str, b: &str| first_difference(&json!(a), &json!(b), String::new());
+        let d = |a: &str, b: &str| first_difference(&json!(a), &json!(b), &At::ROOT);
         // The OData V4 server case: seven digits sent, milliseconds kept.
         assert_eq!(
             d(

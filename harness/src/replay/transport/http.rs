@@ -53,6 +53,8 @@ pub struct HttpTransport {
     /// be given another pooled connection the target may have closed at the same moment.
     fresh: reqwest::Client,
     config: HttpConfig,
+    /// The target's origin, parsed once: every request's URL is checked against it.
+    origin: url::Origin,
 }
 
 impl HttpTransport {
@@ -77,12 +79,16 @@ impl HttpTransport {
         while config.base.ends_with('/') {
             config.base.pop();
         }
+        let origin = reqwest::Url::parse(&config.base)
+            .map_err(|_| TargetError::BadTarget(config.base.clone()))?
+            .origin();
         let http = http_client(&config, true)?;
         let fresh = http_client(&config, false)?;
         Ok(HttpTransport {
             http,
             fresh,
             config,
+            origin,
         })
     }
 
@@ -129,17 +135,11 @@ impl HttpTransport {
 
     /// Sends once with this client and reads the whole answer.
     async fn send_once(&self, http: &reqwest::Client, p: &Prepared) -> Result<Exchange, Failed> {
-        let url = format!("{}{}", self.config.base, p.path);
+        // Parsed once here and handed to reqwest as it is (a string would be parsed again).
+        let url = reqwest::Url::parse(&format!("{}{}", self.config.base, p.path)).ok();
         // Defence in depth behind the case loader's path rule: the token goes to the target's
         // origin or nowhere.
-        let same_origin = match (
-            reqwest::Url::parse(&url),
-            reqwest::Url::parse(&self.config.base),
-        ) {
-            (Ok(u), Ok(b)) => u.origin() == b.origin(),
-            _ => false,
-        };
-        if !same_origin {
+        let Some(url) = url.filter(|u| u.origin() == self.origin) else {
             return Err(Failed {
                 error: TransportError::Other(format!(
                     "not sent: the path `{}` would leave the target's origin",
@@ -147,9 +147,9 @@ impl HttpTransport {
                 )),
                 unanswered: None,
             });
-        }
+        };
         let mut req = http
-            .request(p.method.clone(), &url)
+            .request(p.method.clone(), url)
             .headers(p.headers.clone());
         if let Some(token) = &self.config.token {
             req = req.bearer_auth(token);
