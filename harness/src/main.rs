@@ -493,7 +493,12 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
         };
     }
     let rt = runtime()?;
-    let (run, signal) = rt.block_on(pipeline.run_until(Signal::first()))?;
+    // Run on a worker thread, not on this one: the run's coordination (keeping each result,
+    // starting the next resource group) then happens where the cases finish, instead of
+    // waking this thread for every case.
+    let (run, signal) = rt
+        .block_on(rt.spawn(pipeline.run_until(Signal::first())))
+        .context("the run's task failed")??;
     print_run(&run);
     if let Some(signal) = signal {
         eprintln!("conform: interrupted by {signal}; the reports hold the cases that finished");

@@ -31,8 +31,13 @@ pub fn is_placeholder_str(s: &str) -> bool {
         t.len() >= suffix.len()
             && t.as_bytes()[t.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
     };
-    // "String (identifier)", "String (timestamp)" as resource pages write them.
-    let head = t.split(" (").next().unwrap_or(t);
+    // "String (identifier)", "String (timestamp)" as resource pages write them: what comes
+    // before the first " (". Found by its `(`, a byte search, where a two-byte pattern sets
+    // up a substring searcher on every call.
+    let head = t
+        .match_indices('(')
+        .find(|(i, _)| t[..*i].ends_with(' '))
+        .map_or(t, |(i, _)| &t[..i - 1]);
     TYPE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(head))
         || ends_with(" value")
         || ends_with("-value")
@@ -61,7 +66,10 @@ mod tests {
             "String",
             "string",
             "String (identifier)",
+            "Int32 (a(b))",
+            "GUID (x) (y)",
             "Display Name value",
+            "Display Name VALUE",
             "datetime-value",
             "accountName-value",
             "{id}",
@@ -75,6 +83,10 @@ mod tests {
             "e9107a0b-7a0b-e910-0b7a-10e90b7a10e9",
             "",
             "Strings",
+            "String(x)",
+            "a(b (c",
+            "guid  (x)",
+            "value",
         ] {
             assert!(!is_placeholder_str(v), "{v}");
         }

@@ -119,13 +119,19 @@ impl<'de> Visitor<'de> for Seed<'_> {
                 _ => String::new(),
             };
             let value = value?;
-            if out.contains_key(&key) {
-                let mut pointer = self.0.pointer();
-                pointer.push('/');
-                pointer.push_str(&escape(&key));
-                self.0.repeated.push(pointer);
+            // One lookup per key: the entry says whether the key was seen before.
+            match out.entry(key) {
+                serde_json::map::Entry::Occupied(mut seen) => {
+                    let mut pointer = self.0.pointer();
+                    pointer.push('/');
+                    pointer.push_str(&escape(seen.key()));
+                    self.0.repeated.push(pointer);
+                    seen.insert(value);
+                }
+                serde_json::map::Entry::Vacant(new) => {
+                    new.insert(value);
+                }
             }
-            out.insert(key, value);
         }
         Ok(Value::Object(out))
     }

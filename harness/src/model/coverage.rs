@@ -12,7 +12,7 @@
 //! answer of the documented status class with a body), and passed when it was exercised and
 //! every case that exercised it passed (a waived case did not pass).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexSet;
 use serde::{Deserialize, Serialize};
@@ -196,7 +196,7 @@ impl Documented {
             status: case.response.status,
             page: case.source.file.clone(),
             operation: operation(case),
-            properties: properties.0.into_iter().collect(),
+            properties: properties.0,
         }
     }
 
@@ -284,12 +284,12 @@ fn operation(case: &Case) -> Operation {
 /// case file's body as it is parsed (as `Deserialize`: the body is never built), by the one
 /// walk below.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ResponseProperties(BTreeSet<String>);
+pub struct ResponseProperties(Vec<String>);
 
 impl ResponseProperties {
     /// The property paths of a parsed JSON body.
     pub fn of(body: &Value) -> ResponseProperties {
-        let mut out = BTreeSet::new();
+        let mut out = Vec::new();
         let mut prefix = String::new();
         // Walking a `Value` calls only the visitor, which never fails.
         let _ = serde::Deserializer::deserialize_any(
@@ -300,7 +300,14 @@ impl ResponseProperties {
                 depth: 0,
             },
         );
-        ResponseProperties(out)
+        ResponseProperties::sorted(out)
+    }
+
+    /// Sorted, each path once (collected in a vector, sorted once: cheaper than a set).
+    fn sorted(mut paths: Vec<String>) -> ResponseProperties {
+        paths.sort_unstable();
+        paths.dedup();
+        ResponseProperties(paths)
     }
 }
 
@@ -313,10 +320,10 @@ impl<'de> Deserialize<'de> for ResponseProperties {
             Json(Paths),
             Text(serde::de::IgnoredAny),
         }
-        struct Paths(BTreeSet<String>);
+        struct Paths(Vec<String>);
         impl<'de> Deserialize<'de> for Paths {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let mut out = BTreeSet::new();
+                let mut out = Vec::new();
                 let mut prefix = String::new();
                 d.deserialize_any(PathWalk {
                     prefix: &mut prefix,
@@ -327,7 +334,7 @@ impl<'de> Deserialize<'de> for ResponseProperties {
             }
         }
         Ok(match AsStored::deserialize(d)? {
-            AsStored::Json(Paths(paths)) => ResponseProperties(paths),
+            AsStored::Json(Paths(paths)) => ResponseProperties::sorted(paths),
             AsStored::Text(_) => ResponseProperties::default(),
         })
     }
@@ -336,8 +343,33 @@ impl<'de> Deserialize<'de> for ResponseProperties {
 /// The walk that collects property paths under `prefix` into `out`.
 struct PathWalk<'a> {
     prefix: &'a mut String,
-    out: &'a mut BTreeSet<String>,
+    out: &'a mut Vec<String>,
     depth: usize,
+}
+
+/// A property name, borrowed from the text when it has no escapes.
+struct Name<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Name<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> serde::de::Visitor<'de> for NameVisitor {
+            type Value = Name<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a property name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Name<'de>, E> {
+                Ok(Name(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Name<'de>, E> {
+                Ok(Name(std::borrow::Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Name<'de>, E> {
+                Ok(Name(std::borrow::Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(NameVisitor)
+    }
 }
 
 impl PathWalk<'_> {
@@ -395,7 +427,7 @@ impl<'de> serde::de::Visitor<'de> for PathWalk<'_> {
         Ok(())
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        while let Some(name) = map.next_key::<String>()? {
+        while let Some(Name(name)) = map.next_key::<Name>()? {
             // Deeper than any document (serde_json stops at 128 levels): skipped.
             if name.contains('@') || self.depth > 128 {
                 map.next_value::<serde::de::IgnoredAny>()?;
@@ -405,7 +437,7 @@ impl<'de> serde::de::Visitor<'de> for PathWalk<'_> {
             self.prefix.push('/');
             self.prefix.push_str(&name);
             map.next_value_seed(self.below())?;
-            self.out.insert(self.prefix.clone());
+            self.out.push(self.prefix.clone());
             self.prefix.truncate(len);
         }
         Ok(())

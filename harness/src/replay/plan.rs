@@ -24,15 +24,24 @@ pub fn documented_order(a: &Case, b: &Case) -> std::cmp::Ordering {
 }
 
 /// Groups of case indices that address one resource (by `key`, see [`ResourcePath::key`]),
-/// each in [`documented_order`]; cases of one group run one at a time, in that order.
-pub fn resource_groups(cases: &[Case], key: impl Fn(&Case) -> String) -> Vec<Vec<usize>> {
+/// in key order, each with its key and in [`documented_order`]; cases of one group run one
+/// at a time, in that order. The keys are computed once per case, on every core.
+pub fn resource_groups(
+    cases: &[Case],
+    key: impl Fn(&Case) -> String + Sync,
+) -> Vec<(String, Vec<usize>)> {
+    use rayon::prelude::*;
+    let keys: Vec<String> = cases.par_iter().map(&key).collect();
     let mut order: Vec<usize> = (0..cases.len()).collect();
     order.sort_by(|&a, &b| documented_order(&cases[a], &cases[b]));
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for i in order {
-        groups.entry(key(&cases[i])).or_default().push(i);
+        groups.entry(keys[i].as_str()).or_default().push(i);
     }
-    groups.into_values().collect()
+    groups
+        .into_iter()
+        .map(|(key, group)| (key.to_string(), group))
+        .collect()
 }
 
 /// For each resource group (by its key, see [`ResourcePath::key`]), the nearest other group
@@ -109,8 +118,11 @@ impl Shard {
 
     /// The indices of the cases in this shard, in the given order: whole resource groups (by
     /// `key`, as [`resource_groups`] groups them), dealt out by [`shard_groups`].
-    pub fn select(self, cases: &[Case], key: impl Fn(&Case) -> String) -> Vec<usize> {
-        let groups = resource_groups(cases, key);
+    pub fn select(self, cases: &[Case], key: impl Fn(&Case) -> String + Sync) -> Vec<usize> {
+        let groups: Vec<Vec<usize>> = resource_groups(cases, key)
+            .into_iter()
+            .map(|(_, group)| group)
+            .collect();
         let owners = shard_groups(&groups, self.total);
         let mut mine: Vec<usize> = groups
             .into_iter()

@@ -243,11 +243,19 @@ impl Runner {
                 .map(|m| m.params_for(case))
                 .unwrap_or_default()
         })?;
-        for case in cases.iter().filter(|c| c.request.host.is_none()) {
-            // Checking now reports an unsendable header or path before any request; the body
-            // is built once, when the case runs.
-            let values = params.get(&case.id).unwrap_or(&NO_PARAMS);
-            request::prepare_head(case, values)?;
+        {
+            // Checking now reports an unsendable header or path before any request (the first
+            // in case order); the body is built once, when the case runs.
+            use rayon::prelude::*;
+            let checked: Vec<Result<(), _>> = cases
+                .par_iter()
+                .filter(|c| c.request.host.is_none())
+                .map(|case| {
+                    let values = params.get(&case.id).unwrap_or(&NO_PARAMS);
+                    request::prepare_head(case, values).map(|_| ())
+                })
+                .collect();
+            checked.into_iter().collect::<Result<(), _>>()?;
         }
         let mut teardown_values = sources.file.params.clone();
         teardown_values.extend(sources.cli.clone());
@@ -548,11 +556,10 @@ impl Runner {
         observer: &dyn RunObserver,
         watch: Option<&DeadWatch>,
     ) -> (Vec<CaseResult>, Option<Stopped<T>>) {
-        let groups = plan::resource_groups(&cases, |c| self.shared.resource_key(c));
-        let keys: Vec<String> = groups
-            .iter()
-            .map(|g| self.shared.resource_key(&cases[g[0]]))
-            .collect();
+        let (keys, groups): (Vec<String>, Vec<Vec<usize>>) =
+            plan::resource_groups(&cases, |c| self.shared.resource_key(c))
+                .into_iter()
+                .unzip();
         // A group starts once the group containing its resource is done; the others are ready
         // from the start, and start in key order.
         let mut waiting: HashMap<usize, Vec<usize>> = HashMap::new();

@@ -587,12 +587,9 @@ impl SchemaSet {
         value: &'a Value,
         out: &mut Vec<(String, &'a str, &'a str)>,
     ) {
-        // Most bodies name no type below their root: the walk is then the root's check alone.
-        let below = names_a_type_below(value, 0);
-        self.typed_objects_at(schema, owner, value, &At::ROOT, out, 0, below);
+        self.typed_objects_at(schema, owner, value, &At::ROOT, out, 0);
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn typed_objects_at<'a>(
         &'a self,
         schema: &'a Value,
@@ -601,15 +598,15 @@ impl SchemaSet {
         at: &At<'_>,
         out: &mut Vec<(String, &'a str, &'a str)>,
         depth: usize,
-        below: bool,
     ) {
-        // Leaves hold no typed object: the schema is followed only into objects and arrays.
-        if depth > 64 || !(value.is_object() || value.is_array()) {
+        if depth > 64 {
             return;
         }
-        let (schema, owner) = self.resolve_named(schema, owner);
+        // The schema is followed only towards the objects that name a type: most of a body
+        // holds none, and its keys are compared in place instead of looked up.
         match value {
             Value::Object(map) => {
+                let (schema, owner) = self.resolve_named(schema, owner);
                 if let Some(named) = named_type(value)
                     && named != owner
                     && !named.starts_with("Collection(")
@@ -617,22 +614,22 @@ impl SchemaSet {
                     out.push((at.pointer(), owner, named));
                     return;
                 }
-                if !below {
-                    return;
-                }
                 let Some(props) = schema.get("properties").and_then(Value::as_object) else {
                     return;
                 };
-                for (k, v) in map {
+                for (k, v) in map.iter().filter(|(_, v)| holds_a_type(v, depth + 1)) {
                     if let Some(s) = props.get(k) {
-                        self.typed_objects_at(s, owner, v, &at.key(k), out, depth + 1, below);
+                        self.typed_objects_at(s, owner, v, &at.key(k), out, depth + 1);
                     }
                 }
             }
             Value::Array(items) => {
+                let (schema, owner) = self.resolve_named(schema, owner);
                 if let Some(s) = schema.get("items") {
                     for (i, v) in items.iter().enumerate() {
-                        self.typed_objects_at(s, owner, v, &at.index(i), out, depth + 1, below);
+                        if holds_a_type(v, depth + 1) {
+                            self.typed_objects_at(s, owner, v, &at.index(i), out, depth + 1);
+                        }
                     }
                 }
             }
@@ -992,7 +989,7 @@ impl SchemaSet {
         if depth > 64 {
             return;
         }
-        // Followed only where it matters: into objects and arrays, and to a placeholder.
+        // The schema is followed only towards placeholders.
         match value {
             Value::Object(map) => {
                 let schema = self.resolve(schema);
@@ -1000,6 +997,9 @@ impl SchemaSet {
                     return;
                 };
                 for (k, v) in map.iter_mut() {
+                    if !has_placeholder(v, depth + 1) {
+                        continue;
+                    }
                     if let Some(s) = props.get(k) {
                         self.repair_at(s, v, &at.key(k), repairs, depth + 1);
                     }
@@ -1008,7 +1008,9 @@ impl SchemaSet {
             Value::Array(items) => {
                 if let Some(s) = self.resolve(schema).get("items") {
                     for (i, v) in items.iter_mut().enumerate() {
-                        self.repair_at(s, v, &at.index(i), repairs, depth + 1);
+                        if has_placeholder(v, depth + 1) {
+                            self.repair_at(s, v, &at.index(i), repairs, depth + 1);
+                        }
                     }
                 }
             }
@@ -1133,18 +1135,15 @@ fn flatten(e: &jsonschema::ValidationError<'_>, out: &mut Vec<Finding>, depth: u
 
 /// Whether a property is a directory schema extension (`extension_<app id>_<name>`), which
 /// Graph adds to open directory objects by design.
-/// Whether an object below `value` names its type with `@odata.type` (keys compared in
-/// place: this is asked of every body checked).
-fn names_a_type_below(value: &Value, depth: usize) -> bool {
-    let names = |v: &Value| {
-        v.as_object()
-            .is_some_and(|m| m.keys().any(|k| k == "@odata.type"))
-            || names_a_type_below(v, depth + 1)
-    };
+/// Whether `value` is or holds an object that names its type with `@odata.type` (keys
+/// compared in place, not hashed: this is asked of every body checked).
+fn holds_a_type(value: &Value, depth: usize) -> bool {
     match value {
         _ if depth > 64 => false,
-        Value::Object(map) => map.values().any(names),
-        Value::Array(items) => items.iter().any(names),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k == "@odata.type" || holds_a_type(v, depth + 1)),
+        Value::Array(items) => items.iter().any(|v| holds_a_type(v, depth + 1)),
         _ => false,
     }
 }
