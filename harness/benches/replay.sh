@@ -10,7 +10,8 @@
 # PATCH is read back as a default `conform run` does (two requests per case; --no-readback: one).
 # Serves them with `conform serve`, drives the mock with wrk for S seconds (default 10) with the
 # same requests at --jobs connections (default 8), then times `conform run --jobs J` against it
-# with /usr/bin/time. Prints cases/s, requests/s, the ratio to wrk's requests/s, CPU time per
+# with /usr/bin/time. Prints cases/s, requests/s, the ratio to wrk's requests/s (over the whole
+# process, and over the run alone from the report's duration), CPU time per
 # case (conform's and the mock's) and conform's peak RSS. --scale does it for 1k, 10k and 100k
 # cases and tabulates how time per case and peak RSS grow. --keep keeps the temporary folder.
 # --conform runs that binary (say, an older build) instead of building this checkout's release one.
@@ -31,7 +32,7 @@ keep=0
 conform=""
 raw_seconds=10
 
-usage() { sed -n 2,17p "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n 2,18p "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --cases) cases=${2:?--cases needs a number}; shift 2 ;;
@@ -242,7 +243,7 @@ measure() {
     printf "  peak RSS      %.1f MiB (%.2f KiB/case)\n", rss / 1024, rss / total
     printf "wrk (raw)       the same requests (%s) for %d s, %d connections (%d threads): %d requests in all\n", mix, raw_secs, j, threads, raw_reqs
     printf "  requests/s    %.0f (the mock: %.1f us CPU/request)\n", raw_rate, scpu_raw * 1e6 / raw_reqs
-    printf "ratio           conform requests/s / wrk requests/s = %.2f\n", (requests / wall) / raw_rate
+    printf "ratio           conform requests/s / wrk requests/s = %.2f (the run alone, without start-up and reports: %.2f)\n", (requests / wall) / raw_rate, (requests / (run_ms / 1000)) / raw_rate
   }'
   [ -z "$raw_errors" ] || echo "wrk: $raw_errors"
   echo
