@@ -1,9 +1,12 @@
-//! Benchmark of loading a folder of cases (`model::case::load_dir`): reading, parsing and
-//! sorting a thousand case files, as every `conform run` starts.
+//! Benchmark of loading a folder of cases: reading, parsing and sorting a thousand case files,
+//! whole (`model::case::load_dir`, as a run against the embedded mock starts) and with their
+//! bodies left on disk (`load_dir_with` and `CaseFiles::load_lean`, as a run against a URL
+//! starts, reading the response properties the coverage counts).
 
 use std::path::Path;
 
-use conform::model::case::{file_name_for, load_dir, load_file};
+use conform::model::case::{CaseFiles, file_name_for, load_dir, load_dir_with, load_file};
+use conform::model::coverage::ResponseProperties;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 mod common;
@@ -29,6 +32,19 @@ fn bench_load_dir(c: &mut Criterion) {
     group.throughput(Throughput::Elements(CASES as u64));
     group.bench_function(format!("{CASES}_cases"), |b| {
         b.iter(|| load_dir(dir.path()).unwrap())
+    });
+    group.bench_function(format!("{CASES}_cases_bodies_on_disk"), |b| {
+        b.iter(|| {
+            load_dir_with(
+                dir.path(),
+                |p| {
+                    let (case, properties) = CaseFiles::load_lean::<ResponseProperties>(p)?;
+                    Ok((case, properties))
+                },
+                |_, _, _| {},
+            )
+            .unwrap()
+        })
     });
     group.finish();
 }
