@@ -244,45 +244,35 @@ pub struct CaseOf<Q, R> {
 impl<Q, R> CaseOf<Q, R> {
     /// The case without its bodies, and the response body as it was read.
     pub fn without_bodies(self) -> (Case, Option<R>) {
-        let CaseOf {
-            id,
-            name,
-            source,
-            version,
-            request,
-            response,
-        } = self;
-        let request = RequestOf {
-            method: request.method,
-            path: request.path,
-            params: request.params,
-            host: request.host,
-            headers: request.headers,
-            body: None,
-            line: request.line,
-            annotation: request.annotation,
-        };
-        let response_body = response.body;
-        let response = ResponseOf {
-            status: response.status,
-            reason: response.reason,
-            headers: response.headers,
-            body: None,
-            odata_type: response.odata_type,
-            is_collection: response.is_collection,
-            truncated: response.truncated,
-            line: response.line,
-            annotation: response.annotation,
-        };
+        let (request, response) = (self.request, self.response);
         let case = CaseOf {
-            id,
-            name,
-            source,
-            version,
-            request,
-            response,
+            id: self.id,
+            name: self.name,
+            source: self.source,
+            version: self.version,
+            request: RequestOf {
+                method: request.method,
+                path: request.path,
+                params: request.params,
+                host: request.host,
+                headers: request.headers,
+                body: None,
+                line: request.line,
+                annotation: request.annotation,
+            },
+            response: ResponseOf {
+                status: response.status,
+                reason: response.reason,
+                headers: response.headers,
+                body: None,
+                odata_type: response.odata_type,
+                is_collection: response.is_collection,
+                truncated: response.truncated,
+                line: response.line,
+                annotation: response.annotation,
+            },
         };
-        (case, response_body)
+        (case, response.body)
     }
 }
 
