@@ -6,6 +6,7 @@ pub mod doc;
 pub mod extract;
 pub mod files;
 pub mod http;
+pub mod json;
 pub mod lint;
 pub mod merge;
 pub mod mock;

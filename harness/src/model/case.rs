@@ -365,10 +365,7 @@ fn is_device_name(name: &str) -> bool {
 
 /// The type a JSON object names with `@odata.type`, without the leading `#`.
 pub fn named_type(value: &Value) -> Option<&str> {
-    value
-        .get("@odata.type")
-        .and_then(Value::as_str)
-        .map(|t| t.trim_start_matches('#'))
+    crate::json::str_member(value, "@odata.type").map(|t| t.trim_start_matches('#'))
 }
 
 /// The type of a case's request body: the `@odata.type` it names, else, for an update (PATCH,

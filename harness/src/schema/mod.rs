@@ -12,6 +12,7 @@ mod writes;
 
 pub use writes::Refusal;
 
+use crate::json;
 use crate::placeholder;
 use crate::pointer::{self, At};
 
@@ -614,18 +615,19 @@ impl SchemaSet {
                     out.push((at.pointer(), owner, named));
                     return;
                 }
-                let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+                let Some(props) = json::member(schema, "properties").and_then(Value::as_object)
+                else {
                     return;
                 };
                 for (k, v) in map.iter().filter(|(_, v)| holds_a_type(v, depth + 1)) {
-                    if let Some(s) = props.get(k) {
+                    if let Some(s) = json::lookup(props, k) {
                         self.typed_objects_at(s, owner, v, &at.key(k), out, depth + 1);
                     }
                 }
             }
             Value::Array(items) => {
                 let (schema, owner) = self.resolve_named(schema, owner);
-                if let Some(s) = schema.get("items") {
+                if let Some(s) = json::member(schema, "items") {
                     for (i, v) in items.iter().enumerate() {
                         if holds_a_type(v, depth + 1) {
                             self.typed_objects_at(s, owner, v, &at.index(i), out, depth + 1);
@@ -674,7 +676,7 @@ impl SchemaSet {
             current = self
                 .schemas
                 .get(name)
-                .and_then(|s| s.get("x-baseType"))
+                .and_then(|s| json::member(s, "x-baseType"))
                 .and_then(Value::as_str);
         }
         false
@@ -682,7 +684,7 @@ impl SchemaSet {
 
     /// The declared (non-annotation) property names of an object type, with their schemas.
     pub fn properties(&self, type_name: &str) -> Option<&Map<String, Value>> {
-        self.get(type_name)?.get("properties")?.as_object()
+        json::member(self.get(type_name)?, "properties")?.as_object()
     }
 
     /// The key property of an entity type: `id`, which Graph's entities inherit from
@@ -690,7 +692,7 @@ impl SchemaSet {
     /// types, which have no key, and for types without a schema.
     pub fn key_property(&self, type_name: &str) -> Option<&'static str> {
         self.get(type_name)
-            .and_then(|s| s.get("x-kind"))
+            .and_then(|s| json::member(s, "x-kind"))
             .is_some_and(|k| k == "entity")
             .then_some("id")
     }
@@ -704,13 +706,13 @@ impl SchemaSet {
 
     /// Whether a property's schema (one of [`SchemaSet::properties`]) marks it read-only.
     pub fn read_only(property_schema: &Value) -> bool {
-        property_schema.get("readOnly") == Some(&Value::Bool(true))
+        json::member(property_schema, "readOnly") == Some(&Value::Bool(true))
     }
 
     /// Whether the type accepts properties it does not declare.
     pub fn is_open(&self, type_name: &str) -> bool {
         self.get(type_name)
-            .and_then(|s| s.get("additionalProperties"))
+            .and_then(|s| json::member(s, "additionalProperties"))
             .is_none_or(|a| a != &Value::Bool(false))
     }
 
@@ -819,15 +821,16 @@ impl SchemaSet {
                     schema = derived;
                     owner = named;
                 }
-                let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+                let Some(props) = json::member(schema, "properties").and_then(Value::as_object)
+                else {
                     return;
                 };
                 // An open type that declares nothing is a dictionary (planner order hints by
                 // user id): its keys are the data, not drift.
                 let dictionary = props.is_empty()
-                    && schema.get("additionalProperties") != Some(&Value::Bool(false));
+                    && json::member(schema, "additionalProperties") != Some(&Value::Bool(false));
                 for (k, v) in map {
-                    match props.get(k) {
+                    match json::lookup(props, k) {
                         None if dictionary || is_directory_extension(k) => {}
                         Some(s) => self.undeclared_at(s, owner, v, &at.key(k), out, depth + 1),
                         None if !placeholder::is_annotation(k) => out.push(Undeclared {
@@ -840,7 +843,7 @@ impl SchemaSet {
                 }
             }
             Value::Array(items) => {
-                if let Some(s) = schema.get("items") {
+                if let Some(s) = json::member(schema, "items") {
                     for (i, v) in items.iter().enumerate() {
                         self.undeclared_at(s, owner, v, &at.index(i), out, depth + 1);
                     }
@@ -858,14 +861,14 @@ impl SchemaSet {
     ) -> (&'a Value, &'a str) {
         for _ in 0..16 {
             // Navigation properties name their type instead of referencing it (see csdl.rs).
-            if let Some(nav) = schema.get("x-navigationType").and_then(Value::as_str) {
+            if let Some(nav) = json::str_member(schema, "x-navigationType") {
                 owner = nav;
                 if let Some(s) = self.schemas.get(nav) {
                     schema = s;
                 }
                 break;
             }
-            if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            if let Some(r) = json::str_member(schema, "$ref") {
                 match self.schemas.get(r) {
                     Some(s) => {
                         owner = r;
@@ -873,10 +876,10 @@ impl SchemaSet {
                     }
                     None => break,
                 }
-            } else if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
+            } else if let Some(branches) = json::member(schema, "anyOf").and_then(Value::as_array) {
                 match branches
                     .iter()
-                    .find(|b| b.get("type") != Some(&Value::from("null")))
+                    .find(|b| json::str_member(b, "type") != Some("null"))
                 {
                     Some(b) => schema = b,
                     None => break,
@@ -893,17 +896,17 @@ impl SchemaSet {
         if let Some(items) = prop_schema
             .get("type")
             .filter(|t| *t == "array")
-            .and(prop_schema.get("items"))
+            .and(json::member(prop_schema, "items"))
         {
             return format!("{} collection", self.describe(items));
         }
-        if let Some(r) = prop_schema.get("$ref").and_then(Value::as_str) {
+        if let Some(r) = json::str_member(prop_schema, "$ref") {
             return r.rsplit('.').next().unwrap_or(r).to_string();
         }
-        if let Some(branches) = prop_schema.get("anyOf").and_then(Value::as_array)
+        if let Some(branches) = json::member(prop_schema, "anyOf").and_then(Value::as_array)
             && let Some(b) = branches
                 .iter()
-                .find(|b| b.get("type") != Some(&Value::from("null")))
+                .find(|b| json::str_member(b, "type") != Some("null"))
         {
             return self.describe(b);
         }
@@ -957,16 +960,16 @@ impl SchemaSet {
 
     fn resolve<'s>(&'s self, mut schema: &'s Value) -> &'s Value {
         for _ in 0..16 {
-            if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            if let Some(r) = json::str_member(schema, "$ref") {
                 match self.schemas.get(r) {
                     Some(s) => schema = s,
                     None => return schema,
                 }
-            } else if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
+            } else if let Some(branches) = json::member(schema, "anyOf").and_then(Value::as_array) {
                 // `anyOf: [T, null]` is how a nullable reference is written; take T.
                 match branches
                     .iter()
-                    .find(|b| b.get("type") != Some(&Value::from("null")))
+                    .find(|b| json::str_member(b, "type") != Some("null"))
                 {
                     Some(b) => schema = b,
                     None => return schema,
@@ -993,20 +996,21 @@ impl SchemaSet {
         match value {
             Value::Object(map) => {
                 let schema = self.resolve(schema);
-                let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+                let Some(props) = json::member(schema, "properties").and_then(Value::as_object)
+                else {
                     return;
                 };
                 for (k, v) in map.iter_mut() {
                     if !has_placeholder(v, depth + 1) {
                         continue;
                     }
-                    if let Some(s) = props.get(k) {
+                    if let Some(s) = json::lookup(props, k) {
                         self.repair_at(s, v, &at.key(k), repairs, depth + 1);
                     }
                 }
             }
             Value::Array(items) => {
-                if let Some(s) = self.resolve(schema).get("items") {
+                if let Some(s) = json::member(self.resolve(schema), "items") {
                     for (i, v) in items.iter_mut().enumerate() {
                         if has_placeholder(v, depth + 1) {
                             self.repair_at(s, v, &at.index(i), repairs, depth + 1);
@@ -1169,19 +1173,19 @@ fn is_directory_extension(key: &str) -> bool {
 
 /// A valid value to stand in for a placeholder string the schema rejects; `None` if it is fine as it is.
 fn valid_stand_in(schema: &Value, s: &str) -> Option<(Value, String)> {
-    if let Some(members) = schema.get("enum").and_then(Value::as_array) {
+    if let Some(members) = json::member(schema, "enum").and_then(Value::as_array) {
         if members.iter().any(|m| m.as_str() == Some(s)) {
             return None;
         }
         let first = members.iter().find(|m| m.is_string())?;
         return Some((first.clone(), "first member of the enumeration".into()));
     }
-    let types: Vec<&str> = match schema.get("type") {
+    let types: Vec<&str> = match json::member(schema, "type") {
         Some(Value::String(t)) => vec![t.as_str()],
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
-    let format = schema.get("format").and_then(Value::as_str);
+    let format = json::member(schema, "format").and_then(Value::as_str);
     if types.contains(&"string") {
         return match format {
             Some("date-time") => Some((

@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::json;
 use crate::model::case::{Body, Case};
 use crate::model::result::{CheckKind, CheckResult};
 use crate::placeholder::is_annotation;
@@ -39,12 +40,13 @@ pub fn check_written(
     // when something differs (most writes pass, and copying every body is a run's cost).
     let mut compared = Vec::with_capacity(sent_props.len());
     for (k, v) in &sent_props {
-        if got.get(*k).is_none() && documented.is_some_and(|d| !d.contains_key(k.as_str())) {
+        let answered = json::lookup(got, k);
+        if answered.is_none() && documented.is_some_and(|d| !json::has(d, k)) {
             omitted += 1;
             continue;
         }
         compared.push((*k, *v));
-        match got.get(*k) {
+        match answered {
             None => problems.push(format!(
                 "/{}: sent {}, missing from the answer",
                 escape(k),
@@ -126,7 +128,7 @@ pub fn written_properties<'a>(
     // drift, not a property the service keeps; read-only ones it may ignore.
     let declared = written_type.as_deref().and_then(|t| schemas.properties(t));
     let writable = |k: &str| match declared {
-        Some(props) => props.get(k).is_some_and(|p| !SchemaSet::read_only(p)),
+        Some(props) => json::lookup(props, k).is_some_and(|p| !SchemaSet::read_only(p)),
         None => true,
     };
     // The key is the service's: it gives a created entity its own (it may take or change the
@@ -218,24 +220,23 @@ pub fn first_difference(want: &Value, got: &Value, at: &At<'_>) -> Option<String
             // What was sent must come back; what the service adds (defaults of a complex
             // value, computed properties) is its own. A null property and an absent one say
             // the same thing: "not set".
-            let sent: Vec<(&String, &Value)> = a
-                .iter()
-                .filter(|(k, v)| !is_annotation(k) && !v.is_null())
-                .collect();
-            let missing: Vec<&String> = sent
-                .iter()
-                .filter(|(k, _)| b.get(k.as_str()).is_none_or(Value::is_null))
-                .map(|(k, _)| *k)
-                .collect();
-            if !missing.is_empty() {
+            let sent = || a.iter().filter(|(k, v)| !is_annotation(k) && !v.is_null());
+            let absent = |k: &str| json::lookup(b, k).is_none_or(Value::is_null);
+            // Most answers hold everything sent: the list of what is missing is built only
+            // when something is.
+            if sent().any(|(k, _)| absent(k)) {
+                let missing: Vec<&String> =
+                    sent().filter(|(k, _)| absent(k)).map(|(k, _)| k).collect();
                 return Some(format!(
                     "{}: sent {:?}, missing from what came back",
                     pointer::display(&at.pointer()),
                     missing
                 ));
             }
-            sent.into_iter()
-                .find_map(|(k, v)| first_difference(v, &b[k.as_str()], &at.key(k)))
+            sent().find_map(|(k, v)| {
+                let got = json::lookup(b, k).unwrap_or(&Value::Null);
+                first_difference(v, got, &at.key(k))
+            })
         }
         (Value::Array(a), Value::Array(b)) => {
             if a.len() != b.len() {
