@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 const SCAN_UP_TO: usize = 24;
 
 /// The member `key` of `value`, if `value` is an object that has one.
+#[inline]
 pub fn member<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
     match value {
         Value::Object(map) => lookup(map, key),
@@ -20,6 +21,7 @@ pub fn member<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
 }
 
 /// The member `key` of an object.
+#[inline]
 pub fn lookup<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     if map.len() > SCAN_UP_TO {
         return map.get(key);
@@ -29,11 +31,13 @@ pub fn lookup<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
 }
 
 /// Whether an object has the member `key`.
+#[inline]
 pub fn has(map: &Map<String, Value>, key: &str) -> bool {
     lookup(map, key).is_some()
 }
 
 /// The string member `key` of `value`.
+#[inline]
 pub fn str_member<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     member(value, key).and_then(Value::as_str)
 }

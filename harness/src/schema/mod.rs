@@ -1180,13 +1180,15 @@ fn valid_stand_in(schema: &Value, s: &str) -> Option<(Value, String)> {
         let first = members.iter().find(|m| m.is_string())?;
         return Some((first.clone(), "first member of the enumeration".into()));
     }
-    let types: Vec<&str> = match json::member(schema, "type") {
-        Some(Value::String(t)) => vec![t.as_str()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
+    // Asked of every placeholder a body sends: the type keyword is read in place.
+    let type_keyword = json::member(schema, "type");
+    let allows = |name: &str| match type_keyword {
+        Some(Value::String(t)) => t == name,
+        Some(Value::Array(ts)) => ts.iter().any(|t| t.as_str() == Some(name)),
+        _ => false,
     };
     let format = json::member(schema, "format").and_then(Value::as_str);
-    if types.contains(&"string") {
+    if allows("string") {
         return match format {
             Some("date-time") => Some((
                 Value::from("2021-07-01T00:00:00Z"),
@@ -1201,10 +1203,10 @@ fn valid_stand_in(schema: &Value, s: &str) -> Option<(Value, String)> {
             _ => None,
         };
     }
-    if types.contains(&"integer") || types.contains(&"number") {
+    if allows("integer") || allows("number") {
         return Some((Value::from(0), "zero".into()));
     }
-    if types.contains(&"boolean") {
+    if allows("boolean") {
         return Some((Value::from(false), "false".into()));
     }
     None
