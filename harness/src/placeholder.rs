@@ -34,16 +34,20 @@ pub fn is_placeholder_str(s: &str) -> bool {
     // "String (identifier)", "String (timestamp)" as resource pages write them: what comes
     // before the first " (". Found by its `(`, a byte search, where a two-byte pattern sets
     // up a substring searcher on every call.
+    // The cheap tests first: most placeholders end in "value".
+    if ends_with(" value") || ends_with("-value") || ends_with("_value") {
+        return true;
+    }
+    if (t.starts_with('{') && t.ends_with('}') && !t.contains('"'))
+        || (t.starts_with('<') && t.ends_with('>'))
+    {
+        return true;
+    }
     let head = t
         .match_indices('(')
         .find(|(i, _)| t[..*i].ends_with(' '))
         .map_or(t, |(i, _)| &t[..i - 1]);
     TYPE_WORDS.iter().any(|w| w.eq_ignore_ascii_case(head))
-        || ends_with(" value")
-        || ends_with("-value")
-        || ends_with("_value")
-        || (t.starts_with('{') && t.ends_with('}') && !t.contains('"'))
-        || (t.starts_with('<') && t.ends_with('>'))
 }
 
 /// Whether a JSON value in a doc example is a placeholder (only strings can be).
