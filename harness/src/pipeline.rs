@@ -55,6 +55,9 @@ pub enum PipelineError {
     /// The run could not start (a missing parameter, a bad target).
     #[error(transparent)]
     Run(#[from] RunError),
+    /// The parameters file (see [`Conformance::params_file`]) is not valid.
+    #[error(transparent)]
+    Params(#[from] crate::replay::params::ParamsError),
     /// The reports could not be written.
     #[error(transparent)]
     Report(#[from] ReportError),
@@ -116,6 +119,8 @@ pub struct Conformance {
     baseline_edit: Edit,
     /// Told of the run's progress.
     observer: Option<Arc<dyn RunObserver>>,
+    /// A parameters file read but not parsed yet: it is parsed beside the cases as they load.
+    params_text: Option<(PathBuf, String)>,
 }
 
 impl Default for Conformance {
@@ -201,6 +206,7 @@ impl Conformance {
             options: RunOptions::default(),
             baseline_edit: Edit::default(),
             observer: None,
+            params_text: None,
         }
     }
 
@@ -434,7 +440,10 @@ impl Conformance {
     }
 
     /// Reads path parameter values, and setup and teardown steps, from a parameters file (see
-    /// [`replay::params`](crate::replay::params)).
+    /// [`replay::params`](crate::replay::params)). The file is read now (an error reading it
+    /// is this call's); it is parsed when the run loads its cases, beside them, and an error in
+    /// it is the run's ([`PipelineError::Params`]). A file with an entry per case of a large
+    /// run takes as long to parse as a tenth of the run.
     ///
     /// ```no_run
     /// # fn demo() -> Result<(), conform::replay::params::ParamsError> {
@@ -445,7 +454,9 @@ impl Conformance {
         mut self,
         path: impl AsRef<std::path::Path>,
     ) -> Result<Self, crate::replay::params::ParamsError> {
-        self.options.params_file = crate::replay::params::ParamsFile::load(path.as_ref())?;
+        let path = path.as_ref().to_path_buf();
+        let text = crate::replay::params::ParamsFile::read(&path)?;
+        self.params_text = Some((path, text));
         Ok(self)
     }
 
@@ -612,6 +623,24 @@ impl Conformance {
     /// id, as `--exact` gives it when a runner such as nextest starts one process per test),
     /// only that case and what it needs are read.
     fn load(&mut self, focus: Option<&str>) -> Result<Loaded, PipelineError> {
+        let Some((path, text)) = self.params_text.take() else {
+            return self.load_cases_and_schemas(focus);
+        };
+        // The parameters file is parsed on a thread of its own while the cases load.
+        let (loaded, params) = std::thread::scope(|scope| {
+            let parse = scope.spawn(move || crate::replay::params::ParamsFile::parse(&text, &path));
+            let loaded = self.load_cases_and_schemas(focus);
+            let params = parse
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (loaded, params)
+        });
+        self.options.params_file = params?;
+        loaded
+    }
+
+    /// [`Conformance::load`] without the parameters file.
+    fn load_cases_and_schemas(&mut self, focus: Option<&str>) -> Result<Loaded, PipelineError> {
         if let (Some(id), CaseSource::Dir(dir)) = (focus, &self.cases)
             && let Some(loaded) = self.load_focused(&dir.clone(), id)?
         {

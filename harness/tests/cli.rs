@@ -230,6 +230,44 @@ fn unreadable_inputs_are_bad_input() {
 }
 
 #[test]
+fn a_parameters_file_that_is_missing_or_not_toml_is_bad_input_and_writes_no_report() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let reports = dir.path().join("reports");
+    let run = |params: &Path| {
+        conform(
+            &[
+                "run",
+                "--params",
+                &params.to_string_lossy(),
+                "--report-dir",
+                &reports.to_string_lossy(),
+            ],
+            &[],
+        )
+    };
+    let out = run(&dir.path().join("absent.toml"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("absent.toml"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Parsed beside the cases as they load: the error is still the run's only output.
+    let bad = dir.path().join("params.toml");
+    std::fs::write(&bad, "[params]\nuser-id = \"u1\"\n[cases.\"x\"\nid = 1\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&bad);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("params.toml: not a valid parameters file") && err.contains("line 3"),
+        "{err}"
+    );
+    assert_eq!(err.matches("conform: error:").count(), 1, "{err}");
+    assert!(!reports.exists(), "no report is written");
+}
+
+#[test]
 fn lint_and_extract_exit_codes() {
     let seeds = root().join("..").join("shared").join("seeds");
     let seeds = seeds.to_string_lossy();

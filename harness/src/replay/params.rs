@@ -124,11 +124,15 @@ pub struct ParamsFile {
 impl ParamsFile {
     /// Reads a parameters file.
     pub fn load(path: &Path) -> Result<ParamsFile, ParamsError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ParamsError::Io {
+        ParamsFile::parse(&ParamsFile::read(path)?, path)
+    }
+
+    /// Reads a parameters file's text, to be parsed later ([`ParamsFile::parse`]).
+    pub fn read(path: &Path) -> Result<String, ParamsError> {
+        std::fs::read_to_string(path).map_err(|source| ParamsError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
-        ParamsFile::parse(&text, path)
+        })
     }
 
     /// Reads a parameters file from text; `path` names it in errors.
