@@ -11,6 +11,8 @@ pub fn json_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             files.push(path);
         }
     }
-    files.sort();
+    // All in one folder: ordered by file name, which is the paths' order, without comparing
+    // every path component by component (a tenth of reading 10,000 cases' heads).
+    files.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
     Ok(files)
 }

@@ -9,7 +9,7 @@
 use serde_json::{Map, Value};
 
 /// Objects with at most this many members are scanned; larger ones use the map's index.
-const SCAN_UP_TO: usize = 24;
+const SCAN_UP_TO: usize = 40;
 
 /// The member `key` of `value`, if `value` is an object that has one.
 #[inline]
@@ -55,11 +55,12 @@ mod tests {
         assert_eq!(member(&small, "b"), None);
         assert_eq!(member(&json!([1]), "a"), None);
         let large: Map<String, Value> = (0..100).map(|i| (format!("k{i}"), json!(i))).collect();
-        for i in [0, 23, 24, 25, 99] {
+        for i in [0, SCAN_UP_TO - 1, SCAN_UP_TO, SCAN_UP_TO + 1, 99] {
             assert_eq!(lookup(&large, &format!("k{i}")), Some(&json!(i)));
         }
         assert!(!has(&large, "k100"));
         let scanned: Map<String, Value> = large.into_iter().take(SCAN_UP_TO).collect();
-        assert!(has(&scanned, "k23") && !has(&scanned, "k24"));
+        let (last, next) = (SCAN_UP_TO - 1, SCAN_UP_TO);
+        assert!(has(&scanned, &format!("k{last}")) && !has(&scanned, &format!("k{next}")));
     }
 }

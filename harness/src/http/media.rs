@@ -65,6 +65,14 @@ impl MediaType {
         self.subtype == "json" || self.suffix.as_deref() == Some("json")
     }
 
+    /// [`MediaType::is_json`] of a media type given by its [`essence`](MediaType::essence),
+    /// without parsing it again.
+    pub fn essence_is_json(essence: &str) -> bool {
+        let subtype = essence.split_once('/').map_or("", |(_, s)| s);
+        let (subtype, suffix) = subtype.split_once('+').unwrap_or((subtype, ""));
+        subtype == "json" || suffix == "json"
+    }
+
     /// A parameter's value (name case-insensitive); the last one when repeated.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
@@ -96,6 +104,25 @@ mod tests {
 
     fn parse(s: &str) -> MediaType {
         MediaType::parse(s).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn an_essence_is_json_as_its_parsed_media_type_is() {
+        for text in [
+            "application/json",
+            "application/problem+json",
+            "application/json+xml",
+            "text/plain",
+            "application/jsonx",
+            "application/x+jsonx",
+        ] {
+            let parsed = MediaType::parse(text).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                MediaType::essence_is_json(parsed.essence()),
+                parsed.is_json(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

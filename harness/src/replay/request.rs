@@ -78,15 +78,41 @@ const NOT_FORWARDED: [&str; 4] = ["content-length", "host", "authorization", "co
 
 /// Fills path parameters, percent-encoding each value for its place.
 pub fn fill_path(case: &Case, params: &BTreeMap<String, String>) -> Result<String, PrepareError> {
-    let mut path = case.request.path.clone();
+    // Every declared parameter needs a value, whether or not the path shows it.
+    let mut values: Vec<(&str, &str)> = Vec::with_capacity(case.request.params.len());
     for name in &case.request.params {
         let value = params.get(name).ok_or_else(|| PrepareError::MissingParam {
             case: case.id.clone(),
             param: name.clone(),
         })?;
-        let encoded = percent_encoding::utf8_percent_encode(value, PATH_VALUE).to_string();
-        path = path.replace(&format!("{{{name}}}"), &encoded);
+        values.push((name, value));
     }
+    // One pass over the template: each `{name}` of a declared parameter becomes its encoded
+    // value; other braces stay as they are. An encoded value holds no brace, so no value is
+    // read as a parameter in turn.
+    let template = case.request.path.as_str();
+    let mut path = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        path.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let filled = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            let (_, value) = values.iter().find(|(n, _)| *n == name)?;
+            Some((*value, close))
+        });
+        match filled {
+            Some((value, close)) => {
+                path.extend(percent_encoding::utf8_percent_encode(value, PATH_VALUE));
+                rest = &after[close + 1..];
+            }
+            None => {
+                path.push('{');
+                rest = after;
+            }
+        }
+    }
+    path.push_str(rest);
     Ok(path)
 }
 
@@ -235,5 +261,31 @@ mod tests {
             Some(&b"application/json"[..])
         );
         assert_eq!(p.body.as_deref(), Some(&b"{\"a\":1}"[..]));
+    }
+
+    #[test]
+    fn fills_every_declared_parameter_and_leaves_other_braces() {
+        let fill = |path: &str, declared: &[&str], given: &[(&str, &str)]| {
+            let mut c = case();
+            c.request.path = path.into();
+            c.request.params = declared.iter().map(|n| n.to_string()).collect();
+            let values = given
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            fill_path(&c, &values).map_err(|e| e.to_string())
+        };
+        let v = [("id", "{x}"), ("x", "X"), ("g", "g1")];
+        // A name used twice gets its value twice; a value's braces are encoded, never filled.
+        assert_eq!(
+            fill("/groups/{id}/threads/{id}?$filter={x}", &["id"], &v),
+            Ok("/groups/%7Bx%7D/threads/%7Bx%7D?$filter={x}".into())
+        );
+        assert_eq!(
+            fill("/a('{g}')/{{x}}/{unclosed", &["g", "x"], &v),
+            Ok("/a('g1')/{X}/{unclosed".into())
+        );
+        // Every declared parameter needs a value, even one the path does not show.
+        assert!(fill("/a/{g}", &["g", "missing"], &v).is_err_and(|e| e.contains("`missing`")));
     }
 }

@@ -453,7 +453,9 @@ impl Shared {
         if !matches!(write.method.as_str(), "PATCH" | "PUT") {
             return None;
         }
-        checks::echo::written_properties(case, write.json.as_ref()?, &self.schemas)?;
+        if !checks::echo::writes_properties(case, write.json.as_ref()?, &self.schemas) {
+            return None;
+        }
         let shape = ResourcePath::parse(&case.request.path).shape();
         if !self.readable.contains(&shape) {
             notes.push(format!(

@@ -42,8 +42,8 @@ pub(super) fn parse_body(
     if is_bodiless(got.status) || sent.method == reqwest::Method::HEAD {
         return Ok(None);
     }
-    let expects_json = expected_media_type(case)
-        .is_some_and(|m| crate::http::MediaType::parse(&m).is_ok_and(|m| m.is_json()));
+    let expects_json =
+        expected_media_type(case).is_some_and(|m| crate::http::MediaType::essence_is_json(&m));
     if !expects_json {
         return Ok(None);
     }

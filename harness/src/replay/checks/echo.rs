@@ -121,24 +121,39 @@ pub fn writes(case: &Case) -> bool {
 pub fn written_properties<'a>(
     case: &Case,
     body: &'a Value,
-    schemas: &SchemaSet,
+    schemas: &'a SchemaSet,
 ) -> Option<Vec<(&'a String, &'a Value)>> {
+    let props: Vec<(&String, &Value)> = written(case, body, schemas)?.collect();
+    (!props.is_empty()).then_some(props)
+}
+
+/// Whether a write of `case` sends in `body` any property a service must keep (see
+/// [`written_properties`]), found without listing them.
+pub fn writes_properties(case: &Case, body: &Value, schemas: &SchemaSet) -> bool {
+    written(case, body, schemas).is_some_and(|mut props| props.next().is_some())
+}
+
+/// The properties of [`written_properties`], as they are found.
+fn written<'a>(
+    case: &Case,
+    body: &'a Value,
+    schemas: &'a SchemaSet,
+) -> Option<impl Iterator<Item = (&'a String, &'a Value)>> {
     let written_type = crate::model::case::request_type(case);
     // A property the written type does not declare is an action's parameter or the doc's
     // drift, not a property the service keeps; read-only ones it may ignore.
     let declared = written_type.as_deref().and_then(|t| schemas.properties(t));
-    let writable = |k: &str| match declared {
+    let writable = move |k: &str| match declared {
         Some(props) => json::lookup(props, k).is_some_and(|p| !SchemaSet::read_only(p)),
         None => true,
     };
     // The key is the service's: it gives a created entity its own (it may take or change the
     // one sent) and never changes an existing one's, which the key check judges.
-    let props: Vec<(&String, &Value)> = body
-        .as_object()?
-        .iter()
-        .filter(|(k, _)| !is_annotation(k) && writable(k) && k.as_str() != "id")
-        .collect();
-    (!props.is_empty()).then_some(props)
+    Some(
+        body.as_object()?
+            .iter()
+            .filter(move |(k, _)| !is_annotation(k) && writable(k) && k.as_str() != "id"),
+    )
 }
 
 /// A copy without instance annotations, for display.
