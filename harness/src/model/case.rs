@@ -446,8 +446,11 @@ pub fn load_dir_with<T: Send>(
 
 /// Where the cases of a run whose bodies were left on disk are read whole when they run: a run
 /// of many cases then holds each case's request line and headers, not its bodies.
+///
+/// Keyed with foldhash rather than SipHash: each case loaded is noted on the one thread that
+/// collects the loading threads' work, and the keys are the user's own case ids.
 #[derive(Debug, Clone, Default)]
-pub struct CaseFiles(std::collections::HashMap<String, PathBuf>);
+pub struct CaseFiles(std::collections::HashMap<String, PathBuf, foldhash::fast::RandomState>);
 
 impl CaseFiles {
     /// Reads a case file without its bodies, to be read whole again when the case runs from

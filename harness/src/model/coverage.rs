@@ -139,10 +139,15 @@ impl Coverage {
 #[derive(Debug, Clone, Default)]
 pub struct Documented {
     cases: Vec<DocumentedCase>,
-    pages: IndexSet<String>,
-    operations: IndexSet<Operation>,
-    properties: IndexSet<Vec<String>>,
+    pages: Interned<String>,
+    operations: Interned<Operation>,
+    properties: Interned<Vec<String>>,
 }
+
+/// Distinct values in the order first seen. Hashed with foldhash, not SipHash: every case
+/// loaded adds its page, operation and property list (dozens of paths) on the one thread
+/// that collects what the loading threads read, and the values are the user's own files.
+type Interned<T> = IndexSet<T, foldhash::fast::RandomState>;
 
 /// What [`Documented`] needs of one case, read from the case.
 #[derive(Debug, Clone)]
