@@ -443,7 +443,8 @@ impl Conformance {
     /// [`replay::params`](crate::replay::params)). The file is read now (an error reading it
     /// is this call's); it is parsed when the run loads its cases, beside them, and an error in
     /// it is the run's ([`PipelineError::Params`]). A file with an entry per case of a large
-    /// run takes as long to parse as a tenth of the run.
+    /// run takes as long to parse as a tenth of the run. The file takes the place of any
+    /// `params_file` set through [`Conformance::options`], whichever call came first.
     ///
     /// ```no_run
     /// # fn demo() -> Result<(), conform::replay::params::ParamsError> {
