@@ -7,7 +7,7 @@
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use crate::pointer::escape;
+use crate::pointer::At;
 
 /// A parsed document and the JSON pointers of keys it repeats.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,53 +33,31 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, serde_json::Error> {
 fn read<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
 ) -> Result<Parsed, serde_json::Error> {
-    let mut ctx = Ctx::default();
-    let value = Seed(&mut ctx).deserialize(&mut de)?;
-    de.end()?;
-    Ok(Parsed {
-        value,
-        repeated: ctx.repeated,
-    })
-}
-
-#[derive(Default)]
-struct Ctx {
-    /// The path to the value being read: the keys of the objects and the indexes of the
-    /// arrays it stands in (an index is counted, not written out, until a repeat is found).
-    path: Vec<Step>,
-    repeated: Vec<String>,
-}
-
-/// One step of the path.
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-impl Ctx {
-    fn pointer(&self) -> String {
-        let mut out = String::new();
-        for step in &self.path {
-            out.push('/');
-            match step {
-                Step::Key(k) => out.push_str(&escape(k)),
-                Step::Index(i) => out.push_str(&i.to_string()),
-            }
-        }
-        out
+    let mut repeated = Vec::new();
+    let value = Seed {
+        repeated: &mut repeated,
+        at: &At::ROOT,
     }
+    .deserialize(&mut de)?;
+    de.end()?;
+    Ok(Parsed { value, repeated })
 }
 
-struct Seed<'a>(&'a mut Ctx);
+/// Reads the value at `at`, noting the pointers of repeated keys in `repeated`. The pointer is
+/// a chain on the stack, written out only for a repeat.
+struct Seed<'s, 'a> {
+    repeated: &'s mut Vec<String>,
+    at: &'s At<'a>,
+}
 
-impl<'de> DeserializeSeed<'de> for Seed<'_> {
+impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
     type Value = Value;
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Seed<'_> {
+impl<'de> Visitor<'de> for Seed<'_, '_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -111,33 +89,25 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
-        loop {
-            self.0.path.push(Step::Index(items.len()));
-            let next = seq.next_element_seed(Seed(self.0));
-            self.0.path.pop();
-            match next? {
-                Some(v) => items.push(v),
-                None => return Ok(Value::Array(items)),
-            }
+        while let Some(v) = seq.next_element_seed(Seed {
+            repeated: &mut *self.repeated,
+            at: &self.at.index(items.len()),
+        })? {
+            items.push(v);
         }
+        Ok(Value::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            self.0.path.push(Step::Key(key));
-            let value = map.next_value_seed(Seed(self.0));
-            let key = match self.0.path.pop() {
-                Some(Step::Key(key)) => key,
-                _ => String::new(),
-            };
-            let value = value?;
+            let value = map.next_value_seed(Seed {
+                repeated: &mut *self.repeated,
+                at: &self.at.key(&key),
+            })?;
             // One lookup per key: the entry says whether the key was seen before.
             match out.entry(key) {
                 serde_json::map::Entry::Occupied(mut seen) => {
-                    let mut pointer = self.0.pointer();
-                    pointer.push('/');
-                    pointer.push_str(&escape(seen.key()));
-                    self.0.repeated.push(pointer);
+                    self.repeated.push(self.at.key(seen.key()).pointer());
                     seen.insert(value);
                 }
                 serde_json::map::Entry::Vacant(new) => {

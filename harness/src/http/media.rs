@@ -19,8 +19,6 @@ pub struct MediaTypeError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaType {
     essence: String,
-    subtype: String,
-    suffix: Option<String>,
     params: Vec<(String, String)>,
 }
 
@@ -47,12 +45,7 @@ impl MediaType {
                 )
             })
             .collect();
-        Ok(MediaType {
-            essence,
-            subtype,
-            suffix,
-            params,
-        })
+        Ok(MediaType { essence, params })
     }
 
     /// `type/subtype[+suffix]`, lower case.
@@ -62,7 +55,7 @@ impl MediaType {
 
     /// Whether the body is JSON: `*/json` or a `+json` suffix.
     pub fn is_json(&self) -> bool {
-        self.subtype == "json" || self.suffix.as_deref() == Some("json")
+        MediaType::essence_is_json(&self.essence)
     }
 
     /// [`MediaType::is_json`] of a media type given by its [`essence`](MediaType::essence),
@@ -108,20 +101,18 @@ mod tests {
 
     #[test]
     fn an_essence_is_json_as_its_parsed_media_type_is() {
-        for text in [
-            "application/json",
-            "application/problem+json",
-            "application/json+xml",
-            "text/plain",
-            "application/jsonx",
-            "application/x+jsonx",
+        // `*/json` or a `+json` suffix, in any letter case; nothing that merely starts so.
+        for (text, json) in [
+            ("application/json", true),
+            ("Application/Problem+JSON", true),
+            ("application/json+xml", true),
+            ("text/plain", false),
+            ("application/jsonx", false),
+            ("application/x+jsonx", false),
         ] {
             let parsed = MediaType::parse(text).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(
-                MediaType::essence_is_json(parsed.essence()),
-                parsed.is_json(),
-                "{text}"
-            );
+            assert_eq!(parsed.is_json(), json, "{text}");
+            assert_eq!(MediaType::essence_is_json(parsed.essence()), json, "{text}");
         }
     }
 
