@@ -719,3 +719,153 @@ async fn coverage_of_an_untruncated_example_is_checked() {
             .any(|c| c.kind == CheckKind::Unknown && c.outcome == CheckOutcome::Failed)
     );
 }
+
+/// Judges `case` against `resp` twice: with the case in hand, and with the case read from a
+/// folder with its bodies left on disk (as `conform run` reads a folder for a target other than
+/// the embedded mock), where the documented response body stays text until a check needs it.
+/// Both verdicts must be the same, message and diff included; the one in hand is returned.
+async fn judged_alike(case: &Case, schemas: Arc<SchemaSet>, resp: ResponseTemplate) -> CaseResult {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(resp)
+        .mount(&server)
+        .await;
+    let mut params = BTreeMap::new();
+    params.insert("hostSecurityProfileId".to_string(), HOST_ID.to_string());
+    let opts = || RunOptions {
+        target: Target::Url(format!("{}/beta", server.uri())),
+        params: params.clone(),
+        ..RunOptions::default()
+    };
+    let in_hand = vec![case.clone()];
+    let runner = Runner::start(&in_hand, &in_hand, schemas.clone(), opts())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let whole = runner.run_case(case).await;
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.path().join(case.file_name());
+    std::fs::write(&file, case.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    let (lean, _) = case::CaseFiles::load_lean::<serde::de::IgnoredAny>(&file)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(lean.response.body.is_none() && lean.request.body.is_none());
+    let mut files = case::CaseFiles::default();
+    files.note(&lean, &file);
+    let lean = vec![lean];
+    let runner = Runner::start_reading(&lean, &lean, schemas, opts(), files)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let read = runner.run_case(&lean[0]).await;
+
+    let verdict = |r: &CaseResult| {
+        let checks: Vec<_> = r
+            .checks
+            .iter()
+            .map(|c| (c.kind, c.outcome, c.message.clone(), c.diff.clone()))
+            .collect();
+        (r.outcome, checks, r.notes.clone())
+    };
+    assert_eq!(verdict(&read), verdict(&whole));
+    whole
+}
+
+#[tokio::test]
+async fn a_case_read_from_its_file_when_it_runs_is_judged_as_the_case_in_hand() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let body = conformant_body(&case);
+    let check = |r: &CaseResult, kind: CheckKind| {
+        r.checks
+            .iter()
+            .find(|c| c.kind == kind)
+            .map(|c| (c.outcome, c.message.clone(), c.diff.clone()))
+            .unwrap_or_else(|| panic!("no {kind:?} check: {:#?}", r.checks))
+    };
+
+    // A conformant answer: the documented body is never needed.
+    let r = judged_alike(&case, schemas.clone(), json_response(200, &body)).await;
+    assert_eq!(r.outcome, Outcome::Passed, "{:#?}", r.checks);
+
+    // The key left out: the doc's example shows it, so the answer fails; an example without
+    // it allows the answer.
+    let mut keyless = body.clone();
+    keyless.as_object_mut().map(|m| m.remove("id"));
+    let r = judged_alike(&case, schemas.clone(), json_response(200, &keyless)).await;
+    assert_eq!(failed_kinds(&r), vec!["key"], "{:#?}", r.checks);
+    let mut example_without_key = case.clone();
+    if let Some(case::Body::Json(Value::Object(m))) = &mut example_without_key.response.body {
+        m.shift_remove("id");
+    }
+    let r = judged_alike(
+        &example_without_key,
+        schemas.clone(),
+        json_response(200, &keyless),
+    )
+    .await;
+    assert!(failed_kinds(&r).is_empty(), "{:#?}", r.checks);
+
+    // A written property missing from the answer: a failure, unless the doc's example of the
+    // answer leaves it out too.
+    let mut without_fqdn = body.clone();
+    without_fqdn.as_object_mut().map(|m| m.remove("fqdn"));
+    let r = judged_alike(&case, schemas.clone(), json_response(200, &without_fqdn)).await;
+    assert_eq!(check(&r, CheckKind::Echo).0, CheckOutcome::Failed);
+    let mut example_without_fqdn = case.clone();
+    if let Some(case::Body::Json(Value::Object(m))) = &mut example_without_fqdn.response.body {
+        m.shift_remove("fqdn");
+    }
+    let r = judged_alike(
+        &example_without_fqdn,
+        schemas.clone(),
+        json_response(200, &without_fqdn),
+    )
+    .await;
+    let (outcome, message, _) = check(&r, CheckKind::Echo);
+    assert_eq!(outcome, CheckOutcome::Passed);
+    assert!(message.contains("1 not in the answer"), "{message}");
+
+    // An invalid answer: its diff is drawn against the doc's example.
+    let mut invalid = body.clone();
+    invalid["riskScore"] = json!(7);
+    let r = judged_alike(&case, schemas.clone(), json_response(200, &invalid)).await;
+    let (outcome, _, diff) = check(&r, CheckKind::Schema);
+    assert_eq!(outcome, CheckOutcome::Failed);
+    assert!(
+        diff.as_deref().is_some_and(|d| d.contains("riskScore")),
+        "{diff:?}"
+    );
+
+    // An example not marked shortened: every property it shows must be answered.
+    let mut whole_example = case.clone();
+    whole_example.response.truncated = false;
+    let r = judged_alike(
+        &whole_example,
+        schemas.clone(),
+        json_response(200, &without_fqdn),
+    )
+    .await;
+    let (outcome, message, _) = check(&r, CheckKind::Coverage);
+    assert_eq!(outcome, CheckOutcome::Failed);
+    assert!(message.contains("fqdn"), "{message}");
+
+    // No documented Content-Type: the doc's JSON example is what says JSON is expected, and
+    // that a body is promised.
+    let mut no_content_type = case.clone();
+    no_content_type
+        .response
+        .headers
+        .retain(|h| !h.name.eq_ignore_ascii_case("content-type"));
+    let r = judged_alike(
+        &no_content_type,
+        schemas.clone(),
+        ResponseTemplate::new(200).set_body_raw("<p>hi</p>", "text/html"),
+    )
+    .await;
+    let (outcome, message, _) = check(&r, CheckKind::Header);
+    assert_eq!(outcome, CheckOutcome::Failed);
+    assert!(message.contains("expected `application/json`"), "{message}");
+    let r = judged_alike(&no_content_type, schemas, ResponseTemplate::new(200)).await;
+    let (outcome, message, _) = check(&r, CheckKind::Schema);
+    assert_eq!(outcome, CheckOutcome::Failed);
+    assert!(message.contains("expected a JSON body"), "{message}");
+}

@@ -126,7 +126,7 @@ impl Mock {
     fn operation(&self, req: &Request<'_>) -> Option<&Operation> {
         let segs = req.path.segments();
         let query = req.query.and_then(normal_query);
-        let sent: Option<serde_json::Value> = serde_json::from_slice(req.body).ok();
+        let sent: Option<serde_json::Value> = crate::strict_json::from_slice(req.body).ok();
         // How well the documented request's headers fit: each one sent alike counts, one sent
         // otherwise (or not at all) rules the example out.
         let asked = |op: &Operation| -> i64 {
@@ -471,7 +471,7 @@ impl Mock {
                 request_id,
             ));
         }
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
+        let value: Value = crate::strict_json::from_slice(body).map_err(|e| {
             error(
                 400,
                 "BadRequest",

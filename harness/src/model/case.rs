@@ -69,13 +69,30 @@ pub struct Header {
 }
 
 /// A message body as documented.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Body {
     /// A JSON body, parsed.
     Json(Value),
     /// Any other body, verbatim.
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for Body {
+    /// Reads `{"json": …}` or `{"text": …}`, the JSON built as [`crate::strict_json::value`]
+    /// builds it (each object's map made once, at its size).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Body, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Stored {
+            Json(crate::strict_json::Built),
+            Text(String),
+        }
+        Ok(match Stored::deserialize(d)? {
+            Stored::Json(json) => Body::Json(json.0),
+            Stored::Text(text) => Body::Text(text),
+        })
+    }
 }
 
 /// An HTTP method the docs document and the runner replays.
@@ -469,11 +486,15 @@ impl CaseFiles {
 
     /// The case whole, read again from its file, when its bodies were left on disk; `None`
     /// when the case in hand is whole. A file that no longer holds the case is an error.
-    pub fn whole(&self, case: &Case) -> Result<Option<Case>, CaseError> {
+    ///
+    /// The documented response body stays text ([`Whole::response_body`]) until something
+    /// needs it as a value: the checks of a passing case with a shortened example never do,
+    /// and building it was a sixth of the cost of running such a case.
+    pub fn whole(&self, case: &Case) -> Result<Option<Whole>, CaseError> {
         let Some(path) = self.0.get(&case.id) else {
             return Ok(None);
         };
-        // Only the bodies are built: the rest of the file is the head in hand, read when the
+        // Only the bodies are read: the rest of the file is the head in hand, read when the
         // run started (building it again was a fifth of the cost of reading a case).
         let bodies: Bodies = read_json(path)?;
         if bodies.id != case.id {
@@ -488,25 +509,77 @@ impl CaseFiles {
         }
         let mut whole = case.clone();
         whole.request.body = bodies.request.body;
-        whole.response.body = bodies.response.body;
-        Ok(Some(whole))
+        Ok(Some(Whole {
+            case: whole,
+            response_body: bodies.response.body,
+        }))
+    }
+}
+
+/// A case read again from its file for its run ([`CaseFiles::whole`]).
+#[derive(Debug, Clone)]
+pub struct Whole {
+    /// The case with its request body; its response body is [`Whole::response_body`].
+    pub case: Case,
+    /// The documented response body, still the text of the file.
+    pub response_body: Option<DeferredBody>,
+}
+
+impl Whole {
+    /// The case with its response body built.
+    pub fn into_case(self) -> Result<Case, serde_json::Error> {
+        let mut case = self.case;
+        case.response.body = self.response_body.map(|b| b.read()).transpose()?;
+        Ok(case)
+    }
+}
+
+/// A documented body kept as the text of its case file until something needs it as a value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeferredBody {
+    /// A JSON body: its text, checked as JSON when it was read.
+    Json(Box<serde_json::value::RawValue>),
+    /// Any other body, verbatim.
+    Text(String),
+}
+
+impl DeferredBody {
+    /// Whether the body is JSON, without building it.
+    pub fn is_json(&self) -> bool {
+        matches!(self, DeferredBody::Json(_))
+    }
+
+    /// The body built. Its text was checked as JSON when it was read; only a number out of
+    /// range or nesting too deep for a value fails here.
+    pub fn read(&self) -> Result<Body, serde_json::Error> {
+        Ok(match self {
+            DeferredBody::Json(raw) => Body::Json(crate::strict_json::from_str(raw.get())?),
+            DeferredBody::Text(text) => Body::Text(text.clone()),
+        })
     }
 }
 
 /// What [`CaseFiles::whole`] reads of a case file: the id, to see that the file still holds
-/// the case, and the two bodies; every other field is skipped as it is parsed.
+/// the case, and the two bodies, the response's as text; every other field is skipped as it
+/// is parsed.
 #[derive(Deserialize)]
 struct Bodies {
     id: String,
-    request: BodyPart,
-    response: BodyPart,
+    request: BodyPart<Body>,
+    response: BodyPart<DeferredBody>,
 }
 
 /// The body of a request or a response in a case file.
 #[derive(Deserialize)]
-struct BodyPart {
-    #[serde(default)]
-    body: Option<Body>,
+struct BodyPart<B> {
+    #[serde(default = "none")]
+    body: Option<B>,
+}
+
+/// No body (a `#[serde(default)]` for a generic field, which would otherwise ask `B: Default`).
+fn none<B>() -> Option<B> {
+    None
 }
 
 /// The few fields of a case file that decide which other cases one case needs.
@@ -682,9 +755,18 @@ mod tests {
         let mut bare = whole.clone();
         (bare.request.body, bare.response.body) = (None, None);
         assert_eq!(lean, bare);
-        assert_eq!(files.whole(&lean).unwrap(), Some(whole));
+        let again = files.whole(&lean).unwrap().unwrap();
+        // The response body stays text until it is asked for.
+        assert_eq!(again.case.response.body, None);
+        assert!(
+            again
+                .response_body
+                .as_ref()
+                .is_some_and(DeferredBody::is_json)
+        );
+        assert_eq!(again.into_case().unwrap(), whole);
         // A case that was never left on disk is whole already.
-        assert_eq!(files.whole(&with_id("b")).unwrap(), None);
+        assert!(files.whole(&with_id("b")).unwrap().is_none());
         std::fs::write(&file, with_id("c").to_json()).unwrap();
         let err = files.whole(&lean).unwrap_err().to_string();
         assert!(err.contains("now holds case `c`"), "{err}");

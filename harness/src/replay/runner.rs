@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::checks;
+use super::checks::{self, Documented};
 use super::params::{self, ParamSources, ParamsFile};
 use super::plan;
 use super::request::{self, PrepareError, Prepared};
@@ -345,7 +345,13 @@ impl Shared {
                 return (result, Reach::NotSent);
             }
         };
-        let case = whole.as_ref().unwrap_or(case);
+        let (case, doc) = match &whole {
+            Some(w) => (
+                &w.case,
+                Documented::deferred(&w.case, w.response_body.as_ref()),
+            ),
+            None => (case, Documented::of(case)),
+        };
         if let Some(host) = &case.request.host {
             result.notes.push(format!(
                 "skipped: the documented request goes to `{host}`, not the service under test"
@@ -357,7 +363,7 @@ impl Shared {
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let started = Instant::now();
         let (checks, retries, answer, reach) = self
-            .exchange(case, json, &client_request_id, &mut result.notes)
+            .exchange(&doc, json, &client_request_id, &mut result.notes)
             .await;
         result.duration_ms = started.elapsed().as_millis() as u64;
         result.status = answer.map(|(status, _)| status);
@@ -385,7 +391,7 @@ impl Shared {
     /// the transport's notes to `notes`.
     async fn exchange(
         &self,
-        case: &Case,
+        doc: &Documented<'_>,
         json: Option<Value>,
         client_request_id: &str,
         notes: &mut Vec<String>,
@@ -395,6 +401,7 @@ impl Shared {
         Option<(u16, bool)>,
         Reach,
     ) {
+        let case = doc.case;
         let params = self.params.get(&case.id).unwrap_or(&NO_PARAMS);
         let mut prepared = match request::prepare(case, params, json) {
             Ok(p) => p,
@@ -412,8 +419,8 @@ impl Shared {
         }
         match self.send(&prepared).await {
             Ok(exchange) => {
-                let mut checks = checks::check_exchange(
-                    case,
+                let mut checks = checks::check_answer(
+                    doc,
                     &prepared,
                     &exchange,
                     &self.schemas,

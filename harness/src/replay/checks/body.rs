@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::model::case::{Body, Case};
+use crate::model::case::Case;
 use crate::model::result::{CheckKind, CheckResult, Severity};
 use crate::placeholder::is_annotation;
 use crate::pointer::{self, At};
@@ -13,7 +13,7 @@ use crate::strict_json::Parsed;
 
 use super::diff::{bounded_diff, normalize};
 use super::headers::{expected_media_type, is_bodiless};
-use super::{CheckOptions, bounded_lines};
+use super::{CheckOptions, Documented, bounded_lines};
 
 /// The type the answer's body has per the doc: the documented response type, else, for an
 /// update documented as `204 No Content`, the resource written (so that a representation
@@ -28,14 +28,14 @@ pub fn answer_type(case: &Case) -> Option<String> {
 }
 
 /// Whether the doc promises a body for the documented status.
-fn doc_promises_body(case: &Case) -> bool {
-    !is_bodiless(case.response.status) && matches!(case.response.body, Some(Body::Json(_)))
+fn doc_promises_body(doc: &Documented<'_>) -> bool {
+    !is_bodiless(doc.case.response.status) && doc.is_json()
 }
 
 /// The answer's body read as JSON when the doc leads us to expect JSON; `None` when there is
 /// no body to judge; a failed check when a promised body is missing or is not JSON.
 pub(super) fn parse_body(
-    case: &Case,
+    doc: &Documented<'_>,
     sent: &Prepared,
     got: &Exchange,
 ) -> Result<Option<Parsed>, CheckResult> {
@@ -43,12 +43,12 @@ pub(super) fn parse_body(
         return Ok(None);
     }
     let expects_json =
-        expected_media_type(case).is_some_and(|m| crate::http::MediaType::essence_is_json(&m));
+        expected_media_type(doc).is_some_and(|m| crate::http::MediaType::essence_is_json(&m));
     if !expects_json {
         return Ok(None);
     }
     if got.body.is_empty() {
-        return if doc_promises_body(case) {
+        return if doc_promises_body(doc) {
             Err(CheckResult::fail(
                 CheckKind::Schema,
                 "expected a JSON body, got an empty body",
@@ -93,7 +93,12 @@ pub(super) fn check_repeated_keys(repeated: &[String]) -> Option<CheckResult> {
 }
 
 /// The body is valid against the answer type's schema.
-pub(super) fn check_schema(case: &Case, body: &Value, schemas: &SchemaSet) -> Option<CheckResult> {
+pub(super) fn check_schema(
+    doc: &Documented<'_>,
+    body: &Value,
+    schemas: &SchemaSet,
+) -> Option<CheckResult> {
+    let case = doc.case;
     let Some(type_name) = answer_type(case) else {
         return Some(CheckResult::warn(
             CheckKind::Schema,
@@ -138,10 +143,9 @@ pub(super) fn check_schema(case: &Case, body: &Value, schemas: &SchemaSet) -> Op
             format!("body is a valid {label}"),
         ));
     }
-    let diff = match &case.response.body {
-        Some(Body::Json(doc)) => Some(bounded_diff(&normalize(doc, true), &normalize(body, false))),
-        _ => None,
-    };
+    let diff = doc
+        .json()
+        .map(|doc| bounded_diff(&normalize(doc, true), &normalize(body, false)));
     Some(
         CheckResult::fail(
             CheckKind::Schema,
@@ -240,16 +244,15 @@ pub(super) fn check_unknown(
 
 /// When the doc's example is not marked truncated, every property it shows is present.
 pub(super) fn check_coverage(
-    case: &Case,
+    documented: &Documented<'_>,
     body: &Value,
     schemas: &SchemaSet,
 ) -> Option<CheckResult> {
+    let case = documented.case;
     if case.response.truncated {
         return None;
     }
-    let Some(Body::Json(doc)) = &case.response.body else {
-        return None;
-    };
+    let doc = documented.json()?;
     let mut missing = Vec::new();
     missing_properties(doc, body, &At::ROOT, &mut missing, 0);
     // A property the metadata does not declare is the doc's drift: a conformant answer may

@@ -3,13 +3,14 @@
 use serde_json::{Map, Value};
 
 use crate::json;
-use crate::model::case::{Body, Case};
+use crate::model::case::Case;
 use crate::model::result::{CheckKind, CheckResult};
 use crate::placeholder::is_annotation;
 use crate::pointer::{self, At, escape};
 use crate::replay::request::Prepared;
 use crate::schema::SchemaSet;
 
+use super::Documented;
 use super::diff::bounded_diff;
 
 /// Each property sent comes back equal in `body` (the write's own answer for `echo`, a later
@@ -22,6 +23,19 @@ pub fn check_written(
     body: &Value,
     schemas: &SchemaSet,
 ) -> Option<CheckResult> {
+    compare_written(kind, &Documented::of(case), sent, body, schemas)
+}
+
+/// [`check_written`], the doc's example read from `doc` (and built only if an answer leaves
+/// out something sent).
+pub(super) fn compare_written(
+    kind: CheckKind,
+    doc: &Documented<'_>,
+    sent: &Prepared,
+    body: &Value,
+    schemas: &SchemaSet,
+) -> Option<CheckResult> {
+    let case = doc.case;
     if !writes(case) {
         return None;
     }
@@ -30,8 +44,8 @@ pub fn check_written(
     // The write's own answer may leave out what the doc's example of it leaves out (a
     // navigation property, a write-only setting): the docs promise nothing more. A read-back
     // must show everything written.
-    let documented = match (&case.response.body, kind) {
-        (Some(Body::Json(Value::Object(m))), CheckKind::Echo) => Some(m),
+    let documented = || match (doc.json(), kind) {
+        (Some(Value::Object(m)), CheckKind::Echo) => Some(m),
         _ => None,
     };
     let mut problems = Vec::new();
@@ -41,7 +55,7 @@ pub fn check_written(
     let mut compared = Vec::with_capacity(sent_props.len());
     for (k, v) in &sent_props {
         let answered = json::lookup(got, k);
-        if answered.is_none() && documented.is_some_and(|d| !json::has(d, k)) {
+        if answered.is_none() && documented().is_some_and(|d| !json::has(d, k)) {
             omitted += 1;
             continue;
         }

@@ -1,11 +1,11 @@
 //! Header checks: media type and framing, documented headers, `Prefer`.
 
 use crate::http::{MediaType, Preferences, Return};
-use crate::model::case::{Body, Case};
+use crate::model::case::Case;
 use crate::model::result::{CheckKind, CheckResult};
 use crate::replay::transport::Exchange;
 
-use super::status_text;
+use super::{Documented, status_text};
 
 /// Headers whose documented value is never compared or required: framing and per-exchange values.
 const UNCOMPARED_HEADERS: [&str; 8] = [
@@ -26,23 +26,24 @@ pub(super) fn is_bodiless(status: u16) -> bool {
 
 /// The media type the doc leads us to expect for a body, if any: the documented
 /// `Content-Type`, else JSON when the doc shows a JSON body or names the answer's type.
-pub(super) fn expected_media_type(case: &Case) -> Option<String> {
+pub(super) fn expected_media_type(doc: &Documented<'_>) -> Option<String> {
+    let case = doc.case;
     if let Some(ct) = case.response_header("content-type")
         && let Ok(m) = MediaType::parse(ct)
     {
         return Some(m.essence().to_string());
     }
-    match case.response.body {
-        Some(Body::Json(_)) => Some("application/json".into()),
-        _ if super::answer_type(case).is_some() => Some("application/json".into()),
-        _ => None,
+    if doc.is_json() || super::answer_type(case).is_some() {
+        Some("application/json".into())
+    } else {
+        None
     }
 }
 
 /// A body has a Content-Type (of the documented media type when the status is of the
 /// documented class); 204 and 304 have no body.
 pub(super) fn check_content_type(
-    case: &Case,
+    doc: &Documented<'_>,
     got: &Exchange,
     same_class: bool,
 ) -> Option<CheckResult> {
@@ -96,7 +97,7 @@ pub(super) fn check_content_type(
         Err(e) => return Some(CheckResult::fail(CheckKind::Header, e.to_string())),
     };
     if same_class
-        && let Some(want) = expected_media_type(case)
+        && let Some(want) = expected_media_type(doc)
         && actual.essence() != want
     {
         return Some(CheckResult::fail(

@@ -3,12 +3,11 @@
 use serde_json::Value;
 
 use crate::http::ResourcePath;
-use crate::model::case::Case;
 use crate::model::result::{CheckKind, CheckResult};
 use crate::replay::request::Prepared;
 use crate::schema::SchemaSet;
 
-use super::answer_type;
+use super::{Documented, answer_type};
 
 /// The parameter a path template ends in when that parameter is the entity's key: a whole last
 /// segment (`/users/{id}`) or a key in parentheses (`/users('{id}')`, `/users({id})`), with the
@@ -74,11 +73,12 @@ fn same_key(asked: &str, got: &Value) -> bool {
 /// An entity carries its key `id`; when the path ends in a key, the entity answered is the one
 /// with that key (an alternate key such as `{id | userPrincipalName}` may match either).
 pub(super) fn check_key(
-    case: &Case,
+    doc: &Documented<'_>,
     sent: &Prepared,
     body: &Value,
     schemas: &SchemaSet,
 ) -> Option<CheckResult> {
+    let case = doc.case;
     if case.response.is_collection {
         return None;
     }
@@ -86,12 +86,13 @@ pub(super) fn check_key(
     let type_name = answer_type(case)?;
     let is_entity = schemas.key_property(&type_name).is_some();
     // Where the doc's own example leaves the key out (a `$select`, a shortened example), the
-    // doc allows an answer without it; lint reports the example.
-    let doc_shows_key = match &case.response.body {
-        Some(crate::model::case::Body::Json(Value::Object(doc))) => doc.contains_key("id"),
+    // doc allows an answer without it; lint reports the example. Asked only of an answer
+    // without the key, as the example may have to be built to answer.
+    let doc_shows_key = || match doc.json() {
+        Some(Value::Object(example)) => crate::json::has(example, "id"),
         _ => true,
     };
-    if is_entity && !object.contains_key("id") && doc_shows_key {
+    if is_entity && !object.contains_key("id") && doc_shows_key() {
         return Some(CheckResult::fail(
             CheckKind::Key,
             "the entity's key `id` is missing",
