@@ -175,10 +175,14 @@ impl std::fmt::Display for Method {
 /// The documented request, with its body as [`Body`].
 pub type Request = RequestOf<Body>;
 
-/// The documented request, its body read as `B` (a [`Body`], or less: see [`load_file_as`]).
+/// The documented request, its body read as `B` (a [`Body`], or less: see [`load_file_as`]) and
+/// its annotation as `A` (kept, or skipped by a run: see [`AnnotationField`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "B: Deserialize<'de>"))]
-pub struct RequestOf<B> {
+#[serde(bound(
+    serialize = "B: Serialize, A: Serialize + AnnotationField",
+    deserialize = "B: Deserialize<'de>, A: Deserialize<'de> + AnnotationField"
+))]
+pub struct RequestOf<B, A = Annotation> {
     /// HTTP method.
     pub method: Method,
     /// Path relative to the version root, starting with `/`, with `{name}` parameters; may carry a query.
@@ -198,17 +202,21 @@ pub struct RequestOf<B> {
     /// 1-based line of the request block's opening fence.
     pub line: usize,
     /// The block's annotation, every key kept.
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub annotation: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "AnnotationField::is_empty")]
+    pub annotation: A,
 }
 
 /// The documented response, with its body as [`Body`].
 pub type Response = ResponseOf<Body>;
 
-/// The documented response, its body read as `B` (a [`Body`], or less: see [`load_file_as`]).
+/// The documented response, its body read as `B` (a [`Body`], or less: see [`load_file_as`])
+/// and its annotation as `A` (see [`AnnotationField`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "B: Deserialize<'de>"))]
-pub struct ResponseOf<B> {
+#[serde(bound(
+    serialize = "B: Serialize, A: Serialize + AnnotationField",
+    deserialize = "B: Deserialize<'de>, A: Deserialize<'de> + AnnotationField"
+))]
+pub struct ResponseOf<B, A = Annotation> {
     /// Documented status code.
     pub status: u16,
     /// Documented reason phrase, if any.
@@ -232,17 +240,21 @@ pub struct ResponseOf<B> {
     /// 1-based line of the response block's opening fence.
     pub line: usize,
     /// The block's annotation, every key kept.
-    #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub annotation: Map<String, Value>,
+    #[serde(default, skip_serializing_if = "AnnotationField::is_empty")]
+    pub annotation: A,
 }
 
 /// One declarative conformance case.
 pub type Case = CaseOf<Body, Body>;
 
-/// A case whose request body is read as `Q` and response body as `R` (see [`load_file_as`]).
+/// A case whose request body is read as `Q`, response body as `R` and annotations as `A` (see
+/// [`load_file_as`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound(deserialize = "Q: Deserialize<'de>, R: Deserialize<'de>"))]
-pub struct CaseOf<Q, R> {
+#[serde(bound(
+    serialize = "Q: Serialize, R: Serialize, A: Serialize + AnnotationField",
+    deserialize = "Q: Deserialize<'de>, R: Deserialize<'de>, A: Deserialize<'de> + AnnotationField"
+))]
+pub struct CaseOf<Q, R, A = Annotation> {
     /// Stable, unique id: page path without extension (`/` as `.`), the example name, and `-N` for repeats.
     pub id: String,
     /// The example name from the request annotation.
@@ -253,12 +265,60 @@ pub struct CaseOf<Q, R> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The request to send.
-    pub request: RequestOf<Q>,
+    pub request: RequestOf<Q, A>,
     /// The documented answer.
-    pub response: ResponseOf<R>,
+    pub response: ResponseOf<R, A>,
 }
 
-impl<Q, R> CaseOf<Q, R> {
+/// A code block's annotation (`<!-- { "blockType": "request", … } -->`), every key kept.
+pub type Annotation = Map<String, Value>;
+
+/// How a case file's annotations are read: kept as an [`Annotation`], or skipped as
+/// [`Unread`] by a run, which never looks at them (two small maps per case, hashed key by key
+/// and held for the whole run, were a tenth of the memory a run keeps per case).
+pub trait AnnotationField: Default {
+    /// Whether there is nothing to write.
+    fn is_empty(&self) -> bool;
+    /// The annotation as a case holds it (empty when it was skipped).
+    fn into_annotation(self) -> Annotation;
+}
+
+impl AnnotationField for Annotation {
+    fn is_empty(&self) -> bool {
+        Map::is_empty(self)
+    }
+    fn into_annotation(self) -> Annotation {
+        self
+    }
+}
+
+/// An annotation skipped as its case file is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unread;
+
+impl AnnotationField for Unread {
+    fn is_empty(&self) -> bool {
+        true
+    }
+    fn into_annotation(self) -> Annotation {
+        Annotation::new()
+    }
+}
+
+impl<'de> Deserialize<'de> for Unread {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Unread, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Unread)
+    }
+}
+
+impl Serialize for Unread {
+    /// Written as an empty annotation (though `skip_serializing_if` never writes it).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Annotation::new().serialize(s)
+    }
+}
+
+impl<Q, R, A: AnnotationField> CaseOf<Q, R, A> {
     /// The case without its bodies, and the response body as it was read.
     pub fn without_bodies(self) -> (Case, Option<R>) {
         let (request, response) = (self.request, self.response);
@@ -275,7 +335,7 @@ impl<Q, R> CaseOf<Q, R> {
                 headers: request.headers,
                 body: None,
                 line: request.line,
-                annotation: request.annotation,
+                annotation: request.annotation.into_annotation(),
             },
             response: ResponseOf {
                 status: response.status,
@@ -286,7 +346,7 @@ impl<Q, R> CaseOf<Q, R> {
                 is_collection: response.is_collection,
                 truncated: response.truncated,
                 line: response.line,
-                annotation: response.annotation,
+                annotation: response.annotation.into_annotation(),
             },
         };
         (case, response.body)
@@ -472,11 +532,12 @@ pub struct CaseFiles(std::collections::HashMap<String, PathBuf, foldhash::fast::
 impl CaseFiles {
     /// Reads a case file without its bodies, to be read whole again when the case runs from
     /// the file [`CaseFiles::note`] records: the request body is skipped as it is parsed, and
-    /// the response body read as `R` (the little a run keeps of it), never built as JSON.
+    /// the response body read as `R` (the little a run keeps of it), never built as JSON. The
+    /// annotations, which a run never reads, are skipped too ([`Unread`]).
     pub fn load_lean<R: serde::de::DeserializeOwned>(
         path: &Path,
     ) -> Result<(Case, Option<R>), CaseError> {
-        Ok(load_file_as::<serde::de::IgnoredAny, R>(path)?.without_bodies())
+        Ok(load_file_as::<serde::de::IgnoredAny, R, Unread>(path)?.without_bodies())
     }
 
     /// Notes that the case is read whole from `file` when it runs.
@@ -669,14 +730,16 @@ pub fn load_file(path: &Path) -> Result<Case, CaseError> {
     load_file_as(path)
 }
 
-/// Reads one case file, its bodies read as `Q` and `R`: a run that leaves bodies on disk reads
-/// them as [`serde::de::IgnoredAny`] or as the little it needs of them, not as JSON values.
-pub fn load_file_as<Q, R>(path: &Path) -> Result<CaseOf<Q, R>, CaseError>
+/// Reads one case file, its bodies read as `Q` and `R` and its annotations as `A`: a run that
+/// leaves bodies on disk reads them as [`serde::de::IgnoredAny`] or as the little it needs of
+/// them, not as JSON values, and skips the annotations.
+pub fn load_file_as<Q, R, A>(path: &Path) -> Result<CaseOf<Q, R, A>, CaseError>
 where
     Q: serde::de::DeserializeOwned,
     R: serde::de::DeserializeOwned,
+    A: serde::de::DeserializeOwned + AnnotationField,
 {
-    let case: CaseOf<Q, R> = read_json(path)?;
+    let case: CaseOf<Q, R, A> = read_json(path)?;
     if let Err(message) = check_request_path(&case.request.path) {
         return Err(CaseError::Invalid {
             path: path.to_path_buf(),
@@ -744,16 +807,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut whole = with_id("a");
         whole.response.body = Some(Body::Json(serde_json::json!({"id": "1"})));
+        whole
+            .request
+            .annotation
+            .insert("blockType".into(), "request".into());
+        whole
+            .response
+            .annotation
+            .insert("truncated".into(), true.into());
         let file = dir.path().join(whole.file_name());
         std::fs::write(&file, whole.to_json()).unwrap();
+        assert_eq!(load_file(&file).unwrap(), whole);
         let (lean, kept) = CaseFiles::load_lean::<Value>(&file).unwrap();
         let mut files = CaseFiles::default();
         files.note(&lean, &file);
         assert_eq!(lean.response.body, None);
         assert_eq!(lean.request.body, None);
         assert_eq!(kept, Some(serde_json::json!({"json": {"id": "1"}})));
+        // A run reads neither the bodies nor the annotations of the head it keeps.
         let mut bare = whole.clone();
         (bare.request.body, bare.response.body) = (None, None);
+        bare.request.annotation.clear();
+        bare.response.annotation.clear();
         assert_eq!(lean, bare);
         let again = files.whole(&lean).unwrap().unwrap();
         // The response body stays text until it is asked for.
@@ -764,7 +839,10 @@ mod tests {
                 .as_ref()
                 .is_some_and(DeferredBody::is_json)
         );
-        assert_eq!(again.into_case().unwrap(), whole);
+        let mut run = whole.clone();
+        run.request.annotation.clear();
+        run.response.annotation.clear();
+        assert_eq!(again.into_case().unwrap(), run);
         // A case that was never left on disk is whole already.
         assert!(files.whole(&with_id("b")).unwrap().is_none());
         std::fs::write(&file, with_id("c").to_json()).unwrap();
