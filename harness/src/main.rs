@@ -500,11 +500,17 @@ fn run(args: RunArgs) -> anyhow::Result<u8> {
         .block_on(rt.spawn(pipeline.run_until(Signal::first())))
         .context("the run's task failed")??;
     print_run(&run);
-    if let Some(signal) = signal {
-        eprintln!("conform: interrupted by {signal}; the reports hold the cases that finished");
-        return Ok(signal.exit_code());
-    }
-    Ok(u8::from(!run.report.gate.passed))
+    let code = match signal {
+        Some(signal) => {
+            eprintln!("conform: interrupted by {signal}; the reports hold the cases that finished");
+            signal.exit_code()
+        }
+        None => u8::from(!run.report.gate.passed),
+    };
+    // The process ends next, and the reports are written: freeing the results one small
+    // allocation at a time (about 7 ms per 10,000 cases) would only delay the exit.
+    std::mem::forget(run);
+    Ok(code)
 }
 
 /// The baseline given, else `reports/baseline.json` when it exists or is to be written.

@@ -22,9 +22,14 @@ impl ResourcePath {
             .split('/')
             .filter(|s| !s.is_empty())
             .map(|s| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
+                // Most segments have nothing to decode: copied without a byte-by-byte pass.
+                if s.contains('%') {
+                    percent_encoding::percent_decode_str(s)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                } else {
+                    s.to_string()
+                }
             })
             .collect();
         if segments
