@@ -43,7 +43,7 @@ pub(super) fn parse_body(
         return Ok(None);
     }
     let expects_json =
-        expected_media_type(doc).is_some_and(|m| crate::http::MediaType::essence_is_json(&m));
+        expected_media_type(doc).is_some_and(crate::http::MediaType::essence_is_json);
     if !expects_json {
         return Ok(None);
     }

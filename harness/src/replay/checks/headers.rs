@@ -26,7 +26,14 @@ pub(super) fn is_bodiless(status: u16) -> bool {
 
 /// The media type the doc leads us to expect for a body, if any: the documented
 /// `Content-Type`, else JSON when the doc shows a JSON body or names the answer's type.
-pub(super) fn expected_media_type(doc: &Documented<'_>) -> Option<String> {
+/// Worked out once per answer judged (two checks ask).
+pub(super) fn expected_media_type<'a>(doc: &'a Documented<'_>) -> Option<&'a str> {
+    doc.expected_media_type
+        .get_or_init(|| expected_media_type_of(doc))
+        .as_deref()
+}
+
+fn expected_media_type_of(doc: &Documented<'_>) -> Option<String> {
     let case = doc.case;
     if let Some(ct) = case.response_header("content-type")
         && let Ok(m) = MediaType::parse(ct)

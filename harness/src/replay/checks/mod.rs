@@ -54,6 +54,9 @@ pub struct Documented<'a> {
     deferred: Option<&'a DeferredBody>,
     /// The deferred body, once built.
     built: OnceLock<Option<Body>>,
+    /// The media type the doc leads the checks to expect (see
+    /// [`headers::expected_media_type`]), once worked out.
+    expected_media_type: OnceLock<Option<String>>,
 }
 
 impl<'a> Documented<'a> {
@@ -63,6 +66,7 @@ impl<'a> Documented<'a> {
             case,
             deferred: None,
             built: OnceLock::new(),
+            expected_media_type: OnceLock::new(),
         }
     }
 
@@ -72,6 +76,7 @@ impl<'a> Documented<'a> {
             case,
             deferred,
             built: OnceLock::new(),
+            expected_media_type: OnceLock::new(),
         }
     }
 
