@@ -487,12 +487,13 @@ const LOAD_CHUNK: usize = 512;
 /// Reads every `*.json` case under a folder, sorted by id, with the file it came from; ids
 /// must be unique. Files are read in parallel, a chunk at a time: `load` reads each file on a
 /// worker thread (so what it drops is freed where it was allocated) and returns the case and
-/// what `each` needs; `each` then sees the cases in file order, before they are kept. The
-/// error is the first one in file order, as a sequential read gives.
+/// what `each` needs; `each` then sees the cases in file order, before they are kept, while
+/// the next chunk is read. The error is the first one in file order, as a sequential read
+/// gives.
 pub fn load_dir_with<T: Send>(
     dir: &Path,
     load: impl Fn(&Path) -> Result<(Case, T), CaseError> + Sync,
-    mut each: impl FnMut(&Case, T, &Path),
+    mut each: impl FnMut(&Case, T, &Path) + Send,
 ) -> Result<Vec<(Case, PathBuf)>, CaseError> {
     use rayon::prelude::*;
     let files = crate::files::json_files(dir).map_err(|source| CaseError::Io {
@@ -500,13 +501,30 @@ pub fn load_dir_with<T: Send>(
         source,
     })?;
     let mut cases: Vec<(Case, PathBuf)> = Vec::with_capacity(files.len());
-    for chunk in files.chunks(LOAD_CHUNK) {
-        let loaded: Vec<Result<(Case, T), CaseError>> = chunk.par_iter().map(|p| load(p)).collect();
+    // What `each` does is the one serial part of reading a folder: it is done for one chunk
+    // while the threads read the next, not with the other threads waiting.
+    let mut keep = |loaded: Vec<Result<(Case, T), CaseError>>, chunk: &[PathBuf]| {
         for (loaded, path) in loaded.into_iter().zip(chunk) {
             let (case, extra) = loaded?;
             each(&case, extra, path);
             cases.push((case, path.clone()));
         }
+        Ok::<(), CaseError>(())
+    };
+    let mut before: Option<(Vec<Result<(Case, T), CaseError>>, &[PathBuf])> = None;
+    for chunk in files.chunks(LOAD_CHUNK) {
+        let (loaded, kept) = rayon::join(
+            || chunk.par_iter().map(|p| load(p)).collect::<Vec<_>>(),
+            || match before.take() {
+                Some((loaded, chunk)) => keep(loaded, chunk),
+                None => Ok(()),
+            },
+        );
+        kept?;
+        before = Some((loaded, chunk));
+    }
+    if let Some((loaded, chunk)) = before {
+        keep(loaded, chunk)?;
     }
     cases.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     for pair in cases.windows(2) {
