@@ -484,6 +484,9 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Case>, CaseError> {
 /// a run keeps of a case can be much smaller than the case, so only this many are held whole.
 const LOAD_CHUNK: usize = 512;
 
+/// A chunk of case files read by [`load_dir_with`], with what was read of each.
+type ReadChunk<'a, T> = (Vec<Result<(Case, T), CaseError>>, &'a [PathBuf]);
+
 /// Reads every `*.json` case under a folder, sorted by id, with the file it came from; ids
 /// must be unique. Files are read in parallel, a chunk at a time: `load` reads each file on a
 /// worker thread (so what it drops is freed where it was allocated) and returns the case and
@@ -511,7 +514,7 @@ pub fn load_dir_with<T: Send>(
         }
         Ok::<(), CaseError>(())
     };
-    let mut before: Option<(Vec<Result<(Case, T), CaseError>>, &[PathBuf])> = None;
+    let mut before: Option<ReadChunk<'_, T>> = None;
     for chunk in files.chunks(LOAD_CHUNK) {
         let (loaded, kept) = rayon::join(
             || chunk.par_iter().map(|p| load(p)).collect::<Vec<_>>(),
