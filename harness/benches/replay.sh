@@ -2,17 +2,19 @@
 # Replay benchmark: `conform run` against `conform serve` on 127.0.0.1, compared with the raw
 # loopback rate of the same requests at the same concurrency (wrk).
 #
-#   harness/benches/replay.sh [--cases N] [--jobs J] [--scale] [--no-readback] [--raw-seconds S] [--keep]
-#                             [--conform PATH]
+#   harness/benches/replay.sh [--cases N] [--jobs J] [--scale] [--no-readback] [--raw-seconds S]
+#                             [--runs R] [--keep] [--conform PATH]
 #
 # Generates N PATCH cases (default 10,000), each on its own hostSecurityProfile with
 # `Prefer: return=representation`, from the seed case, plus one documented GET so that every
 # PATCH is read back as a default `conform run` does (two requests per case; --no-readback: one).
 # Serves them with `conform serve`, drives the mock with wrk for S seconds (default 10) with the
 # same requests at --jobs connections (default 8), then times `conform run --jobs J` against it
-# with /usr/bin/time. Prints cases/s, requests/s, the ratio to wrk's requests/s (over the whole
-# process, and over the run alone from the report's duration), CPU time per
-# case (conform's and the mock's) and conform's peak RSS. --scale does it for 1k, 10k and 100k
+# with /usr/bin/time; R times (default 3), each wrk measurement right before its conform run, so
+# that each ratio compares two rates taken under the same load on the machine. Prints the
+# medians of cases/s, requests/s, the ratio to wrk's requests/s (over the whole process, and
+# over the run alone from the report's duration), CPU time per case (conform's and the mock's),
+# the highest peak RSS, and each run's ratio. --scale does it for 1k, 10k and 100k
 # cases and tabulates how time per case and peak RSS grow. --keep keeps the temporary folder.
 # --conform runs that binary (say, an older build) instead of building this checkout's release one.
 # Speed is never checked by tests: machines are shared and noisy, so compare runs made together.
@@ -31,8 +33,9 @@ readback=1
 keep=0
 conform=""
 raw_seconds=10
+runs=3
 
-usage() { sed -n 2,18p "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n 2,21p "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --cases) cases=${2:?--cases needs a number}; shift 2 ;;
@@ -42,11 +45,12 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift ;;
     --conform) conform=${2:?--conform needs a path}; shift 2 ;;
     --raw-seconds) raw_seconds=${2:?--raw-seconds needs a number}; shift 2 ;;
+    --runs) runs=${2:?--runs needs a number}; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "replay.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
   esac
 done
-for n in "$cases" "$jobs" "$raw_seconds"; do
+for n in "$cases" "$jobs" "$raw_seconds" "$runs"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "replay.sh: not a positive whole number: $n" >&2; exit 2; }
 done
 
@@ -194,61 +198,75 @@ measure() {
 
   local threads=$((j < $(nproc) ? j : $(nproc)))
   write_lua "$n" "$threads" "$out/load.lua" "$dir"
-  local cpu0 cpu1 cpu2
-  cpu0=$(cpu_of "$server_pid")
-  wrk -t"$threads" -c"$j" -d"${raw_seconds}s" -s "$out/load.lua" "$url" > "$out/wrk.txt" 2>&1
-  cpu1=$(cpu_of "$server_pid")
-  local raw_reqs raw_rate raw_errors
-  raw_reqs=$(awk '/ requests in / { print $1 }' "$out/wrk.txt")
-  raw_rate=$(awk '/^Requests\/sec:/ { print $2 }' "$out/wrk.txt")
-  raw_errors=$(awk '/Non-2xx|Socket errors/ || (/^non-200 answers:/ && $3 != 0)' "$out/wrk.txt")
-  [ -n "$raw_rate" ] || { cat "$out/wrk.txt" >&2; echo "wrk printed no rate" >&2; exit 1; }
-
   local flags=(--cases "$dir" --params "$dir.toml" --schemas "$schemas" --target "$url/beta" --jobs "$j" --quiet
                --report json --report-dir "$out/report")
   [ "$readback" = 1 ] || flags+=(--no-readback)
-  local status=0
-  (cd "$out" && /usr/bin/time -v -o "$out/time.txt" "$conform" run "${flags[@]}" > "$out/run.log" 2>&1) || status=$?
-  cpu2=$(cpu_of "$server_pid")
+  # One line per run: wall user sys rss run_ms requests raw_rate raw_reqs mock_cpu_raw mock_cpu_run
+  : > "$out/runs.txt"
+  local r cpu0 cpu1 cpu2 raw_reqs raw_rate raw_errors="" total=0 reads=0
+  for r in $(seq 1 "$runs"); do
+    cpu0=$(cpu_of "$server_pid")
+    wrk -t"$threads" -c"$j" -d"${raw_seconds}s" -s "$out/load.lua" "$url" > "$out/wrk-$r.txt" 2>&1
+    cpu1=$(cpu_of "$server_pid")
+    raw_reqs=$(awk '/ requests in / { print $1 }' "$out/wrk-$r.txt")
+    raw_rate=$(awk '/^Requests\/sec:/ { print $2 }' "$out/wrk-$r.txt")
+    raw_errors+=$(awk '/Non-2xx|Socket errors/ || (/^non-200 answers:/ && $3 != 0)' "$out/wrk-$r.txt")
+    [ -n "$raw_rate" ] || { cat "$out/wrk-$r.txt" >&2; echo "wrk printed no rate" >&2; exit 1; }
+
+    local status=0
+    (cd "$out" && /usr/bin/time -v -o "$out/time-$r.txt" "$conform" run "${flags[@]}" > "$out/run.log" 2>&1) || status=$?
+    cpu2=$(cpu_of "$server_pid")
+    if [ "$status" != 0 ]; then
+      cat "$out/run.log" >&2
+      echo "conform run exited $status: not every case passed, so the figures would not measure the work" >&2
+      exit 1
+    fi
+    local report="$out/report/report.json" passed
+    total=$(jq '.cases | length' "$report")
+    passed=$(jq '[.cases[] | select(.outcome == "passed")] | length' "$report")
+    reads=$(jq '[.cases[].checks[] | select(.kind == "readback")] | length' "$report")
+    [ "$passed" = "$total" ] || { echo "only $passed of $total cases passed" >&2; exit 1; }
+    local t="$out/time-$r.txt"
+    echo "$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$t")" \
+      "$(awk -F': ' '/User time/ { print $2 }' "$t")" "$(awk -F': ' '/System time/ { print $2 }' "$t")" \
+      "$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$t")" "$(jq '.duration_ms' "$report")" \
+      "$((total + reads))" "$raw_rate" "$raw_reqs" \
+      "$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { print b - a }')" "$(awk -v a="$cpu1" -v b="$cpu2" 'BEGIN { print b - a }')" \
+      >> "$out/runs.txt"
+  done
   stop_server
-  if [ "$status" != 0 ]; then
-    cat "$out/run.log" >&2
-    echo "conform run exited $status: not every case passed, so the figures would not measure the work" >&2
-    exit 1
-  fi
 
-  local report="$out/report/report.json" total passed reads
-  total=$(jq '.cases | length' "$report")
-  passed=$(jq '[.cases[] | select(.outcome == "passed")] | length' "$report")
-  reads=$(jq '[.cases[].checks[] | select(.kind == "readback")] | length' "$report")
-  [ "$passed" = "$total" ] || { echo "only $passed of $total cases passed" >&2; exit 1; }
-  local wall user sys rss run_ms
-  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$out/time.txt")
-  user=$(awk -F': ' '/User time/ { print $2 }' "$out/time.txt")
-  sys=$(awk -F': ' '/System time/ { print $2 }' "$out/time.txt")
-  rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$out/time.txt")
-  run_ms=$(jq '.duration_ms' "$report")
-  local requests=$((total + reads))
-
-  awk -v n="$n" -v j="$j" -v total="$total" -v reads="$reads" -v requests="$requests" \
-      -v wall="$wall" -v run_ms="$run_ms" -v user="$user" -v sys="$sys" -v rss="$rss" \
-      -v raw_reqs="$raw_reqs" -v raw_secs="$raw_seconds" -v raw_rate="$raw_rate" -v threads="$threads" -v mix="$([ "$readback" = 1 ] && echo "PATCH then GET of each entity" || echo "PATCH of each entity")" \
-      -v scpu_raw="$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { print b - a }')" \
-      -v scpu_run="$(awk -v a="$cpu1" -v b="$cpu2" 'BEGIN { print b - a }')" 'BEGIN {
-    printf "== %d PATCH cases on distinct entities, --jobs %d ==\n", n, j
-    printf "conform run     %d cases (all passed) + %d read-backs = %d requests\n", total, reads, requests
-    printf "  wall          %.2f s (process; the run itself %.2f s)\n", wall, run_ms / 1000
-    printf "  cases/s       %.0f   requests/s %.0f   (run only: %.0f cases/s)\n", total / wall, requests / wall, total / (run_ms / 1000)
-    printf "  CPU           %.2f s user+sys = %.1f us/case (the mock: %.1f us/case)\n", user + sys, (user + sys) * 1e6 / total, scpu_run * 1e6 / total
-    printf "  peak RSS      %.1f MiB (%.2f KiB/case)\n", rss / 1024, rss / total
-    printf "wrk (raw)       the same requests (%s) for %d s, %d connections (%d threads): %d requests in all\n", mix, raw_secs, j, threads, raw_reqs
-    printf "  requests/s    %.0f (the mock: %.1f us CPU/request)\n", raw_rate, scpu_raw * 1e6 / raw_reqs
-    printf "ratio           conform requests/s / wrk requests/s = %.2f (the run alone, without start-up and reports: %.2f)\n", (requests / wall) / raw_rate, (requests / (run_ms / 1000)) / raw_rate
-  }'
+  # Medians over the runs (the ratios each from one run's pair of rates), the highest peak RSS.
+  awk -v n="$n" -v j="$j" -v total="$total" -v reads="$reads" -v runs="$runs" \
+      -v raw_secs="$raw_seconds" -v threads="$threads" -v mix="$([ "$readback" = 1 ] && echo "PATCH then GET of each entity" || echo "PATCH of each entity")" '
+    function median(a, k,   i, j, t) {
+      for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+    }
+    {
+      k++; wall[k] = $1; cpu[k] = $2 + $3; rss = ($4 > rss ? $4 : rss); run_s[k] = $5 / 1000
+      requests = $6; raw_rate[k] = $7; raw_reqs[k] = $8; mock_raw[k] = $9 / $8; mock_run[k] = $10 / total
+      ratio[k] = ($6 / $1) / $7; ratio_run[k] = ($6 / run_s[k]) / $7
+      list = list (k > 1 ? ", " : "") sprintf("%.2f", ratio[k])
+    }
+    END {
+      w = median(wall, k); c = median(cpu, k); rs = median(run_s, k); rr = median(raw_rate, k)
+      printf "== %d PATCH cases on distinct entities, --jobs %d, %d runs (medians) ==\n", n, j, k
+      printf "conform run     %d cases (all passed) + %d read-backs = %d requests\n", total, reads, requests
+      printf "  wall          %.2f s (process; the run itself %.2f s)\n", w, rs
+      printf "  cases/s       %.0f   requests/s %.0f   (run only: %.0f cases/s)\n", total / w, requests / w, total / rs
+      printf "  CPU           %.2f s user+sys = %.1f us/case (the mock: %.1f us/case)\n", c, c * 1e6 / total, median(mock_run, k) * 1e6
+      printf "  peak RSS      %.1f MiB (%.2f KiB/case), the highest of the runs\n", rss / 1024, rss / total
+      printf "wrk (raw)       the same requests (%s) for %d s before each run, %d connections (%d threads)\n", mix, raw_secs, j, threads
+      printf "  requests/s    %.0f (the mock: %.1f us CPU/request)\n", rr, median(mock_raw, k) * 1e6
+      printf "ratio           conform requests/s / wrk requests/s = %.2f (the run alone, without start-up and reports: %.2f)\n", median(ratio, k), median(ratio_run, k)
+      printf "  each run      %s\n", list
+      printf "ROW %8d %10.2f %12.1f %12.1f %10.1f %8.2f\n", n, w, w * 1e6 / n, c * 1e6 / n, rss / 1024, median(ratio, k)
+    }' "$out/runs.txt" > "$out/summary.txt"
+  grep -v '^ROW ' "$out/summary.txt"
   [ -z "$raw_errors" ] || echo "wrk: $raw_errors"
   echo
-  rows+=("$(awk -v n="$n" -v wall="$wall" -v user="$user" -v sys="$sys" -v rss="$rss" -v requests="$requests" -v raw_rate="$raw_rate" 'BEGIN {
-    printf "%8d %10.2f %12.1f %12.1f %10.1f %8.2f", n, wall, wall * 1e6 / n, (user + sys) * 1e6 / n, rss / 1024, (requests / wall) / raw_rate }')")
+  rows+=("$(awk '/^ROW / { sub(/^ROW /, ""); print }' "$out/summary.txt")")
 }
 
 echo "conform $("$conform" --version 2>/dev/null | awk '{print $2}') replay benchmark on $(nproc) cores ($(uname -sr)); shared machines are noisy: compare runs made together"
