@@ -6,8 +6,8 @@
 //! them for an untyped `Value`; so this is a small `DeserializeSeed` on serde_json's own parser
 //! (which keeps its grammar, number handling and recursion limit). It also builds each object's
 //! map once, at its size: serde_json's own `Value` grows the map as members come, and its
-//! ordered map (`preserve_order`) then rehashes every key at each doubling, a sixth of the cost
-//! of reading a body.
+//! ordered map (`preserve_order`) then moves its members and rehashes its index at each
+//! doubling: about a tenth of the cost of reading a body.
 
 use std::cell::RefCell;
 

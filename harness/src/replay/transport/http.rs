@@ -104,8 +104,8 @@ impl HttpTransport {
 
     /// The URL of a request path under the target: what parsing the target's URL followed by
     /// the path gives, made by setting the path, query and fragment on the target's URL parsed
-    /// once (parsing the scheme and host again, for every request, was a fifth of the cost of
-    /// sending one outside reqwest itself).
+    /// once (parsing the scheme and host again cost about 7,700 instructions per request, 2%
+    /// of a run's work).
     fn url_of(&self, path: &str) -> Option<reqwest::Url> {
         let Some((base, base_path)) = &self.base_url else {
             return reqwest::Url::parse(&format!("{}{}", self.config.base, path)).ok();
