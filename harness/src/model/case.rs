@@ -771,18 +771,50 @@ where
     Ok(case)
 }
 
+/// The largest buffer a thread keeps for reading case files between files (1 MiB).
+const KEPT_TEXT: usize = 1 << 20;
+
+thread_local! {
+    /// The text of the case file being read, in a buffer the thread keeps between files.
+    static TEXT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Reads a case file as `T`.
+///
+/// A run reads every case file twice (its head when the run starts, its bodies when it runs):
+/// the text goes into a buffer the thread keeps, instead of a new string sized by asking the
+/// file system for the file's size first (an allocation and a `statx` per read, about 1.2 µs
+/// each time on a case of 3 KiB).
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CaseError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CaseError::Io {
+    use std::io::Read;
+    let io = |source| CaseError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| CaseError::Parse {
-        path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })
+    };
+    let mut text = TEXT.with(|t| std::mem::take(&mut *t.borrow_mut()));
+    text.clear();
+    let read = std::fs::File::open(path)
+        // `Read::read_to_end` through `Take`: `File`'s own asks for the size first.
+        .and_then(|file| file.take(u64::MAX).read_to_end(&mut text))
+        .map_err(io);
+    let parsed = read.and_then(|_| {
+        let text = std::str::from_utf8(&text).map_err(|_| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "stream did not contain valid UTF-8",
+            ))
+        })?;
+        serde_json::from_str(text).map_err(|e| CaseError::Parse {
+            path: path.to_path_buf(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })
+    });
+    if text.capacity() <= KEPT_TEXT {
+        TEXT.with(|t| *t.borrow_mut() = text);
+    }
+    parsed
 }
 
 /// A request path is relative to the target's root: it starts with `/`, so that appended to
@@ -821,6 +853,37 @@ mod tests {
 
     fn name(id: &str) -> String {
         with_id(id).file_name()
+    }
+
+    #[test]
+    fn case_files_are_read_through_the_thread_s_buffer_without_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut big = with_id("big");
+        big.request.body = Some(Body::Text("x".repeat(KEPT_TEXT + 10)));
+        let big_file = dir.path().join("big.json");
+        std::fs::write(&big_file, big.to_json()).unwrap();
+        let small_file = dir.path().join("small.json");
+        std::fs::write(&small_file, with_id("s").to_json()).unwrap();
+        // Larger than the buffer kept, then smaller than the text before it.
+        assert_eq!(load_file(&big_file).unwrap(), big);
+        assert_eq!(load_file(&small_file).unwrap(), with_id("s"));
+        assert_eq!(load_file(&big_file).unwrap(), big);
+        assert_eq!(load_file(&small_file).unwrap(), with_id("s"));
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, b"{\"id\": \"\xff\"}").unwrap();
+        let err = load_file(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.json") && err.contains("valid UTF-8"),
+            "{err}"
+        );
+        let err = load_file(&dir.path().join("gone.json"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("gone.json"), "{err}");
+        // A parse error still names the line and column.
+        std::fs::write(&bad, "{\n  \"id\": ]").unwrap();
+        let err = load_file(&bad).unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
     }
 
     #[test]

@@ -210,7 +210,8 @@ impl HttpTransport {
             error: classify(e),
         })?;
         let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
+        // Taken, not copied: reading the body needs no header (no compression is enabled).
+        let headers = std::mem::take(resp.headers_mut());
         let mut body = Vec::new();
         // Once the status line is in, the target has answered: a body cut short is its fault,
         // never the keep-alive race, and is not resent.
