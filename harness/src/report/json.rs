@@ -126,8 +126,13 @@ impl Nested {
     }
 
     fn indent<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
-        for _ in 0..self.depth {
-            w.write_all(b"  ")?;
+        // One write for the whole indentation, not one per level.
+        const SPACES: &[u8; 64] = &[b' '; 64];
+        let mut left = 2 * self.depth;
+        while left > 0 {
+            let n = left.min(SPACES.len());
+            w.write_all(&SPACES[..n])?;
+            left -= n;
         }
         Ok(())
     }
@@ -296,6 +301,20 @@ mod tests {
             }),
             coverage: fields_after.then(Coverage::default),
         }
+    }
+
+    #[test]
+    fn the_nested_printer_at_the_margin_is_serde_json_s_pretty_printer() {
+        // Deeper than the indentation written at once, with empty and full arrays and objects.
+        let mut deep = serde_json::json!({"leaf": [1, {}, [], "s\n"], "empty": {}});
+        for i in 0..40 {
+            deep = serde_json::json!({ format!("k{i}"): [deep, i], "x": null });
+        }
+        let want = serde_json::to_vec_pretty(&deep).unwrap_or_default();
+        let mut got = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut got, Nested::at(0));
+        deep.serialize(&mut ser).unwrap_or_else(|e| panic!("{e}"));
+        assert!(got == want, "the bytes differ");
     }
 
     #[test]
