@@ -72,15 +72,18 @@ pub fn value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> 
 
 /// Parses a JSON document as serde_json's `from_slice` does (the last of a repeated key wins).
 pub fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = value(&mut de)?;
-    de.end()?;
-    Ok(v)
+    document(serde_json::Deserializer::from_slice(bytes))
 }
 
 /// Parses JSON text as serde_json's `from_str` does (the last of a repeated key wins).
 pub fn from_str(text: &str) -> Result<Value, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_str(text);
+    document(serde_json::Deserializer::from_str(text))
+}
+
+/// Reads one document to its end as [`value`] reads a value.
+fn document<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Result<Value, serde_json::Error> {
     let v = value(&mut de)?;
     de.end()?;
     Ok(v)

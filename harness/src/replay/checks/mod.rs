@@ -62,15 +62,10 @@ pub struct Documented<'a> {
 impl<'a> Documented<'a> {
     /// The body the case holds.
     pub fn of(case: &'a Case) -> Documented<'a> {
-        Documented {
-            case,
-            deferred: None,
-            built: OnceLock::new(),
-            expected_media_type: OnceLock::new(),
-        }
+        Documented::deferred(case, None)
     }
 
-    /// The body `deferred`, left as text, for a case that holds none.
+    /// The body `deferred`, left as text, for a case that holds none (`None`: the case's own).
     pub fn deferred(case: &'a Case, deferred: Option<&'a DeferredBody>) -> Documented<'a> {
         Documented {
             case,
