@@ -1,7 +1,7 @@
 //! Benchmark of loading a folder of cases: reading, parsing and sorting a thousand case files,
-//! whole (`model::case::load_dir`, as a run against the embedded mock starts) and with their
-//! bodies left on disk (`load_dir_with` and `CaseFiles::load_lean`, as a run against a URL
-//! starts, reading the response properties the coverage counts).
+//! whole (`model::case::load_dir`, as a run against the embedded mock starts) and lean
+//! (`load_dir_with` and `CaseFiles::load_lean`, as a run against a URL starts: request bodies
+//! kept as text, response bodies read only for the properties the coverage counts).
 
 use std::path::Path;
 
@@ -37,7 +37,10 @@ fn bench_load_dir(c: &mut Criterion) {
         b.iter(|| {
             load_dir_with(
                 dir.path(),
-                CaseFiles::load_lean::<ResponseProperties>,
+                |p| {
+                    let lean = CaseFiles::load_lean::<ResponseProperties>(p)?;
+                    Ok((lean.case, (lean.response, lean.left)))
+                },
                 |_, _, _| {},
             )
             .unwrap()

@@ -689,22 +689,24 @@ impl Conformance {
                     &dir,
                     |path| {
                         if lean {
-                            // The bodies stay on disk: the response body is read only for
-                            // the properties coverage counts, the request body skipped.
-                            let (case, properties) = CaseFiles::load_lean(path)?;
-                            let facts =
-                                Documented::facts_with(&case, properties.unwrap_or_default());
-                            Ok((case, facts))
+                            // The response body stays on disk, read only for the properties
+                            // coverage counts; the request body is kept as text.
+                            let lean = CaseFiles::load_lean(path)?;
+                            let facts = Documented::facts_with(
+                                &lean.case,
+                                lean.response.unwrap_or_default(),
+                            );
+                            Ok((lean.case, (facts, Some(lean.left))))
                         } else {
                             let case = case::load_file(path)?;
                             let facts = Documented::facts(&case);
-                            Ok((case, facts))
+                            Ok((case, (facts, None)))
                         }
                     },
-                    |case, facts, path| {
+                    |case, (facts, left), _| {
                         loading.documented.add_facts(facts);
-                        if lean {
-                            loading.files.note(case, path);
+                        if let Some(left) = left {
+                            loading.files.note(case, left);
                         }
                     },
                 )?;

@@ -721,10 +721,31 @@ async fn coverage_of_an_untruncated_example_is_checked() {
 }
 
 /// Judges `case` against `resp` twice: with the case in hand, and with the case read from a
-/// folder with its bodies left on disk (as `conform run` reads a folder for a target other than
-/// the embedded mock), where the documented response body stays text until a check needs it.
+/// folder lean (as `conform run` reads a folder for a target other than the embedded mock),
+/// where the documented response body stays in the file until a check needs it.
 /// Both verdicts must be the same, message and diff included; the one in hand is returned.
 async fn judged_alike(case: &Case, schemas: Arc<SchemaSet>, resp: ResponseTemplate) -> CaseResult {
+    let (whole, read) = judged_in_hand_and_lean(case, schemas, resp, |_| {}).await;
+    let verdict = |r: &CaseResult| {
+        let checks: Vec<_> = r
+            .checks
+            .iter()
+            .map(|c| (c.kind, c.outcome, c.message.clone(), c.diff.clone()))
+            .collect();
+        (r.outcome, checks, r.notes.clone())
+    };
+    assert_eq!(verdict(&read), verdict(&whole));
+    whole
+}
+
+/// Judges `case` against the PATCH answer `resp` with the case in hand, then with the case
+/// loaded lean from a folder, its file passed to `change` after the load; returns both.
+async fn judged_in_hand_and_lean(
+    case: &Case,
+    schemas: Arc<SchemaSet>,
+    resp: ResponseTemplate,
+    change: impl FnOnce(&std::path::Path),
+) -> (CaseResult, CaseResult) {
     let server = MockServer::start().await;
     Mock::given(method("PATCH"))
         .respond_with(resp)
@@ -746,27 +767,72 @@ async fn judged_alike(case: &Case, schemas: Arc<SchemaSet>, resp: ResponseTempla
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let file = dir.path().join(case.file_name());
     std::fs::write(&file, case.to_json()).unwrap_or_else(|e| panic!("{e}"));
-    let (lean, _) = case::CaseFiles::load_lean::<serde::de::IgnoredAny>(&file)
+    let lean = case::CaseFiles::load_lean::<serde::de::IgnoredAny>(&file)
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(lean.response.body.is_none() && lean.request.body.is_none());
+    assert!(lean.case.response.body.is_none() && lean.case.request.body.is_none());
     let mut files = case::CaseFiles::default();
-    files.note(&lean, &file);
-    let lean = vec![lean];
+    files.note(&lean.case, lean.left);
+    change(&file);
+    let lean = vec![lean.case];
     let runner = Runner::start_reading(&lean, &lean, schemas, opts(), files)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let read = runner.run_case(&lean[0]).await;
+    (whole, read)
+}
 
-    let verdict = |r: &CaseResult| {
-        let checks: Vec<_> = r
-            .checks
-            .iter()
-            .map(|c| (c.kind, c.outcome, c.message.clone(), c.diff.clone()))
-            .collect();
-        (r.outcome, checks, r.notes.clone())
+#[tokio::test]
+async fn a_lean_case_whose_file_changed_errors_only_when_a_check_needs_its_documented_body() {
+    let (cases, schemas) = load();
+    let case = host_case(&cases);
+    let body = conformant_body(&case);
+    let gone =
+        |file: &std::path::Path| std::fs::remove_file(file).unwrap_or_else(|e| panic!("{e}"));
+    // A conformant answer needs no documented body: the case runs the request it was
+    // loaded with and passes, though its file is gone.
+    let (whole, read) =
+        judged_in_hand_and_lean(&case, schemas.clone(), json_response(200, &body), gone).await;
+    assert_eq!(whole.outcome, Outcome::Passed, "{:#?}", whole.checks);
+    assert_eq!(read.outcome, Outcome::Passed, "{:#?}", read.checks);
+
+    // An answer without its key asks whether the doc's example leaves it out too: with the
+    // file gone or holding another case, that cannot be known, and the case errors naming
+    // the file rather than judging without the example.
+    let mut keyless = body.clone();
+    keyless.as_object_mut().map(|m| m.remove("id"));
+    let other = |file: &std::path::Path| {
+        let mut c = case.clone();
+        c.id = "another".into();
+        std::fs::write(file, c.to_json()).unwrap_or_else(|e| panic!("{e}"))
     };
-    assert_eq!(verdict(&read), verdict(&whole));
-    whole
+    let (whole, read) =
+        judged_in_hand_and_lean(&case, schemas.clone(), json_response(200, &keyless), gone).await;
+    assert_eq!(failed_kinds(&whole), vec!["key"], "{:#?}", whole.checks);
+    assert_eq!(read.outcome, Outcome::Errored, "{:#?}", read.checks);
+    let unread = read
+        .checks
+        .iter()
+        .find(|c| c.kind == CheckKind::Transport)
+        .unwrap_or_else(|| panic!("no transport check: {:#?}", read.checks));
+    assert!(
+        unread
+            .message
+            .starts_with("the documented response body could not be read to judge the answer: ")
+            && unread.message.contains(&case.file_name()),
+        "{}",
+        unread.message
+    );
+    let (_, read) =
+        judged_in_hand_and_lean(&case, schemas, json_response(200, &keyless), other).await;
+    assert_eq!(read.outcome, Outcome::Errored, "{:#?}", read.checks);
+    assert!(
+        read.checks
+            .iter()
+            .any(|c| c.kind == CheckKind::Transport
+                && c.message.contains("now holds case `another`")),
+        "{:#?}",
+        read.checks
+    );
 }
 
 #[tokio::test]

@@ -319,8 +319,8 @@ impl Serialize for Unread {
 }
 
 impl<Q, R, A: AnnotationField> CaseOf<Q, R, A> {
-    /// The case without its bodies, and the response body as it was read.
-    pub fn without_bodies(self) -> (Case, Option<R>) {
+    /// The case without its bodies, and the request and response bodies as they were read.
+    pub fn without_bodies(self) -> (Case, Option<Q>, Option<R>) {
         let (request, response) = (self.request, self.response);
         let case = CaseOf {
             id: self.id,
@@ -349,7 +349,7 @@ impl<Q, R, A: AnnotationField> CaseOf<Q, R, A> {
                 annotation: response.annotation.into_annotation(),
             },
         };
-        (case, response.body)
+        (case, request.body, response.body)
     }
 }
 
@@ -542,81 +542,179 @@ pub fn load_dir_with<T: Send>(
     Ok(cases)
 }
 
-/// Where the cases of a run whose bodies were left on disk are read whole when they run: a run
-/// of many cases then holds each case's request line and headers, not its bodies.
+/// Where the cases of a run loaded lean ([`CaseFiles::load_lean`]) are made whole when they
+/// run. Each keeps its request body as the text of its file (a run sends it, so it would be
+/// read again anyway), and its documented response body stays on disk, read again only when a
+/// check needs it: a run of many cases holds each case's request line, headers and request
+/// text, not its parsed bodies, and opens no case file twice for a case the checks pass.
 ///
 /// Keyed with foldhash rather than SipHash: each case loaded is noted on the one thread that
 /// collects the loading threads' work, and the keys are the user's own case ids.
 #[derive(Debug, Clone, Default)]
-pub struct CaseFiles(std::collections::HashMap<String, PathBuf, foldhash::fast::RandomState>);
+pub struct CaseFiles(std::collections::HashMap<String, LeftCase, foldhash::fast::RandomState>);
+
+/// What a lean load keeps of a case's bodies (see [`CaseFiles`]).
+#[derive(Debug, Clone)]
+pub struct LeftCase {
+    /// The case file.
+    path: PathBuf,
+    /// The request body, as the text of the file.
+    request_body: Option<DeferredBody>,
+    /// Whether the documented response has a body left in the file, and whether it is JSON.
+    response_body: Option<BodyKind>,
+}
+
+/// Whether a body is JSON or text, without the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    /// `{"json": …}`.
+    Json,
+    /// `{"text": …}`.
+    Text,
+}
+
+/// A case file read lean ([`CaseFiles::load_lean`]).
+#[derive(Debug)]
+pub struct Lean<R> {
+    /// The case, without its bodies or annotations.
+    pub case: Case,
+    /// The documented response body read as `R`, when it is JSON.
+    pub response: Option<R>,
+    /// What the run keeps of the bodies ([`CaseFiles::note`]).
+    pub left: LeftCase,
+}
+
+/// A case file's body as a lean load reads it: a JSON body as `R`, a text body skipped.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum LeanBody<R> {
+    Json(R),
+    Text(serde::de::IgnoredAny),
+}
 
 impl CaseFiles {
-    /// Reads a case file without its bodies, to be read whole again when the case runs from
-    /// the file [`CaseFiles::note`] records: the request body is skipped as it is parsed, and
-    /// the response body read as `R` (the little a run keeps of it), never built as JSON. The
-    /// annotations, which a run never reads, are skipped too ([`Unread`]).
-    pub fn load_lean<R: serde::de::DeserializeOwned>(
-        path: &Path,
-    ) -> Result<(Case, Option<R>), CaseError> {
-        Ok(load_file_as::<serde::de::IgnoredAny, R, Unread>(path)?.without_bodies())
+    /// Reads a case file lean, for a run that makes it whole when it runs
+    /// ([`CaseFiles::whole`]): the request body is kept as its text, the documented response
+    /// body is read as `R` when it is JSON (the little a run keeps of it: its JSON value is
+    /// handed to `R`) and never built, and the annotations, which a run never reads, are
+    /// skipped ([`Unread`]).
+    pub fn load_lean<R: serde::de::DeserializeOwned>(path: &Path) -> Result<Lean<R>, CaseError> {
+        let (mut case, request_body, response) =
+            load_file_as::<DeferredBody, LeanBody<R>, Unread>(path)?.without_bodies();
+        // A run holds every case's lists, without the spare room serde leaves as a list grows
+        // (room for four headers where there are one or two: about 400 bytes a case).
+        case.request.params.shrink_to_fit();
+        case.request.headers.shrink_to_fit();
+        case.response.headers.shrink_to_fit();
+        let (kind, response) = match response {
+            None => (None, None),
+            Some(LeanBody::Json(r)) => (Some(BodyKind::Json), Some(r)),
+            Some(LeanBody::Text(_)) => (Some(BodyKind::Text), None),
+        };
+        Ok(Lean {
+            case,
+            response,
+            left: LeftCase {
+                path: path.to_path_buf(),
+                request_body,
+                response_body: kind,
+            },
+        })
     }
 
-    /// Notes that the case is read whole from `file` when it runs.
-    pub fn note(&mut self, case: &Case, file: &Path) {
-        self.0.insert(case.id.clone(), file.to_path_buf());
+    /// Notes what a lean load kept of a case, to make it whole when it runs.
+    pub fn note(&mut self, case: &Case, left: LeftCase) {
+        self.0.insert(case.id.clone(), left);
     }
 
-    /// The case whole, read again from its file, when its bodies were left on disk; `None`
-    /// when the case in hand is whole. A file that no longer holds the case is an error.
-    ///
-    /// The documented response body stays text ([`Whole::response_body`]) until something
-    /// needs it as a value: the checks of a passing case with a shortened example never do,
-    /// and building it was about 7% of the cost of running such a case.
-    pub fn whole(&self, case: &Case) -> Result<Option<Whole>, CaseError> {
-        let Some(path) = self.0.get(&case.id) else {
+    /// The case whole, with the request body it was loaded with and its documented response
+    /// body left in its file ([`Whole::response_body`]), when it was loaded lean; `None` when
+    /// the case in hand is whole. A request body that no longer builds is an error.
+    pub fn whole<'a>(&'a self, case: &'a Case) -> Result<Option<Whole<'a>>, CaseError> {
+        let Some(left) = self.0.get(&case.id) else {
             return Ok(None);
         };
-        // Only the bodies are read: the rest of the file is the head in hand, read when the
-        // run started (building it again was a fifth of the cost of reading a case).
-        let bodies: Bodies = read_json(path)?;
-        if bodies.id != case.id {
-            return Err(CaseError::Invalid {
-                path: path.clone(),
-                id: case.id.clone(),
-                message: format!(
-                    "the file now holds case `{}`: it changed during the run",
-                    bodies.id
-                ),
-            });
-        }
         let mut whole = case.clone();
-        whole.request.body = bodies.request.body;
+        whole.request.body = left
+            .request_body
+            .as_ref()
+            .map(DeferredBody::read)
+            .transpose()
+            .map_err(|e| CaseError::Invalid {
+                path: left.path.clone(),
+                id: case.id.clone(),
+                message: format!("its request body does not build: {e}"),
+            })?;
         Ok(Some(Whole {
             case: whole,
-            response_body: bodies.response.body,
+            response_body: left.response_body.map(|kind| LeftBody {
+                path: &left.path,
+                id: &case.id,
+                json: kind == BodyKind::Json,
+            }),
         }))
     }
 }
 
-/// A case read again from its file for its run ([`CaseFiles::whole`]).
+/// A case made whole for its run ([`CaseFiles::whole`]).
 #[derive(Debug, Clone)]
-pub struct Whole {
+pub struct Whole<'a> {
     /// The case with its request body; its response body is [`Whole::response_body`].
     pub case: Case,
-    /// The documented response body, still the text of the file.
-    pub response_body: Option<DeferredBody>,
+    /// The documented response body, still in the case file.
+    pub response_body: Option<LeftBody<'a>>,
 }
 
-impl Whole {
-    /// The case with its response body built.
-    pub fn into_case(self) -> Result<Case, serde_json::Error> {
+impl Whole<'_> {
+    /// The case with its response body read from its file.
+    pub fn into_case(self) -> Result<Case, CaseError> {
         let mut case = self.case;
         case.response.body = self.response_body.map(|b| b.read()).transpose()?;
         Ok(case)
     }
 }
 
-/// A documented body kept as the text of its case file until something needs it as a value.
+/// A documented response body left in its case file, read when something needs it: the
+/// checks of a passing case with a shortened example never do, and reading and building it
+/// was about a fifth of the cost of running such a case.
+#[derive(Debug, Clone, Copy)]
+pub struct LeftBody<'a> {
+    /// The case file.
+    path: &'a Path,
+    /// The case's id, which the file must still hold.
+    id: &'a str,
+    /// Whether the body is JSON.
+    json: bool,
+}
+
+impl LeftBody<'_> {
+    /// Whether the body is JSON, without reading it.
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// The body, read from the case file. An error, naming the file, when the file is gone,
+    /// no longer holds the case or this body (it changed during the run), or its JSON does
+    /// not build (a number out of range).
+    pub fn read(&self) -> Result<Body, CaseError> {
+        let file: ResponseBodyOnly = read_json(self.path)?;
+        let changed = |what: String| CaseError::Invalid {
+            path: self.path.to_path_buf(),
+            id: self.id.to_string(),
+            message: format!("{what}: the file changed during the run"),
+        };
+        if file.id != self.id {
+            return Err(changed(format!("the file now holds case `{}`", file.id)));
+        }
+        match file.response.body {
+            Some(body) if matches!(body, Body::Json(_)) == self.json => Ok(body),
+            Some(_) => Err(changed("the documented response body changed kind".into())),
+            None => Err(changed("the documented response body is gone".into())),
+        }
+    }
+}
+
+/// A body kept as the text of its case file until it is needed as a value.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeferredBody {
@@ -642,26 +740,19 @@ impl DeferredBody {
     }
 }
 
-/// What [`CaseFiles::whole`] reads of a case file: the id, to see that the file still holds
-/// the case, and the two bodies, the response's as text; every other field is skipped as it
-/// is parsed.
+/// What [`LeftBody::read`] reads of a case file: the id, to see that the file still holds the
+/// case, and the response body; every other field is skipped as it is parsed.
 #[derive(Deserialize)]
-struct Bodies {
+struct ResponseBodyOnly {
     id: String,
-    request: BodyPart<Body>,
-    response: BodyPart<DeferredBody>,
+    response: ResponseBodyPart,
 }
 
-/// The body of a request or a response in a case file.
+/// The body of a case file's response.
 #[derive(Deserialize)]
-struct BodyPart<B> {
-    #[serde(default = "none")]
-    body: Option<B>,
-}
-
-/// No body (a `#[serde(default)]` for a generic field, which would otherwise ask `B: Default`).
-fn none<B>() -> Option<B> {
-    None
+struct ResponseBodyPart {
+    #[serde(default)]
+    body: Option<Body>,
 }
 
 /// The few fields of a case file that decide which other cases one case needs.
@@ -887,9 +978,11 @@ mod tests {
     }
 
     #[test]
-    fn a_case_left_on_disk_is_read_whole_again_unless_its_file_changed() {
+    fn a_case_loaded_lean_is_made_whole_and_its_left_body_read_unless_its_file_changed() {
         let dir = tempfile::tempdir().unwrap();
         let mut whole = with_id("a");
+        whole.request.method = Method::Patch;
+        whole.request.body = Some(Body::Json(serde_json::json!({"name": "x", "n": [1, 2.5]})));
         whole.response.body = Some(Body::Json(serde_json::json!({"id": "1"})));
         whole
             .request
@@ -902,36 +995,70 @@ mod tests {
         let file = dir.path().join(whole.file_name());
         std::fs::write(&file, whole.to_json()).unwrap();
         assert_eq!(load_file(&file).unwrap(), whole);
-        let (lean, kept) = CaseFiles::load_lean::<Value>(&file).unwrap();
-        let mut files = CaseFiles::default();
-        files.note(&lean, &file);
-        assert_eq!(lean.response.body, None);
-        assert_eq!(lean.request.body, None);
-        assert_eq!(kept, Some(serde_json::json!({"json": {"id": "1"}})));
+        let lean = CaseFiles::load_lean::<Value>(&file).unwrap();
+        // The response body's JSON is what `R` is read from.
+        assert_eq!(lean.response, Some(serde_json::json!({"id": "1"})));
         // A run reads neither the bodies nor the annotations of the head it keeps.
         let mut bare = whole.clone();
         (bare.request.body, bare.response.body) = (None, None);
         bare.request.annotation.clear();
         bare.response.annotation.clear();
-        assert_eq!(lean, bare);
-        let again = files.whole(&lean).unwrap().unwrap();
-        // The response body stays text until it is asked for.
+        assert_eq!(lean.case, bare);
+        let mut files = CaseFiles::default();
+        files.note(&lean.case, lean.left);
+        let again = files.whole(&lean.case).unwrap().unwrap();
+        // The request body is the one loaded; the response body stays in the file until it
+        // is asked for.
+        assert_eq!(again.case.request.body, whole.request.body);
         assert_eq!(again.case.response.body, None);
-        assert!(
-            again
-                .response_body
-                .as_ref()
-                .is_some_and(DeferredBody::is_json)
-        );
+        assert!(again.response_body.is_some_and(|b| b.is_json()));
         let mut run = whole.clone();
         run.request.annotation.clear();
         run.response.annotation.clear();
-        assert_eq!(again.into_case().unwrap(), run);
-        // A case that was never left on disk is whole already.
+        assert_eq!(again.clone().into_case().unwrap(), run);
+        // A case that was never loaded lean is whole already.
         assert!(files.whole(&with_id("b")).unwrap().is_none());
+        // The file changed: the case still runs the request it was loaded with, but its
+        // documented body can no longer be read, and the error says why.
         std::fs::write(&file, with_id("c").to_json()).unwrap();
-        let err = files.whole(&lean).unwrap_err().to_string();
+        let changed = files.whole(&lean.case).unwrap().unwrap();
+        assert_eq!(changed.case.request.body, whole.request.body);
+        let left = changed.response_body.unwrap();
+        let err = left.read().unwrap_err().to_string();
         assert!(err.contains("now holds case `c`"), "{err}");
+        let mut no_body = with_id("a");
+        no_body.request = whole.request.clone();
+        std::fs::write(&file, no_body.to_json()).unwrap();
+        let err = left.read().unwrap_err().to_string();
+        assert!(err.contains("response body is gone"), "{err}");
+        let mut text = whole.clone();
+        text.response.body = Some(Body::Text("a,b".into()));
+        std::fs::write(&file, text.to_json()).unwrap();
+        let err = left.read().unwrap_err().to_string();
+        assert!(err.contains("changed kind"), "{err}");
+        std::fs::remove_file(&file).unwrap();
+        let err = left.read().unwrap_err().to_string();
+        assert!(err.contains(&file.display().to_string()), "{err}");
+        // A text body is not read as `R`, and comes back verbatim.
+        std::fs::write(&file, text.to_json()).unwrap();
+        let lean = CaseFiles::load_lean::<Value>(&file).unwrap();
+        assert_eq!(lean.response, None);
+        files.note(&lean.case, lean.left);
+        let again = files.whole(&lean.case).unwrap().unwrap();
+        assert!(again.response_body.is_some_and(|b| !b.is_json()));
+        assert_eq!(
+            again.into_case().unwrap().response.body,
+            Some(Body::Text("a,b".into()))
+        );
+        // A body kind the format does not have is a parse error naming the file.
+        std::fs::write(&file, text.to_json().replace("\"text\"", "\"xml\"")).unwrap();
+        let err = CaseFiles::load_lean::<Value>(&file)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&file.display().to_string()) && err.contains("xml"),
+            "{err}"
+        );
     }
 
     /// What file systems refuse in a name (Windows being the strictest).

@@ -1,10 +1,9 @@
 //! Requests: a case turned into the request to send, parameters filled in.
 
-use std::collections::BTreeMap;
-
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
+use super::params::ParamValues;
 use crate::model::case::{Body, Case};
 
 /// Why a case cannot be turned into a request.
@@ -77,14 +76,16 @@ impl Prepared {
 const NOT_FORWARDED: [&str; 4] = ["content-length", "host", "authorization", "connection"];
 
 /// Fills path parameters, percent-encoding each value for its place.
-pub fn fill_path(case: &Case, params: &BTreeMap<String, String>) -> Result<String, PrepareError> {
+pub fn fill_path(case: &Case, params: &impl ParamValues) -> Result<String, PrepareError> {
     // Every declared parameter needs a value, whether or not the path shows it.
     let mut values: Vec<(&str, &str)> = Vec::with_capacity(case.request.params.len());
     for name in &case.request.params {
-        let value = params.get(name).ok_or_else(|| PrepareError::MissingParam {
-            case: case.id.clone(),
-            param: name.clone(),
-        })?;
+        let value = params
+            .value(name)
+            .ok_or_else(|| PrepareError::MissingParam {
+                case: case.id.clone(),
+                param: name.clone(),
+            })?;
         values.push((name, value));
     }
     // One pass over the template: each `{name}` of a declared parameter becomes its encoded
@@ -128,7 +129,7 @@ pub(crate) const PATH_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NO
 /// kept): what [`prepare`] can refuse, without building the body.
 pub fn prepare_head(
     case: &Case,
-    params: &BTreeMap<String, String>,
+    params: &impl ParamValues,
 ) -> Result<(http::Method, String, HeaderMap), PrepareError> {
     let method = case.request.method.to_http();
     crate::model::case::check_request_path(&case.request.path).map_err(|why| {
@@ -158,7 +159,7 @@ pub fn prepare_head(
 /// Builds the request for a case: parameters filled, body as given, documented headers kept.
 pub fn prepare(
     case: &Case,
-    params: &BTreeMap<String, String>,
+    params: &impl ParamValues,
     json: Option<Value>,
 ) -> Result<Prepared, PrepareError> {
     let (method, path, mut headers) = prepare_head(case, params)?;
@@ -238,7 +239,7 @@ mod tests {
 
     #[test]
     fn prepares_without_doc_secrets_or_lengths() {
-        let mut params = BTreeMap::new();
+        let mut params = std::collections::BTreeMap::new();
         let err = prepare(&case(), &params, None).err().map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
@@ -269,7 +270,7 @@ mod tests {
             let mut c = case();
             c.request.path = path.into();
             c.request.params = declared.iter().map(|n| n.to_string()).collect();
-            let values = given
+            let values: std::collections::BTreeMap<String, String> = given
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();

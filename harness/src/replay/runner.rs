@@ -155,7 +155,7 @@ struct Shared {
     /// Shapes of the resource paths the documentation has a GET for (for read-back).
     readable: HashSet<String>,
     redactor: Redactor,
-    params: HashMap<String, BTreeMap<String, String>>,
+    params: HashMap<String, params::CaseParams>,
     jobs: usize,
     check_options: checks::CheckOptions,
     label: String,
@@ -170,7 +170,7 @@ struct Shared {
 }
 
 /// The values of a case that has none.
-static NO_PARAMS: BTreeMap<String, String> = BTreeMap::new();
+static NO_PARAMS: params::CaseParams = params::CaseParams::NONE;
 
 impl Runner {
     /// Builds the target's transport (the embedded mock from all cases, when it is the
@@ -331,25 +331,21 @@ impl Shared {
     /// Runs one case and judges it; also says whether the target answered.
     async fn run_case_reached(&self, case: &Case) -> (CaseResult, Reach) {
         let mut result = CaseResult::unrun(case);
-        // A read of a few kilobytes the loader read moments ago (the page cache has it):
-        // cheaper on this thread than handing it to the blocking pool.
+        // The request body kept as text when the case was loaded lean, built now.
         let whole = match self.files.whole(case) {
             Ok(whole) => whole,
             Err(e) => {
                 // Without the case's bodies no verdict is possible.
                 result.checks = vec![CheckResult::fail(
                     CheckKind::Transport,
-                    format!("the case could not be read again to run it: {e}"),
+                    format!("the case could not be made whole to run it: {e}"),
                 )];
                 result.outcome = CaseResult::outcome_from_checks(&result.checks);
                 return (result, Reach::NotSent);
             }
         };
         let (case, doc) = match &whole {
-            Some(w) => (
-                &w.case,
-                Documented::deferred(&w.case, w.response_body.as_ref()),
-            ),
+            Some(w) => (&w.case, Documented::left(&w.case, w.response_body)),
             None => (case, Documented::of(case)),
         };
         if let Some(host) = &case.request.host {
@@ -970,7 +966,7 @@ mod tests {
         }
     }
 
-    /// Writes `cases` into a folder and loads them back with their bodies left on disk.
+    /// Writes `cases` into a folder and loads them back lean.
     fn lean(cases: &[Case]) -> (tempfile::TempDir, Vec<Case>, CaseFiles) {
         let dir = tempfile::tempdir().unwrap();
         for c in cases {
@@ -979,8 +975,11 @@ mod tests {
         let mut files = CaseFiles::default();
         let loaded = crate::model::case::load_dir_with(
             dir.path(),
-            |p| Ok((CaseFiles::load_lean::<serde::de::IgnoredAny>(p)?.0, ())),
-            |c, (), path| files.note(c, path),
+            |p| {
+                let lean = CaseFiles::load_lean::<serde::de::IgnoredAny>(p)?;
+                Ok((lean.case, lean.left))
+            },
+            |c, left, _| files.note(c, left),
         )
         .unwrap();
         let loaded: Vec<Case> = loaded.into_iter().map(|(c, _)| c).collect();
@@ -1032,23 +1031,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_case_whose_file_is_gone_when_it_runs_errors_and_names_the_file() {
-        let (dir, loaded, files) = lean(&cases(2));
+    async fn a_case_whose_file_is_gone_when_it_runs_sends_the_body_it_was_loaded_with() {
+        let whole = cases(2);
+        let (dir, loaded, files) = lean(&whole);
         let gone = dir.path().join(loaded[1].file_name());
         std::fs::remove_file(&gone).unwrap();
         let (results, sent) = run_lean(&loaded, files).await;
-        assert_eq!(sent.len(), 1, "only the case still on disk is sent");
-        assert_eq!(results[0].status, Some(204), "the other case ran");
-        assert_eq!(results[1].outcome, crate::model::result::Outcome::Errored);
-        let message = &results[1].checks[0].message;
+        // The documented answer is a body-less 204: no check reads the file again.
+        assert_eq!(sent.len(), 2, "{results:#?}");
         assert!(
-            message.starts_with("the case could not be read again to run it: ")
-                && message.contains(&gone.display().to_string()),
-            "{message}"
+            results.iter().all(|r| r.status == Some(204)),
+            "{results:#?}"
         );
+        let Some(crate::model::case::Body::Json(body)) = &whole[1].request.body else {
+            panic!("no JSON request body");
+        };
+        assert!(sent.contains(&Some(body.clone())));
     }
 
-    /// A runner of `cases` against `target`, four cases at once.
     async fn four_jobs(cases: &[Case], target: Arc<dyn Transport>) -> Runner {
         let opts = RunOptions {
             target: Target::Transport {

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::model::case::{Body, Case, DeferredBody};
+use crate::model::case::{Body, Case, LeftBody};
 use crate::model::result::CheckResult;
 use crate::replay::request::Prepared;
 use crate::replay::transport::Exchange;
@@ -44,16 +44,16 @@ pub struct CheckOptions {
 }
 
 /// A case's documented response body as the checks read it: the one the case holds, or one
-/// left as the text of its file when the case was read for its run
-/// ([`crate::model::case::Whole`]), built the first time a check needs it. A passing case
-/// whose example is shortened never needs it built.
+/// left in its case file when the case was made whole for its run
+/// ([`crate::model::case::Whole`]), read the first time a check needs it. A passing case
+/// whose example is shortened never needs it.
 pub struct Documented<'a> {
     /// The case.
     pub case: &'a Case,
-    /// The body left as text; `None` when the case holds its body (or has none).
-    deferred: Option<&'a DeferredBody>,
-    /// The deferred body, once built.
-    built: OnceLock<Option<Body>>,
+    /// The body left in the case file; `None` when the case holds its body (or has none).
+    left: Option<LeftBody<'a>>,
+    /// The left body, once read, or why it could not be.
+    read: OnceLock<Result<Body, String>>,
     /// The media type the doc leads the checks to expect (see
     /// [`headers::expected_media_type`]), once worked out.
     expected_media_type: OnceLock<Option<String>>,
@@ -62,34 +62,45 @@ pub struct Documented<'a> {
 impl<'a> Documented<'a> {
     /// The body the case holds.
     pub fn of(case: &'a Case) -> Documented<'a> {
-        Documented::deferred(case, None)
+        Documented::left(case, None)
     }
 
-    /// The body `deferred`, left as text, for a case that holds none (`None`: the case's own).
-    pub fn deferred(case: &'a Case, deferred: Option<&'a DeferredBody>) -> Documented<'a> {
+    /// The body `left` in the case file, for a case that holds none (`None`: the case's own).
+    pub fn left(case: &'a Case, left: Option<LeftBody<'a>>) -> Documented<'a> {
         Documented {
             case,
-            deferred,
-            built: OnceLock::new(),
+            left,
+            read: OnceLock::new(),
             expected_media_type: OnceLock::new(),
         }
     }
 
-    /// Whether the doc shows a JSON body (without building it).
+    /// Whether the doc shows a JSON body (without reading it).
     fn is_json(&self) -> bool {
-        match self.deferred {
-            Some(d) => d.is_json(),
+        match &self.left {
+            Some(left) => left.is_json(),
             None => matches!(self.case.response.body, Some(Body::Json(_))),
         }
     }
 
-    /// The documented body. Text that was JSON when it was read but does not build (a number
-    /// out of range: see [`DeferredBody::read`]) counts as no body, so the checks the example
-    /// would relax stay strict.
+    /// The documented body. A left body that cannot be read counts as none here, and
+    /// [`Documented::unread`] says why, so that a verdict made without it does not stand.
     fn body(&self) -> Option<&Body> {
-        match self.deferred {
-            Some(d) => self.built.get_or_init(|| d.read().ok()).as_ref(),
+        match &self.left {
+            Some(left) => self
+                .read
+                .get_or_init(|| left.read().map_err(|e| e.to_string()))
+                .as_ref()
+                .ok(),
             None => self.case.response.body.as_ref(),
+        }
+    }
+
+    /// Why the left body could not be read, when a check asked for it and it could not.
+    pub fn unread(&self) -> Option<&str> {
+        match self.read.get() {
+            Some(Err(why)) => Some(why),
+            _ => None,
         }
     }
 
@@ -115,6 +126,25 @@ pub fn check_exchange(
 
 /// [`check_exchange`], with the documented response body read from `doc`.
 pub fn check_answer(
+    doc: &Documented<'_>,
+    sent: &Prepared,
+    got: &Exchange,
+    schemas: &SchemaSet,
+    opts: CheckOptions,
+) -> Vec<CheckResult> {
+    let mut out = judge(doc, sent, got, schemas, opts);
+    // A check that needed the documented body judged without it: the verdict cannot stand.
+    if let Some(why) = doc.unread() {
+        out.push(CheckResult::fail(
+            crate::model::result::CheckKind::Transport,
+            format!("the documented response body could not be read to judge the answer: {why}"),
+        ));
+    }
+    out
+}
+
+/// The checks of [`check_answer`].
+fn judge(
     doc: &Documented<'_>,
     sent: &Prepared,
     got: &Exchange,
