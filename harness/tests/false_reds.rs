@@ -71,6 +71,10 @@ async fn media_types_are_read_by_the_rfc_grammar() {
         "application/json\t;\todata.metadata=minimal ;charset=UTF-8",
         "Application/JSON; Charset=\"utf-8\"",
         "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+        // Empty parameters are legal (RFC 9110 §5.6.6: `*( OWS ";" OWS [ parameter ] )`).
+        "application/json;",
+        "application/json;;charset=utf-8",
+        "application/json; ; odata.metadata=minimal ;",
     ] {
         let r = against(
             &prefer,
@@ -81,12 +85,13 @@ async fn media_types_are_read_by_the_rfc_grammar() {
         assert_passed(&r);
     }
     // A charset that is not UTF-8 is still refused for JSON, however it is spelled.
-    let r = against(
-        &prefer,
-        json_answer(200, &profile(), "application/json ; charset=\"ISO-8859-1\""),
-    )
-    .await;
-    assert_eq!(r.outcome, Outcome::Failed);
+    for ct in [
+        "application/json ; charset=\"ISO-8859-1\"",
+        "application/json;; charset=iso-8859-1;",
+    ] {
+        let r = against(&prefer, json_answer(200, &profile(), ct)).await;
+        assert_eq!(r.outcome, Outcome::Failed, "{ct}");
+    }
 }
 
 #[tokio::test]

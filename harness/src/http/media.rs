@@ -25,7 +25,8 @@ pub struct MediaType {
 impl MediaType {
     /// Parses a `Content-Type`-style value.
     pub fn parse(text: &str) -> Result<MediaType, MediaTypeError> {
-        let m = mediatype::MediaType::parse(text.trim()).map_err(|e| MediaTypeError {
+        let trimmed = without_empty_params(text.trim());
+        let m = mediatype::MediaType::parse(&trimmed).map_err(|e| MediaTypeError {
             text: text.to_string(),
             why: e.to_string(),
         })?;
@@ -82,8 +83,44 @@ impl MediaType {
     }
 }
 
+/// The text without its empty parameters: RFC 9110 §5.6.6 allows them
+/// (`parameters = *( OWS ";" OWS [ parameter ] )`, so `application/json;` and
+/// `text/plain;;charset=utf-8` are legal), but the `mediatype` crate refuses them. Only the
+/// `;` outside quoted strings separate parameters. Borrowed when there is none to drop.
+fn without_empty_params(text: &str) -> std::borrow::Cow<'_, str> {
+    // The places of the `;` that separate parameters.
+    let mut separators = Vec::new();
+    let (mut quoted, mut escaped) = (false, false);
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            b';' if !quoted => separators.push(i),
+            _ => {}
+        }
+    }
+    let is_empty = |s: &str| s.bytes().all(|b| b == b' ' || b == b'\t');
+    let parameter = |n: usize| {
+        let end = separators.get(n + 1).copied().unwrap_or(text.len());
+        &text[separators[n] + 1..end]
+    };
+    if !(0..separators.len()).any(|n| is_empty(parameter(n))) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text[..separators.first().copied().unwrap_or(text.len())].to_string();
+    for n in 0..separators.len() {
+        let p = parameter(n);
+        if !is_empty(p) {
+            out.push(';');
+            out.push_str(p);
+        }
+    }
+    std::borrow::Cow::Owned(out.trim_end().to_string())
+}
+
 /// Whether a `Content-Type` value labels JSON: a JSON media type, or, when the text is no valid
-/// media type (a doc's typo such as `application/json;;`), one that says `json`.
+/// media type (a doc's typo such as `application/json charset=utf-8`), one that says `json`.
 pub fn names_json(content_type: &str) -> bool {
     match MediaType::parse(content_type) {
         Ok(m) => m.is_json(),
@@ -140,6 +177,25 @@ mod tests {
         assert!(!parse("text/plain; charset=\"a;b\"").is_json());
         assert_eq!(parse("text/plain; q=\"a;b\"").param("q"), Some("a;b"));
         assert!(!parse("application/json; charset=iso-8859-1").charset_is_utf8());
+        // Empty parameters are legal and stand for nothing; a quoted `;;` is a value's.
+        for (s, charset) in [
+            ("application/json;", None),
+            ("application/json ;", None),
+            ("application/json;;", None),
+            ("application/json;;charset=utf-8", Some("utf-8")),
+            ("application/json; ;\t; charset=utf-8 ;", Some("utf-8")),
+        ] {
+            let m = parse(s);
+            assert_eq!(m.essence(), "application/json", "{s}");
+            assert_eq!(m.param("charset"), charset, "{s}");
+        }
+        assert_eq!(parse("text/plain;; q=\"a;;b\";").param("q"), Some("a;;b"));
+        assert_eq!(
+            parse("text/plain; q=\"a\\\";;b\"").param("q"),
+            Some("a\";;b")
+        );
+        assert!(MediaType::parse(";").is_err());
+        assert!(MediaType::parse("application/json; =x").is_err());
         assert!(MediaType::parse("json").is_err());
         assert!(MediaType::parse("").is_err());
     }

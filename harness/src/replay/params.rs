@@ -177,9 +177,9 @@ const NAMED_CASES: usize = 3;
 fn missing_text(missing: &BTreeMap<String, Vec<String>>) -> String {
     let cases: BTreeSet<&String> = missing.values().flatten().collect();
     let mut out = format!(
-        "{} path parameter{} have no value, in {} case{}:",
+        "{} path parameter{} no value, in {} case{}:",
         missing.len(),
-        if missing.len() == 1 { "" } else { "s" },
+        if missing.len() == 1 { " has" } else { "s have" },
         cases.len(),
         if cases.len() == 1 { "" } else { "s" }
     );
@@ -538,6 +538,14 @@ path = "/groups/{group-id}"
             "{err}"
         );
         assert!(err.contains("`user-id`: 1 case (q.one)"), "{err}");
+        let one = resolve(&cases[5..], &ParamSources::default(), |_| BTreeMap::new())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            one.starts_with("1 path parameter has no value, in 1 case:"),
+            "{one}"
+        );
     }
 
     #[test]

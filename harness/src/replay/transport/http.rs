@@ -192,6 +192,10 @@ impl HttpTransport {
         }
         let secs = self.config.timeout.as_secs();
         let classify = |e: reqwest::Error| {
+            // Without reqwest's "for url (…)": the target's origin is the run's, named once in
+            // the report, and a message that held it would differ from one target (or port)
+            // to the next, so that a baseline pin made from it would waive nothing elsewhere.
+            let e = e.without_url();
             if e.is_timeout() {
                 TransportError::Timeout(secs)
             } else if e.is_connect() {
