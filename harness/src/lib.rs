@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod doc;
+pub mod error;
 pub mod extract;
 pub mod files;
 pub mod http;

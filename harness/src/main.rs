@@ -271,7 +271,9 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("conform: error: {e:#}");
+            // Each cause once: many errors print their source in their own message too.
+            let e: &(dyn std::error::Error + 'static) = e.as_ref();
+            eprintln!("conform: error: {}", conform::error::chain(e));
             ExitCode::from(BAD_INPUT)
         }
     }

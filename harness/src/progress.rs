@@ -125,8 +125,8 @@ const LINE_INTERVAL: Duration = Duration::from_secs(10);
 /// Where the line reporter's time comes from: the time since it was made.
 type Clock = Box<dyn Fn() -> Duration + Send + Sync>;
 
-/// Writes a plain [`line`] at each tenth of the cases done, and after [`LINE_INTERVAL`] without
-/// one while cases keep finishing: for logs, where a bar would be noise.
+/// Writes a plain [`line()`] at each tenth of the cases done, and after `LINE_INTERVAL` (10 s)
+/// without one while cases keep finishing: for logs, where a bar would be noise.
 pub struct LineReporter {
     out: Mutex<Box<dyn Write + Send>>,
     clock: Clock,

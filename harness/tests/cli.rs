@@ -206,7 +206,10 @@ fn missing_parameter_against_a_target_is_bad_input() {
 fn unreadable_inputs_are_bad_input() {
     let out = conform(&["run", "--cases", "no/such/dir"], &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("no/such/dir"));
+    let err = text(&out.stderr);
+    assert!(err.contains("no/such/dir"), "{err}");
+    // The operating system's words once, not once per layer that wraps them.
+    assert_eq!(err.matches("(os error").count(), 1, "{err}");
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let bad = dir.path().join("baseline.json");
     std::fs::write(&bad, "{\"known_failures\": [ {\"case\": 1} ]}")

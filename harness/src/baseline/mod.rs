@@ -485,9 +485,10 @@ impl Baseline {
             .collect()
     }
 
-    /// The entries that no longer match the results, in case order (see
-    /// [`Baseline::staleness`]). `conform merge` asks this of the whole set of a sharded run's
-    /// results, since one shard cannot know what the others ran.
+    /// The entries that no longer match the results, in case order: their case passes, or
+    /// (when `complete`, every case having run) no case has their id. `conform merge` asks this
+    /// of the whole set of a sharded run's results, since one shard cannot know what the others
+    /// ran.
     pub fn stale(&self, results: &[CaseResult], complete: bool) -> Vec<StaleEntry> {
         self.staleness(results, complete)
             .into_iter()

@@ -199,9 +199,9 @@ impl HttpTransport {
             if e.is_timeout() {
                 TransportError::Timeout(secs)
             } else if e.is_connect() {
-                TransportError::Connect(error_chain(&e))
+                TransportError::Connect(crate::error::chain(&e))
             } else {
-                TransportError::Other(error_chain(&e))
+                TransportError::Other(crate::error::chain(&e))
             }
         };
         let mut resp = req.send().await.map_err(|e| Failed {
@@ -329,20 +329,6 @@ fn unanswered(e: &(dyn std::error::Error + 'static)) -> Option<Unanswered> {
         }
     }
     None
-}
-
-/// An error and its causes, joined (the token is a header, never part of the URL).
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]
