@@ -32,7 +32,7 @@ use crate::model::coverage::Documented;
 use crate::model::result::{CaseResult, RunReport, ShardInfo};
 use crate::progress::{RunEvent, RunObserver, Silent};
 use crate::replay::plan::Shard;
-use crate::replay::runner::{RunError, RunOptions, Runner, Target};
+use crate::replay::runner::{Ending, RunError, RunOptions, Runner, Target};
 use crate::replay::transport::{ServiceTransport, Transport};
 use crate::report::{self, ReportError};
 use crate::schema::{SchemaError, SchemaSet};
@@ -831,6 +831,9 @@ impl Conformance {
 
     /// Like [`Conformance::run`], but stops early when `stop` completes (on a signal, say):
     /// the cases that had not finished are `errored`, and the reports are still written.
+    /// A target that answers none of the first cases (see [`RunOptions::keep_going`]) ends
+    /// the run with [`RunError::DeadTarget`], once the reports are written with the cases that
+    /// had not finished `errored`.
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), conform::pipeline::PipelineError> {
@@ -882,17 +885,26 @@ impl Conformance {
             today,
             inner: self.observer.as_deref().unwrap_or(&Silent),
         };
-        let (mut results, stopped) = runner.run_all_until(selected, stop, &judged).await?;
+        let (mut results, ending) = runner.run_all_ending(selected, stop, &judged).await;
+        let (stopped, dead) = match ending {
+            Some(Ending::Stopped(why)) => (Some(why), None),
+            Some(Ending::DeadTarget(dead)) => (None, Some(dead)),
+            None => (None, None),
+        };
         let mut warnings = runner.warnings().to_vec();
-        warnings.extend(runner.teardown().await);
+        // Against a target that is not there, teardown would only wait on it again.
+        if dead.is_none() {
+            warnings.extend(runner.teardown().await);
+        }
         let target = runner.target_label().to_string();
         // The cases and what the runner holds for them (parameters, transport) are freed
         // before the reports are made: a run of many cases peaks here otherwise.
         drop((runner, judged, loaded.all));
         let mut baseline = loaded.baseline;
         let mut baseline_change = None;
+        let finished = stopped.is_none() && dead.is_none();
         match (&self.baseline, self.baseline_edit.is_some()) {
-            (Some(file), true) if stopped.is_none() => {
+            (Some(file), true) if finished => {
                 let (edited, change) =
                     baseline.update_file(file, &results, complete, today, self.baseline_edit)?;
                 baseline = edited;
@@ -913,7 +925,12 @@ impl Conformance {
         report.coverage = Some(loaded.documented.coverage(&report.cases));
         let mut run = Run::written(report, self.report_dir.as_deref(), &self.formats, warnings)?;
         run.baseline_change = baseline_change;
-        Ok((run, stopped))
+        match dead {
+            // The reports, written, say what happened: no earlier run's are left to be taken
+            // for this one's.
+            Some(dead) => Err(dead.into()),
+            None => Ok((run, stopped)),
+        }
     }
 
     /// Combines the `report.json` of each shard of one run (a folder holding it, or the file)

@@ -768,7 +768,7 @@ fn update_baseline_does_not_renew_an_expired_entry() {
 }
 
 #[test]
-fn a_target_that_answers_nothing_stops_the_run_with_one_error() {
+fn a_target_that_answers_nothing_stops_the_run_with_one_error_and_reports_saying_so() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -776,6 +776,10 @@ fn a_target_that_answers_nothing_stops_the_run_with_one_error() {
     let target = format!("http://127.0.0.1:{port}/beta");
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let reports = tmp.path().to_string_lossy().into_owned();
+    // An earlier run's reports, which must not be left to be taken for this run's.
+    for file in ["report.json", "junit.xml"] {
+        std::fs::write(tmp.path().join(file), "an earlier run's").unwrap_or_else(|e| panic!("{e}"));
+    }
     let mut args = vec!["run", "--target", &target, "--report-dir", &reports];
     args.extend_from_slice(&SEED_PARAMS);
     let out = conform(&args, &[]);
@@ -791,7 +795,35 @@ fn a_target_that_answers_nothing_stops_the_run_with_one_error() {
     );
     assert_eq!(err.matches("conform: error:").count(), 1, "{err}");
     assert!(text(&out.stdout).is_empty(), "{}", text(&out.stdout));
-    assert!(!tmp.path().join("report.json").exists());
+    // The reports are this run's: every case errored, those that ran unanswered, the others
+    // not run because the run stopped.
+    let report = read_json(&tmp.path().join("report.json"));
+    assert_eq!(report["summary"]["errored"], 6, "{report}");
+    assert_eq!(report["gate"]["passed"], false, "{report}");
+    let messages: Vec<&str> = report["cases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["checks"][0]["message"].as_str())
+        .collect();
+    assert_eq!(messages.len(), 6, "{report}");
+    let refused = messages
+        .iter()
+        .filter(|m| m.starts_with("connection failed") && m.contains("Connection refused"))
+        .count();
+    assert!(refused >= 5, "{messages:#?}");
+    assert!(
+        messages.iter().all(|m| m.starts_with("connection failed")
+            || m.starts_with(
+                "not run: the run stopped, as the target answered none of the first 5 cases"
+            )),
+        "{messages:#?}"
+    );
+    let junit = std::fs::read_to_string(tmp.path().join("junit.xml")).unwrap_or_default();
+    assert!(
+        junit.contains("<testsuite") && junit.contains("errors=\"6\""),
+        "{junit}"
+    );
     args.push("--keep-going");
     let out = conform(&args, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));

@@ -533,19 +533,35 @@ impl Runner {
         stop: impl std::future::Future<Output = T>,
         observer: &dyn RunObserver,
     ) -> Result<(Vec<CaseResult>, Option<T>), RunError> {
+        match self.run_all_ending(cases, stop, observer).await {
+            (_, Some(Ending::DeadTarget(dead))) => Err(dead),
+            (results, Some(Ending::Stopped(why))) => Ok((results, Some(why))),
+            (results, None) => Ok((results, None)),
+        }
+    }
+
+    /// Like [`Runner::run_all_until`], but the results come back however the run ended: after
+    /// the dead-target stop too, the cases that had not finished `errored` (so that reports
+    /// can say what happened instead of leaving an earlier run's in place).
+    pub async fn run_all_ending<T: std::fmt::Display>(
+        &self,
+        cases: impl Into<Arc<[Case]>>,
+        stop: impl std::future::Future<Output = T>,
+        observer: &dyn RunObserver,
+    ) -> (Vec<CaseResult>, Option<Ending<T>>) {
         let watch = (!self.shared.keep_going).then(DeadWatch::default);
         let (results, stopped) = self
             .run_cases(cases.into(), stop, observer, watch.as_ref())
             .await;
-        match stopped {
-            Some(Stopped::Dead(error)) => Err(RunError::DeadTarget {
+        let ending = stopped.map(|s| match s {
+            Stopped::Dead(error) => Ending::DeadTarget(RunError::DeadTarget {
                 target: self.shared.label.clone(),
                 cases: DEAD_TARGET_CASES,
                 error,
             }),
-            Some(Stopped::By(why)) => Ok((results, Some(why))),
-            None => Ok((results, None)),
-        }
+            Stopped::By(why) => Ending::Stopped(why),
+        });
+        (results, ending)
     }
 
     /// Runs the cases, telling `observer` and `watch` of each result, until all are done,
@@ -646,9 +662,12 @@ impl Runner {
         }
         observer.event(&RunEvent::Finished);
         let why = match &stopped {
-            Some(Stopped::By(why)) => why.to_string(),
-            Some(Stopped::Dead(_)) => "the dead-target stop".to_string(),
-            None => "a stop".to_string(),
+            Some(Stopped::By(why)) => format!("interrupted by {why} before the case finished"),
+            Some(Stopped::Dead(_)) => format!(
+                "not run: the run stopped, as the target answered none of the first \
+                 {DEAD_TARGET_CASES} cases (--keep-going runs every case anyway)"
+            ),
+            None => "interrupted by a stop before the case finished".to_string(),
         };
         let out = results
             .into_iter()
@@ -656,10 +675,7 @@ impl Runner {
             .map(|(r, case)| {
                 r.unwrap_or_else(|| {
                     let mut r = CaseResult::unrun(case);
-                    r.checks = vec![CheckResult::fail(
-                        CheckKind::Transport,
-                        format!("interrupted by {why} before the case finished"),
-                    )];
+                    r.checks = vec![CheckResult::fail(CheckKind::Transport, why.clone())];
                     r.outcome = CaseResult::outcome_from_checks(&r.checks);
                     r
                 })
@@ -718,6 +734,15 @@ fn rethrow(joined: Result<(), tokio::task::JoinError>) {
     {
         std::panic::resume_unwind(e.into_panic());
     }
+}
+
+/// Why a run ([`Runner::run_all_ending`]) ended before every case finished.
+#[derive(Debug)]
+pub enum Ending<T> {
+    /// The caller's stop completed with this reason.
+    Stopped(T),
+    /// The target answered none of the first cases ([`RunError::DeadTarget`]).
+    DeadTarget(RunError),
 }
 
 /// Why a run stopped before every case finished.
@@ -942,6 +967,58 @@ mod tests {
         );
         // Stopped before starting all 40 (at most the jobs under way when it tripped).
         assert!(sent < DEAD_TARGET_CASES + 4, "{sent} requests sent");
+    }
+
+    #[tokio::test]
+    async fn the_dead_target_stop_gives_every_result_the_unfinished_not_run() {
+        let cases = cases(40);
+        let opts = RunOptions {
+            target: Target::Transport {
+                label: "http://127.0.0.1:9/beta".into(),
+                transport: Arc::new(Refusing {
+                    sent: AtomicUsize::new(0),
+                    answered: 0,
+                }),
+            },
+            retries: 0,
+            ..RunOptions::default()
+        };
+        let schemas = Arc::new(SchemaSet::new(Vec::new()).unwrap_or_else(|e| panic!("{e}")));
+        let runner = Runner::start(&cases, &cases, schemas, opts)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (results, ending) = runner
+            .run_all_ending(cases.clone(), std::future::pending::<String>(), &Silent)
+            .await;
+        assert!(
+            matches!(
+                ending,
+                Some(Ending::DeadTarget(RunError::DeadTarget { cases: 5, .. }))
+            ),
+            "{ending:?}"
+        );
+        // Every case has its result, in order, all errored: those sent refused, the others
+        // not run.
+        let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+        let want: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, want);
+        assert!(
+            results
+                .iter()
+                .all(|r| r.outcome == crate::model::result::Outcome::Errored)
+        );
+        let said = |start: &str| {
+            results
+                .iter()
+                .filter(|r| r.checks[0].message.starts_with(start))
+                .count()
+        };
+        let (refused, not_run) = (
+            said("connection failed: error sending request"),
+            said("not run: the run stopped, as the target answered none of the first 5 cases"),
+        );
+        assert!(refused >= DEAD_TARGET_CASES, "{results:#?}");
+        assert_eq!(refused + not_run, 40, "{results:#?}");
     }
 
     #[tokio::test]
