@@ -525,10 +525,13 @@ path = "/groups/{group-id}"
             })
             .chain([case("q.one", "/users/{user-id}", &["user-id"])])
             .collect();
-        let err = resolve(&cases, &ParamSources::default(), |_| BTreeMap::new())
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let missing = |cases: &[Case]| {
+            resolve(cases, &ParamSources::default(), |_| BTreeMap::new())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let err = missing(&cases);
         assert!(
             err.starts_with("3 path parameters have no value, in 6 cases:"),
             "{err}"
@@ -538,10 +541,7 @@ path = "/groups/{group-id}"
             "{err}"
         );
         assert!(err.contains("`user-id`: 1 case (q.one)"), "{err}");
-        let one = resolve(&cases[5..], &ParamSources::default(), |_| BTreeMap::new())
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let one = missing(&cases[5..]);
         assert!(
             one.starts_with("1 path parameter has no value, in 1 case:"),
             "{one}"
