@@ -88,35 +88,41 @@ impl MediaType {
 /// `text/plain;;charset=utf-8` are legal), but the `mediatype` crate refuses them. Only the
 /// `;` outside quoted strings separate parameters. Borrowed when there is none to drop.
 fn without_empty_params(text: &str) -> std::borrow::Cow<'_, str> {
-    // The places of the `;` that separate parameters.
-    let mut separators = Vec::new();
-    let (mut quoted, mut escaped) = (false, false);
-    for (i, b) in text.bytes().enumerate() {
-        match b {
-            _ if escaped => escaped = false,
-            b'\\' if quoted => escaped = true,
-            b'"' => quoted = !quoted,
-            b';' if !quoted => separators.push(i),
-            _ => {}
-        }
-    }
-    let is_empty = |s: &str| s.bytes().all(|b| b == b' ' || b == b'\t');
-    let parameter = |n: usize| {
-        let end = separators.get(n + 1).copied().unwrap_or(text.len());
-        &text[separators[n] + 1..end]
-    };
-    if !(0..separators.len()).any(|n| is_empty(parameter(n))) {
+    let is_empty = |s: &&str| s.bytes().all(|b| b == b' ' || b == b'\t');
+    // Checked without allocating first: an answer's media type is read for every case.
+    if !segments(text).skip(1).any(|p| is_empty(&p)) {
         return std::borrow::Cow::Borrowed(text);
     }
-    let mut out = text[..separators.first().copied().unwrap_or(text.len())].to_string();
-    for n in 0..separators.len() {
-        let p = parameter(n);
-        if !is_empty(p) {
-            out.push(';');
-            out.push_str(p);
-        }
+    let mut parts = segments(text);
+    let mut out = parts.next().unwrap_or_default().to_string();
+    for p in parts.filter(|p| !is_empty(p)) {
+        out.push(';');
+        out.push_str(p);
     }
     std::borrow::Cow::Owned(out.trim_end().to_string())
+}
+
+/// The text cut at each `;` outside a quoted string: the type, then each parameter.
+fn segments(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        let (mut quoted, mut escaped) = (false, false);
+        for (i, b) in current.bytes().enumerate() {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' if quoted => escaped = true,
+                b'"' => quoted = !quoted,
+                b';' if !quoted => {
+                    rest = Some(&current[i + 1..]);
+                    return Some(&current[..i]);
+                }
+                _ => {}
+            }
+        }
+        rest = None;
+        Some(current)
+    })
 }
 
 /// Whether a `Content-Type` value labels JSON: a JSON media type, or, when the text is no valid
