@@ -725,11 +725,6 @@ pub enum DeferredBody {
 }
 
 impl DeferredBody {
-    /// Whether the body is JSON, without building it.
-    pub fn is_json(&self) -> bool {
-        matches!(self, DeferredBody::Json(_))
-    }
-
     /// The body built. Its text was checked as JSON when it was read; only a number out of
     /// range or nesting too deep for a value fails here.
     pub fn read(&self) -> Result<Body, serde_json::Error> {

@@ -550,18 +550,8 @@ impl Runner {
         observer: &dyn RunObserver,
     ) -> (Vec<CaseResult>, Option<Ending<T>>) {
         let watch = (!self.shared.keep_going).then(DeadWatch::default);
-        let (results, stopped) = self
-            .run_cases(cases.into(), stop, observer, watch.as_ref())
-            .await;
-        let ending = stopped.map(|s| match s {
-            Stopped::Dead(error) => Ending::DeadTarget(RunError::DeadTarget {
-                target: self.shared.label.clone(),
-                cases: DEAD_TARGET_CASES,
-                error,
-            }),
-            Stopped::By(why) => Ending::Stopped(why),
-        });
-        (results, ending)
+        self.run_cases(cases.into(), stop, observer, watch.as_ref())
+            .await
     }
 
     /// Runs the cases, telling `observer` and `watch` of each result, until all are done,
@@ -576,7 +566,7 @@ impl Runner {
         stop: impl std::future::Future<Output = T>,
         observer: &dyn RunObserver,
         watch: Option<&DeadWatch>,
-    ) -> (Vec<CaseResult>, Option<Stopped<T>>) {
+    ) -> (Vec<CaseResult>, Option<Ending<T>>) {
         let (keys, groups): (Vec<String>, Vec<Vec<usize>>) =
             plan::resource_groups(&cases, |c| self.shared.resource_key(c))
                 .into_iter()
@@ -623,7 +613,7 @@ impl Runner {
             tokio::select! {
                 biased;
                 why = &mut stop => {
-                    stopped = Some(Stopped::By(why));
+                    stopped = Some(Ending::Stopped(why));
                     break;
                 }
                 done = rx.recv() => {
@@ -658,12 +648,18 @@ impl Runner {
         }
         // Asked after the loop too: the last cases can all finish in the poll that trips it.
         if stopped.is_none() {
-            stopped = watch.and_then(DeadWatch::verdict).map(Stopped::Dead);
+            stopped = watch.and_then(DeadWatch::verdict).map(|error| {
+                Ending::DeadTarget(RunError::DeadTarget {
+                    target: self.shared.label.clone(),
+                    cases: DEAD_TARGET_CASES,
+                    error,
+                })
+            });
         }
         observer.event(&RunEvent::Finished);
         let why = match &stopped {
-            Some(Stopped::By(why)) => format!("interrupted by {why} before the case finished"),
-            Some(Stopped::Dead(_)) => format!(
+            Some(Ending::Stopped(why)) => format!("interrupted by {why} before the case finished"),
+            Some(Ending::DeadTarget(_)) => format!(
                 "not run: the run stopped, as the target answered none of the first \
                  {DEAD_TARGET_CASES} cases (--keep-going runs every case anyway)"
             ),
@@ -743,14 +739,6 @@ pub enum Ending<T> {
     Stopped(T),
     /// The target answered none of the first cases ([`RunError::DeadTarget`]).
     DeadTarget(RunError),
-}
-
-/// Why a run stopped before every case finished.
-enum Stopped<T> {
-    /// The caller's stop completed with this reason.
-    By(T),
-    /// The target answered none of the first cases; why the first went unanswered.
-    Dead(String),
 }
 
 /// Whether a case's request got an answer from the target.
